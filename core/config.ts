@@ -1,0 +1,65 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve, dirname, basename } from 'node:path';
+import { z } from 'zod';
+import { PimopsError } from './errors.js';
+
+// One schema, validated once at the edge; every stage receives the parsed object.
+export const ConfigSchema = z.object({
+  breakGlassAccounts: z.array(z.string().min(1)).default([])
+    .describe('UPNs or object ids of emergency-access accounts, reported apart from standing access'),
+  targets: z.object({
+    selfActivationSeconds: z.number().positive().default(300),
+    approvalSeconds: z.number().positive().default(1800),
+  }).prefault({}),
+  approvals: z.object({
+    denialRateFlag: z.number().min(0).max(1).default(0.2),
+    minDecisions: z.number().int().min(1).default(5),
+  }).prefault({}),
+  correlation: z.object({
+    // How far back a keyless completion may look for its request (PIM's default approval window is one day).
+    pairingWindowHours: z.number().positive().default(24),
+  }).prefault({}),
+  storage: z.object({
+    landingDir: z.string().optional()
+      .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),
+    memoryLimit: z.string().default('2GB'),
+  }).prefault({}),
+}).strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export const DEFAULT_CONFIG_FILE = 'pimops.config.json';
+
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const result = ConfigSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new PimopsError('config-invalid', `Invalid ${source}:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Loads `--config FILE`, else ./pimops.config.json when present, else the defaults. */
+export function loadConfig(file?: string): Config {
+  const path = file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (!path) return parseConfig({});
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new PimopsError('config-unreadable', `Cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new PimopsError('config-invalid', `Config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, `config file ${path}`);
+}
+
+export function landingDirFor(dbPath: string, config: Config): string {
+  if (config.storage.landingDir) return resolve(config.storage.landingDir);
+  const abs = resolve(dbPath);
+  return resolve(dirname(abs), basename(abs).replace(/\.duckdb$/, '') + '.landing');
+}

@@ -1,0 +1,83 @@
+import { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
+import { existsSync } from 'node:fs';
+import { PimopsError, asPimopsError } from './errors.js';
+
+export type Row = Record<string, unknown>;
+export type Params = Record<string, string | number | boolean | null>;
+
+/** The one owner of DuckDB connections: every stage goes through it, so every session is UTC. */
+export class Db {
+  private constructor(readonly path: string, private readonly instance: DuckDBInstance, readonly conn: DuckDBConnection) {}
+
+  static async open(path: string, opts: { memoryLimit?: string } = {}): Promise<Db> {
+    try {
+      const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? '2GB' });
+      const conn = await instance.connect();
+      await conn.run("SET TimeZone = 'UTC'");
+      return new Db(path, instance, conn);
+    } catch (err) {
+      throw asPimopsError(err);
+    }
+  }
+
+  /**
+   * A read-only, sandboxed session for ad hoc SQL: no writes, no file or network access,
+   * and the settings cannot be changed back from inside the query.
+   */
+  static async openReadOnly(path: string): Promise<Db> {
+    if (path !== ':memory:' && !existsSync(path)) {
+      throw new PimopsError('database-missing', `No database at ${path}. Run 'pimops import' or 'pimops demo' first.`);
+    }
+    try {
+      const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+      const conn = await instance.connect();
+      await conn.run("SET TimeZone = 'UTC'");
+      await conn.run('SET enable_external_access = false');
+      await conn.run('SET lock_configuration = true');
+      return new Db(path, instance, conn);
+    } catch (err) {
+      throw asPimopsError(err);
+    }
+  }
+
+  async run(sql: string, params?: Params): Promise<void> {
+    await this.conn.run(sql, params as never);
+  }
+
+  async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.conn.runAndReadAll(sql, params as never);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  /** Rows as JSON-safe values (bigints and timestamps as strings), for output. */
+  async allJson(sql: string, params?: Params): Promise<{ columns: string[]; rows: Row[] }> {
+    const reader = await this.conn.runAndReadAll(sql, params as never);
+    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Row[] };
+  }
+
+  async one<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.run('BEGIN TRANSACTION');
+    try {
+      const out = await fn();
+      await this.run('COMMIT');
+      return out;
+    } catch (err) {
+      await this.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Quotes a string as a SQL literal, for the few places (file paths in table functions) that cannot bind. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

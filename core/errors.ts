@@ -1,0 +1,40 @@
+// The error catalog: every failure a user can see has a stable code, a message written for them,
+// and an exit code the CLI maps it to (1 = the run failed, 2 = the user asked for something wrong).
+
+export const ERROR_CODES = {
+  'usage': 2,
+  'config-invalid': 2,
+  'config-unreadable': 2,
+  'input-not-found': 2,
+  'query-unknown': 2,
+  'query-parameter': 2,
+  'sql-not-read-only': 2,
+  'sql-error': 1,
+  'database-missing': 1,
+  'database-locked': 1,
+  'landing-corrupt': 1,
+  'internal': 1,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class PimopsError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'PimopsError';
+  }
+  get exitCode(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+export function asPimopsError(err: unknown): PimopsError {
+  if (err instanceof PimopsError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/Could not set lock on file|Conflicting lock is held/i.test(message)) {
+    return new PimopsError('database-locked', 'The database is in use by another process (a running import?). Try again when it finishes.', { cause: err });
+  }
+  return new PimopsError('internal', message, { cause: err });
+}

@@ -1,0 +1,116 @@
+// Pure, IO-free recognition of what an audit file is, by content rather than by name.
+
+export type HeadKind = 'empty' | 'ndjson' | 'eventhub_lines' | 'document' | 'unrecognized';
+
+const BOM = '\ufeff';
+
+function firstLine(text: string): string {
+  const nl = text.indexOf('\n');
+  return (nl === -1 ? text : text.slice(0, nl)).trim();
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Decides from the first bytes of a (decompressed) file how to read it.
+ * `complete` says whether `head` is the whole file.
+ */
+export function recogniseHead(head: string, complete: boolean): HeadKind {
+  const text = head.startsWith(BOM) ? head.slice(1) : head;
+  const trimmed = text.trimStart();
+  if (trimmed === '') return complete ? 'empty' : 'unrecognized';
+  if (trimmed[0] === '[') return 'document';
+  if (trimmed[0] !== '{') return 'unrecognized';
+  const line = firstLine(trimmed);
+  const parsed = tryParse(line);
+  if (!isObject(parsed)) return 'document';   // pretty-printed, or a broken first line (the full read decides)
+  const rest = trimmed.slice(trimmed.indexOf('\n') === -1 ? trimmed.length : trimmed.indexOf('\n')).trim();
+  const isBody = Array.isArray(parsed.records) || Array.isArray(parsed.value);
+  if (isBody) return rest === '' ? 'document' : 'eventhub_lines';
+  return 'ndjson';
+}
+
+export type DocumentShape = 'graph_page' | 'records_envelope' | 'json_array' | 'single_record';
+
+/** What a whole JSON document holds: the list of records inside it, or why it holds none. */
+export function recordsOfDocument(doc: unknown): { shape: DocumentShape; items: unknown[] } | { reject: string } {
+  if (Array.isArray(doc)) return { shape: 'json_array', items: doc };
+  if (!isObject(doc)) return { reject: 'a JSON document that is neither an object nor an array' };
+  if (Array.isArray(doc.value)) return { shape: 'graph_page', items: doc.value };
+  if (Array.isArray(doc.records)) return { shape: 'records_envelope', items: doc.records };
+  if (flavorOf(doc)) return { shape: 'single_record', items: [doc] };
+  return { reject: 'a JSON object with no "value" or "records" list and no audit record fields' };
+}
+
+/**
+ * Which staging model reads a record: Graph's flat camelCase, or the diagnostic-settings envelope
+ * with the event under `properties`. Log Analytics rows (PascalCase) are not a file shape here.
+ */
+export function flavorOf(record: unknown): 'graph' | 'diagnostic' | 'log_analytics' | null {
+  if (!isObject(record)) return null;
+  if (isObject(record.properties) && ('activityDisplayName' in record.properties || 'activityDateTime' in record.properties || 'operationName' in record)) return 'diagnostic';
+  if ('activityDisplayName' in record || 'activityDateTime' in record || 'loggedByService' in record) return 'graph';
+  if ('ActivityDisplayName' in record || 'OperationName' in record) return 'log_analytics';
+  if (isObject(record.properties)) return 'diagnostic';
+  return null;
+}
+
+/** Scans decompressed NDJSON for what makes DuckDB's row numbers differ from line numbers. */
+export class LineScanner {
+  lines = 0;
+  nonBlank = 0;
+  clean = true;
+  private atLineStart = true;
+  private first = true;
+  private currentBlank = true;
+
+  push(chunk: Buffer): void {
+    if (this.first && chunk.length > 0) {
+      this.first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) this.clean = false;
+    }
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (this.atLineStart) {
+        this.atLineStart = false;
+        this.currentBlank = true;
+        if (b === 0x0a || b === 0x0d || b === 0x20 || b === 0x09) this.clean = false;
+      }
+      if (b === 0x0a) {
+        this.lines++;
+        if (!this.currentBlank) this.nonBlank++;
+        this.atLineStart = true;
+        continue;
+      }
+      if (b !== 0x0d && b !== 0x20 && b !== 0x09) this.currentBlank = false;
+      // Jump to the next newline: most bytes are inside long lines.
+      const nl = chunk.indexOf(0x0a, i + 1);
+      const end = nl === -1 ? chunk.length : nl;
+      if (this.currentBlank) {
+        for (let j = i + 1; j < end; j++) {
+          const c = chunk[j];
+          if (c !== 0x0d && c !== 0x20 && c !== 0x09) { this.currentBlank = false; break; }
+        }
+      }
+      if (nl === -1) return;
+      i = nl - 1;
+    }
+  }
+
+  finish(): void {
+    if (!this.atLineStart) {
+      this.lines++;
+      if (!this.currentBlank) this.nonBlank++;
+    }
+  }
+}

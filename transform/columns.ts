@@ -1,0 +1,64 @@
+// The typed columns DuckDB reads from each landed record shape. One definition serves both the
+// fast path (read_ndjson columns={...}) and the line-level path (json_transform structure), so the
+// two paths cannot drift apart.
+
+type ColumnType = 'VARCHAR' | { struct: Record<string, ColumnType> } | { list: ColumnType };
+
+const identityUser: ColumnType = { struct: { id: 'VARCHAR', displayName: 'VARCHAR', userPrincipalName: 'VARCHAR', ipAddress: 'VARCHAR', userType: 'VARCHAR' } };
+const identityApp: ColumnType = { struct: { appId: 'VARCHAR', displayName: 'VARCHAR', servicePrincipalId: 'VARCHAR', servicePrincipalName: 'VARCHAR' } };
+const modifiedProperty: ColumnType = { struct: { displayName: 'VARCHAR', oldValue: 'VARCHAR', newValue: 'VARCHAR' } };
+const targetResource: ColumnType = {
+  struct: { id: 'VARCHAR', displayName: 'VARCHAR', type: 'VARCHAR', userPrincipalName: 'VARCHAR', groupType: 'VARCHAR', modifiedProperties: { list: modifiedProperty } },
+};
+
+/** Graph `directoryAudit`, camelCase (also the `properties` of a diagnostic-settings record). */
+export const GRAPH_COLUMNS: Record<string, ColumnType> = {
+  id: 'VARCHAR',
+  category: 'VARCHAR',
+  correlationId: 'VARCHAR',
+  result: 'VARCHAR',
+  resultReason: 'VARCHAR',
+  activityDisplayName: 'VARCHAR',
+  activityDateTime: 'VARCHAR',
+  loggedByService: 'VARCHAR',
+  operationType: 'VARCHAR',
+  initiatedBy: { struct: { user: identityUser, app: identityApp } },
+  targetResources: { list: targetResource },
+  additionalDetails: { list: { struct: { key: 'VARCHAR', value: 'VARCHAR' } } },
+};
+
+/** Azure Monitor diagnostic-settings export (Event Hub / storage): the event sits under `properties`. */
+export const DIAGNOSTIC_COLUMNS: Record<string, ColumnType> = {
+  time: 'VARCHAR',
+  tenantId: 'VARCHAR',
+  category: 'VARCHAR',
+  operationName: 'VARCHAR',
+  identity: 'VARCHAR',
+  properties: { struct: { ...GRAPH_COLUMNS, tenantId: 'VARCHAR' } },
+};
+
+function sqlType(t: ColumnType): string {
+  if (typeof t === 'string') return t;
+  if ('list' in t) return `${sqlType(t.list)}[]`;
+  return `STRUCT(${Object.entries(t.struct).map(([k, v]) => `"${k}" ${sqlType(v)}`).join(', ')})`;
+}
+
+function jsonStructure(t: ColumnType): unknown {
+  if (typeof t === 'string') return t;
+  if ('list' in t) return [jsonStructure(t.list)];
+  return Object.fromEntries(Object.entries(t.struct).map(([k, v]) => [k, jsonStructure(v)]));
+}
+
+/** `{id: 'VARCHAR', ...}` for read_ndjson's columns parameter. */
+export function readColumnsSql(columns: Record<string, ColumnType>): string {
+  return `{${Object.entries(columns).map(([k, v]) => `'${k}': '${sqlType(v)}'`).join(', ')}}`;
+}
+
+/** The structure string json_transform takes, as a SQL literal. */
+export function jsonStructureSql(columns: Record<string, ColumnType>): string {
+  return `'${JSON.stringify(jsonStructure({ struct: columns })).replaceAll("'", "''")}'`;
+}
+
+export function columnNames(columns: Record<string, ColumnType>): string[] {
+  return Object.keys(columns);
+}

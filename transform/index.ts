@@ -1,0 +1,43 @@
+import type { Db } from '../core/db.js';
+import type { Config } from '../core/config.js';
+import type { LandingStore, ManifestEntry } from '../core/landing.js';
+import { modelSql } from './sql.js';
+import { activityMapValuesSql } from './activities.js';
+import { stageNew, type StageCounts } from './stage.js';
+
+export type { StageCounts } from './stage.js';
+
+/** Derived tables, in dependency order (dbt style: staging → intermediate → marts). */
+const PIM_MODELS = ['int_pim_events', 'pim_activations', 'pim_requests', 'pim_approvals', 'role_assignments'];
+
+export async function ensureSchema(db: Db): Promise<void> {
+  await db.run(modelSql('schema'));
+  await db.run(`CREATE OR REPLACE TABLE pim_activity_map (activity VARCHAR PRIMARY KEY, step VARCHAR, request_type VARCHAR, kind VARCHAR, permanent BOOLEAN);
+    INSERT INTO pim_activity_map VALUES ${activityMapValuesSql()};`);
+}
+
+/** Re-derives the PIM tables from audit_events (only the PIM-relevant rows are read). */
+export async function derivePim(db: Db, config: Config): Promise<void> {
+  await db.transaction(async () => {
+    for (const model of PIM_MODELS) {
+      const params = model === 'int_pim_events' ? { pairing_window_hours: config.correlation.pairingWindowHours } : undefined;
+      await db.run(modelSql(model), params);
+    }
+  });
+}
+
+export async function transform(db: Db, store: LandingStore, config: Config,
+  onFile?: (e: ManifestEntry, c: StageCounts) => void): Promise<StageCounts> {
+  await ensureSchema(db);
+  const counts = await stageNew(db, store, onFile);
+  await derivePim(db, config);
+  return counts;
+}
+
+/** Drops everything derived and replays the landing store in manifest order: same input, same tables. */
+export async function rebuild(db: Db, store: LandingStore, config: Config): Promise<StageCounts> {
+  for (const t of ['pim_approvals', 'pim_requests', 'pim_activations', 'int_pim_events', 'role_assignments', 'audit_events', 'quarantine', 'landing_files']) {
+    await db.run(`DROP TABLE IF EXISTS ${t}`);
+  }
+  return transform(db, store, config);
+}

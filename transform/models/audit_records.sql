@@ -1,0 +1,65 @@
+-- audit_records: one staged shape → the canonical audit_events columns, plus the reason a line is
+-- refused (NULL for a good record). Targets are chosen by type; the role is the template id.
+WITH s AS (
+  SELECT *,
+    TRY_CAST(event_time_text AS TIMESTAMPTZ) AS event_time,
+    pim_target(targets, ['role']) AS role_t,
+    coalesce(pim_target(targets, ['user', 'serviceprincipal']), pim_target(targets, ['group'])) AS principal_t,
+    list_filter(targets, t -> lower(t."type") = 'group') AS group_ts,
+    pim_target(targets, ['request']) AS request_t,
+    coalesce(initiated_by.app.displayName, initiated_by.app.appId, initiated_by.app.servicePrincipalId) IS NOT NULL AS by_app
+  FROM staged
+)
+SELECT
+  line_no,
+  CASE
+    WHEN parse_error IS NOT NULL THEN parse_error
+    WHEN activity IS NULL AND event_id IS NULL THEN 'not_an_audit_record'
+    WHEN activity IS NULL THEN 'not_an_audit_record'
+    WHEN event_id IS NULL THEN 'missing_id'
+    WHEN event_time_text IS NULL THEN 'missing_time'
+    WHEN event_time IS NULL THEN 'bad_time'
+  END AS reject_reason,
+  raw_line,
+  event_id,
+  lower(tenant_id) AS tenant_id,
+  event_time,
+  activity,
+  category,
+  service,
+  operation_type,
+  coalesce(pim_detail(details, 'AuditType'), NULL) AS audit_type,
+  CASE WHEN result = '0' THEN 'success' ELSE lower(result) END AS result,
+  result_reason,
+  lower(correlation_id) AS correlation_id,
+  lower(coalesce(nullif(pim_detail(details, 'RoleAssignmentRequestId'), ''), request_t.id)) AS request_key,
+  CASE
+    WHEN by_app THEN 'app'
+    WHEN initiated_by.user.displayName = 'Azure AD PIM' THEN 'system'
+    WHEN coalesce(initiated_by.user.id, initiated_by.user.userPrincipalName) IS NOT NULL THEN 'user'
+    WHEN identity IN ('MS-PIM', 'MS-PIM-Fairfax') THEN 'app'
+    WHEN identity IS NOT NULL THEN 'user'
+    ELSE 'unknown'
+  END AS actor_type,
+  lower(CASE WHEN by_app THEN initiated_by.app.servicePrincipalId ELSE initiated_by.user.id END) AS actor_id,
+  lower(initiated_by.user.userPrincipalName) AS actor_upn,
+  coalesce(initiated_by.app.displayName, initiated_by.user.displayName, identity) AS actor_name,
+  lower(initiated_by.app.appId) AS actor_app_id,
+  initiated_by.user.ipAddress AS actor_ip,
+  lower(coalesce(nullif(pim_modified(principal_t, 'Role.TemplateId'), ''),
+                 nullif(pim_detail(details, 'TemplateId'), ''),
+                 nullif(pim_detail(details, 'RoleDefinitionOriginId'), ''),
+                 role_t.id)) AS role_id,
+  coalesce(nullif(pim_modified(principal_t, 'Role.DisplayName'), ''), role_t.displayName) AS role_name,
+  lower(principal_t.id) AS principal_id,
+  lower(principal_t.userPrincipalName) AS principal_upn,
+  principal_t.displayName AS principal_name,
+  CASE lower(principal_t."type") WHEN 'user' THEN 'user' WHEN 'serviceprincipal' THEN 'service_principal' WHEN 'group' THEN 'group' END AS principal_type,
+  CASE lower(category)
+    WHEN 'groupmanagement' THEN lower(group_ts[len(group_ts)].id)
+    WHEN 'resourcemanagement' THEN lower(coalesce(pim_detail(details, 'ResourceOriginId'), pim_target(targets, ['other']).id))
+    ELSE '/'
+  END AS scope_id,
+  details,
+  targets
+FROM s

@@ -1,0 +1,29 @@
+-- role_assignments (audit replay): eligible and active assignments over time. Consecutive adds for
+-- one (plane, principal, role, scope, kind) are one assignment until a removal, so PIM's repeated
+-- "outside of PIM" notices and a Core Directory add of the same assignment count once.
+-- Rows from Graph state snapshots (source = 'snapshot') are added by the snapshot ingest.
+CREATE TABLE IF NOT EXISTS role_assignments (
+  plane VARCHAR, principal_id VARCHAR, principal_upn VARCHAR, principal_type VARCHAR,
+  role_id VARCHAR, role_name VARCHAR, scope_id VARCHAR, kind VARCHAR, member_type VARCHAR,
+  start_at TIMESTAMPTZ, end_at TIMESTAMPTZ, removed_at TIMESTAMPTZ, is_permanent BOOLEAN, via_pim BOOLEAN,
+  source VARCHAR, observed_at TIMESTAMPTZ, source_event_id VARCHAR
+);
+DELETE FROM role_assignments WHERE source = 'audit_replay';
+INSERT INTO role_assignments
+WITH ev AS (
+  SELECT event_id, event_time, plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id, kind,
+    CASE WHEN step IN ('assigned', 'direct_add', 'outside_pim') THEN 'add' ELSE 'remove' END AS op,
+    step = 'assigned' AS via_pim, coalesce(permanent, true) AS is_permanent, expiration_time
+  FROM int_pim_events WHERE step IN ('assigned', 'direct_add', 'outside_pim', 'removed', 'direct_remove')
+),
+marked AS (
+  SELECT *,
+    lag(op) OVER w AS prev_op,
+    min(CASE WHEN op = 'remove' THEN event_time END) OVER (w ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS next_remove
+  FROM ev
+  WINDOW w AS (PARTITION BY plane, principal_id, role_id, scope_id, kind ORDER BY event_time, event_id)
+)
+SELECT plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id, kind, 'direct',
+  event_time, CASE WHEN is_permanent THEN NULL ELSE expiration_time END, next_remove, is_permanent, via_pim,
+  'audit_replay', NULL, event_id
+FROM marked WHERE op = 'add' AND (prev_op IS NULL OR prev_op = 'remove');

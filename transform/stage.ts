@@ -1,0 +1,140 @@
+import type { Db } from '../core/db.js';
+import { sqlString } from '../core/db.js';
+import type { LandingStore, ManifestEntry } from '../core/landing.js';
+import { GRAPH_COLUMNS, DIAGNOSTIC_COLUMNS, readColumnsSql, jsonStructureSql } from './columns.js';
+import { modelSql } from './sql.js';
+
+export interface StageCounts {
+  records: number;
+  new: number;
+  duplicates: number;
+  quarantined: number;
+}
+
+const MAX_LINE = 64 * 1024 * 1024;
+
+const REASON_TEXT: Record<string, string> = {
+  malformed_json: 'the line is not valid JSON',
+  not_an_object: 'the line is JSON but not an object',
+  not_an_audit_record: 'the record has no activity name: not a directory audit record',
+  missing_id: 'the audit record has no id',
+  missing_time: 'the audit record has no activityDateTime',
+  bad_time: 'activityDateTime is not a timestamp',
+};
+
+function columnsFor(flavor: 'graph' | 'diagnostic') {
+  return flavor === 'diagnostic' ? DIAGNOSTIC_COLUMNS : GRAPH_COLUMNS;
+}
+
+/** Fast path: DuckDB's typed NDJSON reader; its row numbers are line numbers because the landing scan found no blank lines. */
+function typedSource(file: string, flavor: 'graph' | 'diagnostic'): string {
+  return `SELECT ordinality AS line_no, NULL::VARCHAR AS parse_error, NULL::VARCHAR AS raw_line, * EXCLUDE (ordinality)
+    FROM read_ndjson(${sqlString(file)}, columns=${readColumnsSql(columnsFor(flavor))}, maximum_object_size=${MAX_LINE}) WITH ORDINALITY`;
+}
+
+/** Line-level path: every line on its own, so a bad line is named and its neighbours are kept. */
+function lineSource(file: string, flavor: 'graph' | 'diagnostic'): string {
+  return `SELECT line_no, parse_error, raw_line, unnest(j) FROM (
+      SELECT o AS line_no,
+        CASE WHEN NOT json_valid(line) THEN 'malformed_json' WHEN json_type(line) <> 'OBJECT' THEN 'not_an_object' END AS parse_error,
+        left(line, 500) AS raw_line,
+        CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN json_transform(line, ${jsonStructureSql(columnsFor(flavor))}) END AS j
+      FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
+                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}) WITH ORDINALITY AS t(line, o)
+      WHERE line IS NOT NULL AND trim(line) <> '')`;
+}
+
+function stageSql(source: string, flavor: 'graph' | 'diagnostic'): string {
+  return `CREATE OR REPLACE TEMP TABLE stage AS
+    WITH src AS (${source}), staged AS (${modelSql(flavor === 'diagnostic' ? 'stg_diagnostic' : 'stg_graph')})
+    SELECT * FROM (${modelSql('audit_records')})`;
+}
+
+async function registerFile(db: Db, e: ManifestEntry): Promise<void> {
+  await db.run(
+    `INSERT INTO landing_files (seq, sha256, original_path, landed_file, shape, flavor, origin, records, landed_at)
+     VALUES ($seq, $sha, $orig, $landed, $shape, $flavor, $origin, $records, $landed_at::TIMESTAMPTZ) ON CONFLICT DO NOTHING`,
+    { seq: e.seq, sha: e.sha256, orig: e.originalPath, landed: e.landedFile, shape: e.shape, flavor: e.flavor, origin: e.origin, records: e.records, landed_at: e.landedAt },
+  );
+}
+
+/** Stages one landed file into audit_events and quarantine, atomically. */
+async function stageOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<StageCounts> {
+  return db.transaction(async () => {
+    await registerFile(db, e);
+    let counts: StageCounts;
+    if (e.rejectReason || !e.flavor) {
+      await db.run(
+        `INSERT INTO quarantine VALUES ($file, $orig, NULL, $reason, $detail, NULL, now())`,
+        { file: e.landedFile, orig: e.originalPath, reason: e.rejectReason ?? 'unrecognized', detail: e.rejectDetail ?? null },
+      );
+      counts = { records: 1, new: 0, duplicates: 0, quarantined: 1 };
+    } else {
+      const file = store.absolute(e);
+      let staged = false;
+      if (e.cleanLines) {
+        try {
+          await db.run(stageSql(typedSource(file, e.flavor), e.flavor));
+          staged = true;
+        } catch {
+          // A line the typed reader refuses (malformed, or a field of the wrong JSON type): go line by line.
+        }
+      }
+      if (!staged) await db.run(stageSql(lineSource(file, e.flavor), e.flavor));
+      counts = await insertStaged(db, e);
+    }
+    await db.run(
+      `UPDATE landing_files SET transformed_at = now(), new_records = $n, duplicates = $d, quarantined = $q WHERE seq = $seq`,
+      { n: counts.new, d: counts.duplicates, q: counts.quarantined, seq: e.seq },
+    );
+    return counts;
+  });
+}
+
+async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
+  const reasons = Object.entries(REASON_TEXT).map(([k, v]) => `(${sqlString(k)}, ${sqlString(v)})`).join(', ');
+  await db.run(
+    `INSERT INTO quarantine
+     SELECT $file, $orig, s.line_no, s.reject_reason, r.text,
+            coalesce(s.raw_line, left(concat_ws(' ', 'id=' || s.event_id, 'activity=' || s.activity, 'time=' || s.event_time::VARCHAR), 500)),
+            now()
+     FROM stage s LEFT JOIN (VALUES ${reasons}) r(reason, text) ON r.reason = s.reject_reason
+     WHERE s.reject_reason IS NOT NULL`,
+    { file: e.landedFile, orig: e.originalPath },
+  );
+  const before = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
+  await db.run(
+    `INSERT INTO audit_events
+     SELECT event_id, tenant_id, event_time, activity, category, service, operation_type, audit_type, result, result_reason,
+            correlation_id, request_key, actor_type, actor_id, actor_upn, actor_name, actor_app_id, actor_ip,
+            role_id, role_name, principal_id, principal_upn, principal_name, principal_type, scope_id, details, targets,
+            $shape, $file, line_no, now()
+     FROM (SELECT * FROM stage WHERE reject_reason IS NULL QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no) = 1) s
+     WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.event_id = s.event_id)`,
+    { shape: `${e.shape}:${e.flavor}`, file: e.landedFile },
+  );
+  const after = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
+  const c = await db.one<{ total: bigint; rejected: bigint }>(
+    'SELECT count(*) AS total, count(*) FILTER (WHERE reject_reason IS NOT NULL) AS rejected FROM stage');
+  await db.run('DROP TABLE stage');
+  const total = Number(c!.total);
+  const rejected = Number(c!.rejected);
+  const added = Number(after!.n - before!.n);
+  return { records: total, new: added, duplicates: total - rejected - added, quarantined: rejected };
+}
+
+/** Stages every landed file the database has not seen yet, in manifest order. */
+export async function stageNew(db: Db, store: LandingStore, onFile?: (e: ManifestEntry, c: StageCounts) => void): Promise<StageCounts> {
+  const done = new Set((await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) => Number(r.seq)));
+  const total: StageCounts = { records: 0, new: 0, duplicates: 0, quarantined: 0 };
+  for (const e of store.manifest()) {
+    if (done.has(e.seq)) continue;
+    const c = await stageOne(db, store, e);
+    total.records += c.records;
+    total.new += c.new;
+    total.duplicates += c.duplicates;
+    total.quarantined += c.quarantined;
+    onFile?.(e, c);
+  }
+  return total;
+}
