@@ -30,6 +30,8 @@ first_end AS (
   GROUP BY activation_key
 )
 SELECT a.request_key, a.plane, a.principal_id, a.principal_upn, a.principal_type, a.role_id, a.role_name, a.scope_id,
-       a.activated_at, a.started_at, a.scheduled_end, f.ended_at,
+       a.activated_at, a.started_at, a.scheduled_end,
+       -- PIM logs an expiry seconds after access really ended: the scheduled end is the true end when stated.
+       CASE WHEN f.end_step = 'expired' AND a.scheduled_end IS NOT NULL THEN least(f.ended_at, a.scheduled_end) ELSE f.ended_at END AS ended_at,
        coalesce(f.end_step, 'open') AS end_reason
 FROM act a LEFT JOIN first_end f ON f.activation_key = a.request_key;

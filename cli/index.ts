@@ -1,0 +1,239 @@
+// The thin CLI: parses arguments, composes the stages, maps typed errors to exit codes
+// (0 ok, 1 failure or target breached, 2 usage). Data goes to stdout, progress to stderr.
+import { Command, CommanderError, Option } from 'commander';
+import { startOfMonth, subMonths } from 'date-fns';
+import { UTCDate } from '@date-fns/utc';
+import { resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { loadConfig, type Config } from '../core/config.js';
+import { PimopsError, asPimopsError } from '../core/errors.js';
+import { Db } from '../core/db.js';
+import { importPaths, rebuildAll, transformPending, withDb } from './pipeline.js';
+import { metricsReport, type Period } from '../reports/metrics.js';
+import { metricsText } from '../reports/metrics-text.js';
+import { parseFormat, renderRows, plain, type Format } from '../reports/format.js';
+import { allQueries, getQuery, runQueryJson, pickParams } from '../queries/registry.js';
+import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
+
+interface GlobalOptions { db: string; config?: string; format?: string; json?: boolean; verbose?: boolean }
+
+const DEMO = { start: new Date('2026-07-01T00:00:00Z'), days: 123, from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z') };
+
+function parseTime(value: string, flag: string): Date {
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(d.getTime())) throw new PimopsError('usage', `${flag} must be a date (YYYY-MM-DD, midnight UTC) or an ISO 8601 time, got '${value}'`);
+  return d;
+}
+
+/** Half-open [from, to) in UTC; by default the last full calendar month. As-of defaults to the period end, or now if that is later. */
+export function resolvePeriod(opts: { from?: string; to?: string; asOf?: string }, now = new Date()): Period {
+  const thisMonth = startOfMonth(new UTCDate(now));
+  const from = opts.from ? parseTime(opts.from, '--from') : new Date(subMonths(thisMonth, 1).getTime());
+  const to = opts.to ? parseTime(opts.to, '--to') : new Date(thisMonth.getTime());
+  if (to <= from) throw new PimopsError('usage', `--to (${to.toISOString()}) must be after --from (${from.toISOString()})`);
+  const asOf = opts.asOf ? parseTime(opts.asOf, '--as-of') : new Date(Math.min(to.getTime(), now.getTime()));
+  return { from, to, asOf };
+}
+
+function configParams(config: Config, period?: Period): Record<string, unknown> {
+  return {
+    self_target_seconds: config.targets.selfActivationSeconds,
+    approval_target_seconds: config.targets.approvalSeconds,
+    denial_rate_flag: config.approvals.denialRateFlag,
+    min_decisions: config.approvals.minDecisions,
+    break_glass_accounts: JSON.stringify(config.breakGlassAccounts),
+    ...(period ? { from: period.from, to: period.to, as_of: period.asOf } : {}),
+  };
+}
+
+function stderr(message: string): void {
+  process.stderr.write(message + '\n');
+}
+
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+function defaultRowFormat(): Format {
+  return process.stdout.isTTY ? 'table' : 'csv';
+}
+
+async function printSummary(g: GlobalOptions, summary: Record<string, number>, what: string) {
+  if (g.json || g.format === 'json') out(JSON.stringify(summary) + '\n');
+  stderr(`${what}: ${summary.files} files, ${summary.records} records: ${summary.new} new, ${summary.duplicates} duplicates, ${summary.quarantined} quarantined`);
+  if (summary.quarantined > 0) stderr(`  see them with: pimops sql "SELECT * FROM quarantine"`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('pimops')
+    .description('Microsoft Entra PIM operations analytics from audit logs, in DuckDB')
+    .option('--db <file>', 'DuckDB database file', './pimops.duckdb')
+    .option('--config <file>', 'config file (default: ./pimops.config.json when present)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'ndjson', 'markdown']))
+    .option('--json', 'same as --format json')
+    .option('-v, --verbose', 'progress for every file on stderr')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const globals = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+  const progress = (g: GlobalOptions) => (g.verbose ? (m: string) => stderr(m) : undefined);
+
+  program.command('demo')
+    .description('generate a demo tenant, land it, transform it into the database and print the metrics')
+    .option('--seed <n>', 'generator seed', '42')
+    .option('--admins <n>', 'number of admins', '40')
+    .option('--dir <dir>', 'where the demo audit files are written', './pimops-demo')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      const seed = Number(g.seed);
+      const admins = Number(g.admins);
+      if (!Number.isInteger(seed) || !Number.isInteger(admins) || admins < 1) throw new PimopsError('usage', '--seed and --admins take whole numbers (admins ≥ 1)');
+      const tenant = generateTenant({ seed, admins, start: DEMO.start, days: DEMO.days });
+      const dir = resolve(String(g.dir));
+      if (existsSync(dir)) rmSync(dir, { recursive: true });
+      const emitted = emitFiles(tenant.records, tenant.tenant.id, { dir, seed });
+      stderr(`demo tenant (seed ${seed}, ${admins} admins, ${DEMO.start.toISOString().slice(0, 10)} + ${DEMO.days} days): ${emitted.distinct} audit records written as ${emitted.files.length} files in ${dir} (${emitted.written - emitted.distinct} repeated by overlapping pulls)`);
+      const demoConfig: Config = config.breakGlassAccounts.length ? config : { ...config, breakGlassAccounts: tenant.breakGlass.map((b) => b.upn!) };
+      const summary = await importPaths(g.db, demoConfig, [dir], progress(g));
+      stderr(`imported into ${resolve(g.db)}: ${summary.files} files, ${summary.records} records: ${summary.new} new, ${summary.duplicates} duplicates, ${summary.quarantined} quarantined`);
+      const period = { from: DEMO.from, to: DEMO.to, asOf: DEMO.to };
+      const report = await withDb(g.db, demoConfig, (db) => metricsReport(db, demoConfig, period));
+      if (g.json || g.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
+      else {
+        out(metricsText(report));
+        stderr(`\nnext: pimops metrics --from 2026-10-01 --to 2026-11-01 --json | pimops query --list | pimops sql "SELECT * FROM pim_requests LIMIT 5"`);
+      }
+    });
+
+  program.command('import')
+    .description('land audit files (Graph pages, JSON, NDJSON, Event Hub / storage exports, gzip, folders) and transform them')
+    .argument('<paths...>', 'files or folders')
+    .action(async (paths: string[], _o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      const summary = await importPaths(g.db, config, paths, progress(g));
+      await printSummary(g, { ...summary }, 'imported');
+    });
+
+  program.command('transform')
+    .description('transform whatever is landed but not yet in the database, and re-derive the PIM tables')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const c = await transformPending(g.db, loadConfig(g.config));
+      stderr(`transformed: ${c.records} records: ${c.new} new, ${c.duplicates} duplicates, ${c.quarantined} quarantined`);
+    });
+
+  program.command('rebuild')
+    .description('drop every derived table and rebuild them from the landing store, in manifest order')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const c = await rebuildAll(g.db, loadConfig(g.config));
+      stderr(`rebuilt: ${c.records} records: ${c.new} stored, ${c.duplicates} duplicates, ${c.quarantined} quarantined`);
+    });
+
+  program.command('metrics')
+    .description('time to activate, approvals, active hours, standing assignments for a period')
+    .option('--from <date>', 'period start, inclusive (default: first day of last month, UTC)')
+    .option('--to <date>', 'period end, exclusive (default: first day of this month, UTC)')
+    .option('--as-of <time>', 'when open activations are cut and standing access is read (default: period end, or now)')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      const period = resolvePeriod({ from: g.from as string | undefined, to: g.to as string | undefined, asOf: g.asOf as string | undefined });
+      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      const report = await withDb(g.db, config, (db) => metricsReport(db, config, period));
+      if (g.json || g.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
+      else out(metricsText(report));
+    });
+
+  program.command('query')
+    .description('run a named query from queries/ (see --list)')
+    .argument('[id]', 'query id')
+    .option('--list', 'list the named queries and their parameters')
+    .option('--param <k=v>', 'a parameter (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--from <date>', 'sets the from parameter')
+    .option('--to <date>', 'sets the to parameter')
+    .option('--as-of <time>', 'sets the as_of parameter')
+    .action(async (id: string | undefined, _o, cmd: Command) => {
+      const g = globals(cmd);
+      if (g.list || !id) {
+        const rows = [...allQueries().values()].map((q) => ({ id: q.id, title: q.title, parameters: q.parameters.map((p) => `${p.name} ${p.type}`).join(', ') }));
+        out(renderRows(['id', 'title', 'parameters'], rows, parseFormat(g.format, g.json, defaultRowFormat())));
+        return;
+      }
+      const config = loadConfig(g.config);
+      const q = getQuery(id);
+      const period = resolvePeriod({ from: g.from as string | undefined, to: g.to as string | undefined, asOf: g.asOf as string | undefined });
+      const params = pickParams(q.id, configParams(config, period));
+      for (const kv of g.param as string[]) {
+        const eq = kv.indexOf('=');
+        if (eq < 1) throw new PimopsError('usage', `--param takes k=v, got '${kv}'`);
+        params[kv.slice(0, eq)] = kv.slice(eq + 1);
+      }
+      const db = await Db.openReadOnly(g.db);
+      try {
+        const res = await runQueryJsonSafe(db, q.id, params);
+        out(renderRows(res.columns, res.rows, parseFormat(g.format, g.json, defaultRowFormat())));
+      } finally {
+        db.close();
+      }
+    });
+
+  program.command('sql')
+    .description('run ad hoc SQL on a read-only, sandboxed connection')
+    .argument('<statement>', 'the SQL to run')
+    .option('--write', 'allow writes (opens the database read-write, with no sandbox)')
+    .action(async (statement: string, _o, cmd: Command) => {
+      const g = globals(cmd);
+      const db = g.write ? await Db.open(g.db) : await Db.openReadOnly(g.db);
+      try {
+        const res = await db.allJsRows(statement).catch((err: unknown) => { throw sqlError(err); });
+        out(renderRows(res.columns, res.rows, parseFormat(g.format, g.json, defaultRowFormat())));
+      } finally {
+        db.close();
+      }
+    });
+
+  return program;
+}
+
+async function runQueryJsonSafe(db: Db, id: string, params: Record<string, unknown>) {
+  try {
+    return await runQueryJson(db, id, params);
+  } catch (err) {
+    throw err instanceof PimopsError ? err : sqlError(err);
+  }
+}
+
+function sqlError(err: unknown): PimopsError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/read-only mode|read_only|Permission Error|disabled by configuration|lock_configuration|Cannot change/i.test(message)) {
+    return new PimopsError('sql-not-read-only', `Refused: ad hoc SQL is read-only and cannot reach files or settings (${message.split('\n')[0]}). Use --write to change the database.`);
+  }
+  return new PimopsError('sql-error', message.split('\n')[0]);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const wantsJson = argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (wantsJson) out(JSON.stringify({ error: err.message, code: 'usage' }) + '\n');
+      return 2;
+    }
+    const e = asPimopsError(err);
+    if (wantsJson) out(JSON.stringify({ error: e.message, code: e.code }) + '\n');
+    else stderr(`pimops: ${e.message}`);
+    if (e.code === 'internal' && process.env.PIMOPS_DEBUG && err instanceof Error) stderr(err.stack ?? '');
+    return e.exitCode;
+  }
+}
+
+export { plain };

@@ -1,0 +1,125 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Db, Params, Row } from '../core/db.js';
+import { PimopsError } from '../core/errors.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface ParameterSpec { name: string; type: string; description: string }
+
+export interface NamedQuery {
+  id: string;
+  title: string;
+  description: string;
+  parameters: ParameterSpec[];
+  columns: string[];
+  thresholds: string[];
+  sql: string;
+  file: string;
+}
+
+/** Parses the comment header every query file starts with (see queries/CONTEXT.md). */
+export function parseQuery(file: string, text: string): NamedQuery {
+  const lines = text.split('\n');
+  const header: string[] = [];
+  for (const line of lines) {
+    if (!line.startsWith('--')) break;
+    header.push(line.replace(/^--\s?/, ''));
+  }
+  const fields: Record<string, string[]> = {};
+  let section = '';
+  for (const h of header) {
+    const top = /^(\w+):\s*(.*)$/.exec(h);
+    if (top && !h.startsWith(' ')) {
+      section = top[1];
+      fields[section] = top[2] ? [top[2]] : [];
+    } else if (section) {
+      fields[section].push(h.trim());
+    }
+  }
+  const id = fields.id?.[0];
+  const expected = basename(file, '.sql');
+  if (id !== expected) throw new PimopsError('internal', `${file}: header id '${id}' must equal the file name '${expected}'`);
+  const parameters = (fields.parameters ?? []).map((p) => {
+    const m = /^(\w+)\s+(\w+):\s*(.*)$/.exec(p);
+    if (!m) throw new PimopsError('internal', `${file}: cannot read parameter line '${p}'`);
+    return { name: m[1], type: m[2], description: m[3] };
+  });
+  const sql = lines.slice(header.length).join('\n').trim().replace(/;\s*$/, '');
+  const used = new Set([...sql.matchAll(/\$(\w+)/g)].map((m) => m[1]));
+  const declared = new Set(parameters.map((p) => p.name));
+  for (const u of used) if (!declared.has(u)) throw new PimopsError('internal', `${file}: $${u} is used but not declared in the header`);
+  for (const d of declared) if (!used.has(d)) throw new PimopsError('internal', `${file}: parameter ${d} is declared but not used`);
+  return {
+    id,
+    title: fields.title?.join(' ') ?? id,
+    description: (fields.description ?? []).join(' '),
+    parameters,
+    columns: fields.columns ?? [],
+    thresholds: fields.thresholds ?? [],
+    sql,
+    file,
+  };
+}
+
+let cache: Map<string, NamedQuery> | undefined;
+
+export function allQueries(): Map<string, NamedQuery> {
+  if (cache) return cache;
+  cache = new Map();
+  for (const name of readdirSync(here).filter((f) => f.endsWith('.sql')).sort()) {
+    const file = join(here, name);
+    const q = parseQuery(file, readFileSync(file, 'utf8'));
+    cache.set(q.id, q);
+  }
+  return cache;
+}
+
+export function getQuery(id: string): NamedQuery {
+  const q = allQueries().get(id);
+  if (!q) {
+    throw new PimopsError('query-unknown', `No query named '${id}'. Known: ${[...allQueries().keys()].join(', ')}`);
+  }
+  return q;
+}
+
+/** Binds exactly the declared parameters; a missing one is the caller's mistake, named. */
+function bind(q: NamedQuery, params: Record<string, unknown>): Params {
+  const out: Params = {};
+  for (const p of q.parameters) {
+    const v = params[p.name];
+    if (v === undefined || v === null) throw new PimopsError('query-parameter', `Query ${q.id} needs parameter ${p.name} (${p.type}): ${p.description}`);
+    if (['DOUBLE', 'INTEGER', 'BIGINT'].includes(p.type)) {
+      const n = typeof v === 'number' ? v : Number(v);
+      if (!Number.isFinite(n)) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a number, got '${v}'`);
+      out[p.name] = n;
+    } else if (p.type === 'TIMESTAMPTZ') {
+      const d = v instanceof Date ? v : new Date(String(v).length === 10 ? `${v}T00:00:00Z` : String(v));
+      if (Number.isNaN(d.getTime())) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a date or timestamp, got '${v}'`);
+      out[p.name] = d.toISOString();
+    } else {
+      out[p.name] = typeof v === 'string' ? v : JSON.stringify(v);
+    }
+  }
+  for (const k of Object.keys(params)) {
+    if (!q.parameters.some((p) => p.name === k)) throw new PimopsError('query-parameter', `Query ${q.id} has no parameter '${k}' (it takes: ${q.parameters.map((p) => p.name).join(', ') || 'none'})`);
+  }
+  return out;
+}
+
+export async function runQuery(db: Db, id: string, params: Record<string, unknown>): Promise<Row[]> {
+  const q = getQuery(id);
+  return db.all(q.sql, bind(q, params));
+}
+
+export async function runQueryJson(db: Db, id: string, params: Record<string, unknown>): Promise<{ columns: string[]; rows: Row[] }> {
+  const q = getQuery(id);
+  return db.allJson(q.sql, bind(q, params));
+}
+
+/** Only the parameters a query declares, picked from a larger set (the CLI's common ones). */
+export function pickParams(id: string, available: Record<string, unknown>): Record<string, unknown> {
+  const q = getQuery(id);
+  return Object.fromEntries(q.parameters.filter((p) => p.name in available).map((p) => [p.name, available[p.name]]));
+}

@@ -1,0 +1,37 @@
+-- id: standing_assignments
+-- title: Standing assignments
+-- description: Active (not eligible) assignments with no end date at the as-of time: from the
+--   newest state snapshot at or before it when there is one, else from audit replay (which cannot
+--   see assignments made before the oldest record; see audit_coverage). Break-glass accounts and
+--   service principals are marked: the target is zero beside them.
+-- parameters:
+--   as_of TIMESTAMPTZ: the moment to look at
+--   break_glass_accounts VARCHAR: JSON list of break-glass UPNs or object ids
+-- columns:
+--   plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id
+--   since: when the assignment began (as far as the basis can tell)
+--   via_pim: assigned through PIM (false: directly in the directory, outside PIM)
+--   break_glass: the principal is a configured break-glass account
+--   basis: snapshot or audit_replay
+-- thresholds:
+--   break_glass_accounts: breakGlassAccounts
+WITH snap AS (
+  SELECT max(observed_at) AS at FROM role_assignments WHERE source = 'snapshot' AND observed_at <= $as_of::TIMESTAMPTZ
+),
+chosen AS (
+  SELECT r.*, 'snapshot' AS basis FROM role_assignments r JOIN snap ON r.source = 'snapshot' AND r.observed_at = snap.at
+  UNION ALL
+  SELECT r.*, 'audit_replay' AS basis FROM role_assignments r, snap
+  WHERE snap.at IS NULL AND r.source = 'audit_replay'
+    AND r.start_at <= $as_of::TIMESTAMPTZ AND (r.removed_at IS NULL OR r.removed_at > $as_of::TIMESTAMPTZ)
+),
+bg AS (
+  SELECT lower(unnest(from_json($break_glass_accounts, '["VARCHAR"]'))) AS account
+)
+SELECT plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id,
+       start_at AS since, via_pim,
+       (principal_id IN (SELECT account FROM bg) OR coalesce(lower(principal_upn) IN (SELECT account FROM bg), false)) AS break_glass,
+       basis
+FROM chosen
+WHERE kind = 'active' AND end_at IS NULL AND coalesce(is_permanent, true)
+ORDER BY plane, principal_id, role_id;
