@@ -26,7 +26,7 @@ g AS (
     max(ticket_number) AS ticket_number,
     max(ticket_system) AS ticket_system,
     CASE WHEN bool_or(mfa_flag) THEN true END AS mfa,
-    bool_or(step IN ('approval_requested', 'approved', 'denied', 'approval_expired') OR coalesce(approval_flag, false)) AS approval_required,
+    bool_or(step IN ('approval_requested', 'approved', 'denied', 'approval_expired', 'extend_approved', 'extend_denied') OR coalesce(approval_flag, false)) AS approval_required,
     arg_max(step, event_time) FILTER (WHERE step IN ('approved', 'denied', 'approval_expired', 'canceled', 'extend_approved', 'extend_denied', 'extend_canceled')) AS decision_step,
     max(event_time) FILTER (WHERE step IN ('approved', 'denied', 'approval_expired', 'canceled', 'extend_approved', 'extend_denied', 'extend_canceled')) AS decided_at,
     arg_max(actor_id, event_time) FILTER (WHERE step IN ('approved', 'denied', 'extend_approved', 'extend_denied')) AS approver_id,

@@ -1,0 +1,241 @@
+// Hand-computed cases for every metric edge. Each case writes a handful of records, imports them
+// into a fresh database, and compares against numbers worked out by hand in the comments.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../fixtures/generator/prng.js';
+import { pimRecord, directoryRoleRecord, type AuditRecord, type Principal, type PimEventSpec } from '../fixtures/generator/records.js';
+import { ROLES } from '../fixtures/generator/roles.js';
+import { importPaths, withDb } from '../cli/pipeline.js';
+import { metricsReport } from '../reports/metrics.js';
+import { runQuery } from '../queries/registry.js';
+import { tempDir, testConfig } from './helpers.js';
+
+const rng = new Rng(1);
+const tenant = { id: '11111111-1111-4111-8111-111111111111', name: 'Golden' };
+const dir = { id: '/', name: 'Directory' };
+const alice: Principal = { id: 'a0000000-0000-4000-8000-00000000000a', upn: 'alice@golden.example', name: 'Alice', type: 'User' };
+const bob: Principal = { id: 'b0000000-0000-4000-8000-00000000000b', upn: 'bob@golden.example', name: 'Bob', type: 'User' };
+const carol: Principal = { id: 'c0000000-0000-4000-8000-00000000000c', upn: 'carol@golden.example', name: 'Carol', type: 'User' };
+const approver: Principal = { id: 'd0000000-0000-4000-8000-00000000000d', upn: 'dave@golden.example', name: 'Dave', type: 'User' };
+const glass: Principal = { id: 'e0000000-0000-4000-8000-00000000000e', upn: 'glass@golden.example', name: 'Break Glass', type: 'User' };
+const T = (s: string) => new Date(s);
+
+type Ev = Omit<PimEventSpec, 'operationType' | 'plane' | 'scope' | 'auditType'> & { plane?: PimEventSpec['plane'] };
+const pim = (e: Ev): AuditRecord => pimRecord({ plane: 'entra_role', scope: dir, auditType: 'X', operationType: 'Update', ...e }, tenant, rng);
+
+function selfActivation(p: Principal, role: { id: string; name: string }, key: string, keyMode: Ev['keyMode'], requested: string, activated: string, extra: Record<string, string> = {}) {
+  return [
+    pim({ activity: 'Add member to role requested (PIM activation)', at: T(requested), role, principal: p, actor: p, key, keyMode, extraDetails: { IsActivationRequireApproval: 'false' } }),
+    pim({ activity: 'Add member to role completed (PIM activation)', at: T(activated), role, principal: p, actor: p, key, keyMode, extraDetails: { StartTime: T(activated).toISOString(), ...extra } }),
+    directoryRoleRecord({ add: true, at: T(activated), role, directoryRoleObjectId: 'f' + role.id.slice(1), principal: p, actor: 'MS-PIM' }, rng),
+  ];
+}
+function approvalRequest(p: Principal, role: { id: string; name: string }, key: string, keyMode: Ev['keyMode'], requested: string, outcome: 'approved' | 'denied', decided: string, activated?: string) {
+  const recs = [
+    pim({ activity: 'Add member to role requested (PIM activation)', at: T(requested), role, principal: p, actor: p, key, keyMode, extraDetails: { IsActivationRequireApproval: 'true' } }),
+    pim({ activity: 'Add member to role approval requested (PIM activation)', at: new Date(T(requested).getTime() + 1000), role, principal: p, actor: p, key, keyMode }),
+    pim({ activity: `Add member to role request ${outcome} (PIM activation)`, at: T(decided), role, principal: p, actor: approver, key, keyMode }),
+  ];
+  if (activated) recs.push(pim({ activity: 'Add member to role completed (PIM activation)', at: T(activated), role, principal: p, actor: p, key, keyMode }));
+  return recs;
+}
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+async function load(name: string, records: AuditRecord[], over: Record<string, unknown> = {}) {
+  const d = join(tmp.dir, name);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, 'audit.ndjson'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const config = testConfig(over, d);
+  const db = join(d, 'p.duckdb');
+  const summary = await importPaths(db, config, [join(d, 'audit.ndjson')]);
+  const report = (from: string, to: string, asOf = to) => withDb(db, config, (x) => metricsReport(x, config, { from: T(from), to: T(to), asOf: T(asOf) }));
+  const query = (id: string, params: Record<string, unknown>) => withDb(db, config, (x) => runQuery(x, id, params));
+  return { summary, report, query };
+}
+
+describe('time to activate', () => {
+  let ctx: Awaited<ReturnType<typeof load>>;
+  beforeAll(async () => {
+    ctx = await load('tta', [
+      // In September by its request time, although it completed in October: exactly 300 s (not under the 5-minute target).
+      ...selfActivation(alice, ROLES.userAdmin, 'k-sep', 'detail', '2026-09-30T23:58:00Z', '2026-10-01T00:03:00Z'),
+      // October, 60 s, key only on the Request target.
+      ...selfActivation(alice, ROLES.userAdmin, 'k-target', 'target', '2026-10-02T09:00:00Z', '2026-10-02T09:01:00Z'),
+      // October, 120 s, no key at all: paired by principal, role and time.
+      ...selfActivation(bob, ROLES.exchangeAdmin, 'unused', 'none', '2026-10-03T09:00:00Z', '2026-10-03T09:02:00Z'),
+      // October, with approval: 25 min and 50 min (approval keyless too).
+      ...approvalRequest(carol, ROLES.globalAdmin, 'k-appr1', 'detail', '2026-10-04T10:00:00Z', 'approved', '2026-10-04T10:24:30Z', '2026-10-04T10:25:00Z'),
+      ...approvalRequest(carol, ROLES.globalAdmin, 'unused2', 'none', '2026-10-05T10:00:00Z', 'approved', '2026-10-05T10:49:00Z', '2026-10-05T10:50:00Z'),
+    ]);
+  });
+
+  it('counts a request in the period of its request time, targets strictly under', async () => {
+    const sep = await ctx.report('2026-09-01', '2026-10-01');
+    expect(sep.timeToActivate.self).toMatchObject({ count: 1, p50Seconds: 300, maxSeconds: 300, withinTarget: 0 });
+    const oct = await ctx.report('2026-10-01', '2026-11-01');
+    // self: 60 and 120 → p50 = 90, p90 = 60 + 0.9 × 60 = 114.
+    expect(oct.timeToActivate.self).toEqual({ count: 2, p50Seconds: 90, p90Seconds: 114, maxSeconds: 120, targetSeconds: 300, withinTarget: 2 });
+    // approval: 1500 and 3000 → p50 2250, p90 1500 + 0.9 × 1500 = 2850; one under 1800.
+    expect(oct.timeToActivate.approval).toEqual({ count: 2, p50Seconds: 2250, p90Seconds: 2850, maxSeconds: 3000, targetSeconds: 1800, withinTarget: 1 });
+  });
+
+  it('never counts the Core Directory companions as requests', async () => {
+    const rows = await ctx.query('time_to_activate', { from: '2026-09-01', to: '2026-11-01', self_target_seconds: 300, approval_target_seconds: 1800 });
+    expect(rows.reduce((n, r) => n + Number(r.count), 0)).toBe(5);
+  });
+});
+
+describe('approvals', () => {
+  it('rates by final decision, flags a role at the denial threshold with enough decisions', async () => {
+    const recs: AuditRecord[] = [];
+    let day = 1;
+    const req = (p: Principal, role: { id: string; name: string }, outcome: 'approved' | 'denied') => {
+      const d = String(day++).padStart(2, '0');
+      recs.push(...approvalRequest(p, role, `k-${role.id.slice(0, 4)}-${d}-${outcome}`, 'detail', `2026-10-${d}T08:00:00Z`, outcome, `2026-10-${d}T08:10:00Z`, outcome === 'approved' ? `2026-10-${d}T08:10:05Z` : undefined));
+    };
+    // Global Administrator: 4 approved, 1 denied = 20 % of 5 decisions → flagged (≥ 0.2, ≥ 5).
+    for (let i = 0; i < 4; i++) req(alice, ROLES.globalAdmin, 'approved');
+    req(alice, ROLES.globalAdmin, 'denied');
+    // Security Administrator: 3 approved, 1 denied = 25 % but only 4 decisions → not flagged.
+    for (let i = 0; i < 3; i++) req(bob, ROLES.securityAdmin, 'approved');
+    req(bob, ROLES.securityAdmin, 'denied');
+    // One request left to expire, one canceled, one still pending at the end of the log.
+    recs.push(
+      pim({ activity: 'Add member to role requested (PIM activation)', at: T('2026-10-20T08:00:00Z'), role: ROLES.privilegedRoleAdmin, principal: carol, actor: carol, key: 'k-exp', keyMode: 'detail', extraDetails: { IsActivationRequireApproval: 'true' } }),
+      pim({ activity: 'PIM activation request expired', at: T('2026-10-21T08:00:00Z'), role: ROLES.privilegedRoleAdmin, principal: carol, actor: 'system', key: 'k-exp', keyMode: 'detail' }),
+      pim({ activity: 'Add member to role requested (PIM activation)', at: T('2026-10-22T08:00:00Z'), role: ROLES.privilegedRoleAdmin, principal: carol, actor: carol, key: 'k-can', keyMode: 'detail' }),
+      pim({ activity: 'Add member to role approval requested (PIM activation)', at: T('2026-10-22T08:00:01Z'), role: ROLES.privilegedRoleAdmin, principal: carol, actor: carol, key: 'k-can', keyMode: 'detail' }),
+      pim({ activity: 'Add member to role canceled (PIM activation)', at: T('2026-10-22T08:05:00Z'), role: ROLES.privilegedRoleAdmin, principal: carol, actor: carol, key: 'k-can', keyMode: 'detail' }),
+      pim({ activity: 'Add member to role requested (PIM activation)', at: T('2026-10-30T08:00:00Z'), role: ROLES.privilegedRoleAdmin, principal: carol, actor: carol, key: 'k-pend', keyMode: 'detail', extraDetails: { IsActivationRequireApproval: 'true' } }),
+      // An extend request approved by an admin: reported apart, never in the activation rate.
+      pim({ activity: 'Update member in PIM requested (extend)', at: T('2026-10-25T08:00:00Z'), role: ROLES.userAdmin, principal: bob, actor: bob, key: 'k-ext', keyMode: 'detail' }),
+      pim({ activity: 'Update member in PIM approved by admin (extend/renew)', at: T('2026-10-25T09:00:00Z'), role: ROLES.userAdmin, principal: bob, actor: approver, key: 'k-ext', keyMode: 'detail' }),
+    );
+    const ctx = await load('approvals', recs);
+    const r = await ctx.report('2026-10-01', '2026-11-01');
+    // 7 approved, 2 denied → 7/9.
+    expect(r.approvals).toMatchObject({ approved: 7, denied: 2, expired: 1, canceled: 1, pending: 1 });
+    expect(r.approvals.approvalRate).toBeCloseTo(7 / 9, 6);
+    const byRole = Object.fromEntries(r.approvals.byRole.map((x) => [x.roleName, x]));
+    expect(byRole['Global Administrator']).toMatchObject({ approved: 4, denied: 1, flagged: true });
+    expect(byRole['Security Administrator']).toMatchObject({ approved: 3, denied: 1, flagged: false });
+    expect(r.approvals.byApprover).toEqual([expect.objectContaining({ approverUpn: 'dave@golden.example', approved: 7, denied: 2, p50WaitSeconds: 600, selfApprovals: 0 })]);
+    expect(r.approvals.extendRenew.extend).toMatchObject({ approved: 1, denied: 0 });
+  });
+});
+
+describe('active hours', () => {
+  let ctx: Awaited<ReturnType<typeof load>>;
+  beforeAll(async () => {
+    const expiry = (p: Principal, role: { id: string; name: string }, key: string, at: string, keyMode: Ev['keyMode'] = 'detail') =>
+      pim({ activity: 'Remove member from role (PIM activation expired)', at: T(at), role, principal: p, actor: 'system', key, keyMode, principalSlot: 'late' });
+    const deactivate = (p: Principal, role: { id: string; name: string }, at: string) => [
+      pim({ activity: 'Remove member from role requested (PIM deactivate)', at: T(at), role, principal: p, actor: p, key: `d-${at}`, keyMode: 'detail' }),
+      pim({ activity: 'Remove member from role completed (PIM deactivate)', at: T(at), role, principal: p, actor: p, key: `d-${at}`, keyMode: 'detail' }),
+    ];
+    ctx = await load('hours', [
+      // Crosses the month end: 1 h in September, 2 h in October; expiry logged 5 s late, scheduled end stated.
+      ...selfActivation(alice, ROLES.userAdmin, 'h1', 'detail', '2026-09-30T22:59:00Z', '2026-09-30T23:00:00Z', { ExpirationTime: '2026-10-01T02:00:00Z' }),
+      expiry(alice, ROLES.userAdmin, 'h1', '2026-10-01T02:00:05Z'),
+      // Deactivated after 30 min although 2 h were scheduled.
+      ...selfActivation(bob, ROLES.exchangeAdmin, 'h2', 'detail', '2026-10-10T09:59:00Z', '2026-10-10T10:00:00Z', { ExpirationTime: '2026-10-10T12:00:00Z' }),
+      ...deactivate(bob, ROLES.exchangeAdmin, '2026-10-10T10:30:00Z'),
+      // Expiry without a stated end and without a key: ends when the expiry was logged (1 h 7 s).
+      ...selfActivation(bob, ROLES.exchangeAdmin, 'unused', 'none', '2026-10-11T08:59:00Z', '2026-10-11T09:00:00Z'),
+      expiry(bob, ROLES.exchangeAdmin, 'unused', '2026-10-11T10:00:07Z', 'none'),
+      // Still open at as-of (scheduled to end after it): cut at as-of.
+      ...selfActivation(carol, ROLES.helpdeskAdmin, 'h4', 'detail', '2026-10-31T21:59:00Z', '2026-10-31T22:00:00Z', { ExpirationTime: '2026-11-01T06:00:00Z' }),
+    ]);
+  });
+
+  it('clips windows to months and to the period, and ends them at deactivation, expiry or as-of', async () => {
+    const oct = await ctx.report('2026-10-01', '2026-11-01');
+    const by = Object.fromEntries(oct.activeHours.map((h) => [`${h.principalUpn} ${h.month}`, h]));
+    expect(by['alice@golden.example 2026-10']).toMatchObject({ activations: 0, hours: 2 });
+    expect(by['bob@golden.example 2026-10'].activations).toBe(2);
+    expect(by['bob@golden.example 2026-10'].hours).toBeCloseTo(0.5 + 1 + 7 / 3600, 6);
+    expect(by['carol@golden.example 2026-10']).toMatchObject({ activations: 1, hours: 2 });
+    expect(oct.activeHours).toHaveLength(3);
+
+    const both = await ctx.report('2026-09-01', '2026-11-01');
+    const alice = both.activeHours.filter((h) => h.principalUpn === 'alice@golden.example');
+    expect(alice).toEqual([
+      { principalId: 'a0000000-0000-4000-8000-00000000000a', principalUpn: 'alice@golden.example', month: '2026-09', activations: 1, hours: 1 },
+      { principalId: 'a0000000-0000-4000-8000-00000000000a', principalUpn: 'alice@golden.example', month: '2026-10', activations: 0, hours: 2 },
+    ]);
+    // An earlier as-of cuts the open window sooner: 22:00 → 23:30 = 1.5 h.
+    const early = await ctx.report('2026-10-01', '2026-11-01', '2026-10-31T23:30:00Z');
+    expect(early.activeHours.find((h) => h.principalUpn === 'carol@golden.example')?.hours).toBe(1.5);
+  });
+
+  it('records why each window ended', async () => {
+    const rows = await ctx.query('active_hours', { from: '2026-10-01', to: '2026-11-01', as_of: '2026-11-01' });
+    expect(rows.length).toBe(3);
+    const ends = await withDbQuery(ctx, "SELECT principal_upn, end_reason, ended_at FROM pim_activations ORDER BY started_at");
+    expect(ends.map((e) => e.end_reason)).toEqual(['expired', 'deactivated', 'expired', 'open']);
+    expect((ends[0].ended_at as Date).toISOString()).toBe('2026-10-01T02:00:00.000Z');
+  });
+});
+
+async function withDbQuery(ctx: Awaited<ReturnType<typeof load>>, sql: string) {
+  void ctx;
+  return withDb(join(tmp.dir, 'hours', 'p.duckdb'), testConfig({}, join(tmp.dir, 'hours')), (db) => db.all(sql));
+}
+
+describe('standing assignments', () => {
+  let ctx: Awaited<ReturnType<typeof load>>;
+  beforeAll(async () => {
+    const assign = (p: Principal, role: { id: string; name: string }, key: string, at: string, kind: 'permanent' | 'timebound', extra: Record<string, string> = {}) => [
+      pim({ activity: `Add member to role in PIM requested (${kind})`, at: T(at), role, principal: p, actor: approver, key, keyMode: 'detail', extraDetails: extra }),
+      pim({ activity: `Add member to role in PIM completed (${kind})`, at: T(at), role, principal: p, actor: approver, key, keyMode: 'detail', extraDetails: extra }),
+      directoryRoleRecord({ add: true, at: T(at), role, directoryRoleObjectId: 'f' + role.id.slice(1), principal: p, actor: 'MS-PIM' }, rng),
+    ];
+    ctx = await load('standing', [
+      // Break-glass: permanent Global Administrator through PIM.
+      ...assign(glass, ROLES.globalAdmin, 's1', '2026-09-01T00:00:00Z', 'permanent'),
+      // Outside PIM: a direct Core Directory add, then PIM's repeated notices: one assignment.
+      directoryRoleRecord({ add: true, at: T('2026-09-02T00:00:00Z'), role: ROLES.privilegedRoleAdmin, directoryRoleObjectId: 'x1', principal: bob, actor: alice }, rng),
+      ...[2, 4, 6].map((h) => pim({ activity: 'Add member to role outside of PIM (permanent)', at: T(`2026-09-02T0${h}:00:00Z`), role: ROLES.privilegedRoleAdmin, principal: bob, actor: alice, key: `o${h}`, keyMode: 'detail' })),
+      // The same through US Government's MS-PIM-Fairfax: a companion, not an assignment.
+      { ...directoryRoleRecord({ add: true, at: T('2026-09-03T00:00:00Z'), role: ROLES.userAdmin, directoryRoleObjectId: 'x2', principal: carol, actor: 'MS-PIM' }, rng),
+        initiatedBy: { app: { appId: null, displayName: 'MS-PIM-Fairfax', servicePrincipalId: 'aa', servicePrincipalName: null }, user: null } },
+      // Permanent, then removed on 10 October.
+      ...assign(alice, ROLES.userAdmin, 's3', '2026-10-01T00:00:00Z', 'permanent'),
+      pim({ activity: 'Remove member from role in PIM completed (permanent)', at: T('2026-10-10T00:00:00Z'), role: ROLES.userAdmin, principal: alice, actor: approver, key: 's3r', keyMode: 'detail' }),
+      // Timebound: has an end date, so not standing.
+      ...assign(carol, ROLES.helpdeskAdmin, 's4', '2026-10-01T00:00:00Z', 'timebound', { ExpirationTime: '2026-12-31T00:00:00Z' }),
+      // Eligible only: never standing.
+      pim({ activity: 'Add eligible member to role in PIM completed (permanent)', at: T('2026-09-05T00:00:00Z'), role: ROLES.securityAdmin, principal: carol, actor: approver, key: 's5', keyMode: 'detail' }),
+    ], { breakGlassAccounts: ['GLASS@golden.example'] });
+  });
+
+  it('counts outside-PIM once, keeps break-glass apart, and sees removal at the as-of time', async () => {
+    const before = await ctx.report('2026-10-01', '2026-10-05');
+    expect(before.standingAssignments).toMatchObject({ total: 3, breakGlass: 1, servicePrincipals: 0, excludingBreakGlass: 2, basis: 'audit_replay' });
+    const items = before.standingAssignments.items.map((i) => [i.principalUpn, i.roleName, i.breakGlass, i.viaPim]);
+    expect(items.sort()).toEqual([
+      ['alice@golden.example', 'User Administrator', false, true],
+      ['bob@golden.example', 'Privileged Role Administrator', false, false],
+      ['glass@golden.example', 'Global Administrator', true, true],
+    ]);
+    expect(before.standingAssignments.items.find((i) => i.principalUpn === 'bob@golden.example')?.since).toBe('2026-09-02T00:00:00.000Z');
+    const after = await ctx.report('2026-10-01', '2026-10-15');
+    expect(after.standingAssignments).toMatchObject({ total: 2, breakGlass: 1, excludingBreakGlass: 1 });
+    // Replay says from when it can see.
+    expect(after.standingAssignments.visibleFrom).toBe('2026-09-01T00:00:00.000Z');
+  });
+
+  it('prefers the newest snapshot at or before as-of over replay', async () => {
+    await withDb(join(tmp.dir, 'standing', 'p.duckdb'), testConfig({}, join(tmp.dir, 'standing')), async (db) => {
+      await db.run(`INSERT INTO role_assignments (plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id, kind, member_type, start_at, end_at, is_permanent, via_pim, source, observed_at)
+        VALUES ('entra_role', 'z1', 'zed@golden.example', 'user', 'r', 'Some Role', '/', 'active', 'direct', '2026-01-01', NULL, true, true, 'snapshot', '2026-10-03'),
+               ('entra_role', 'z2', 'old@golden.example', 'user', 'r', 'Some Role', '/', 'active', 'direct', '2026-01-01', NULL, true, true, 'snapshot', '2026-09-20')`);
+    });
+    const r = await ctx.report('2026-10-01', '2026-10-05');
+    expect(r.standingAssignments).toMatchObject({ total: 1, basis: 'snapshot', snapshotAt: '2026-10-03T00:00:00.000Z', visibleFrom: null });
+    expect(r.standingAssignments.items[0].principalUpn).toBe('zed@golden.example');
+  });
+});
