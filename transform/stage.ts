@@ -58,29 +58,35 @@ async function registerFile(db: Db, e: ManifestEntry): Promise<void> {
   );
 }
 
+/** Reads one landed file into the temp table `stage`: typed fast path first, line by line if it refuses. */
+async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: 'graph' | 'diagnostic' }): Promise<void> {
+  // Outside any transaction: a refused typed read would abort it.
+  if (e.cleanLines) {
+    try {
+      await db.run(stageSql(typedSource(file, e.flavor), e.flavor));
+      await attachRawLines(db, file);
+      return;
+    } catch {
+      // A line the typed reader refuses (malformed, or a field of the wrong JSON type): go line by line.
+    }
+  }
+  await db.run(stageSql(lineSource(file, e.flavor), e.flavor));
+}
+
 /** Stages one landed file into audit_events and quarantine, atomically. */
 async function stageOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<StageCounts> {
+  const refused = Boolean(e.rejectReason) || !e.flavor;
+  if (!refused) await readIntoStage(db, store.absolute(e), e as ManifestEntry & { flavor: 'graph' | 'diagnostic' });
   return db.transaction(async () => {
     await registerFile(db, e);
     let counts: StageCounts;
-    if (e.rejectReason || !e.flavor) {
+    if (refused) {
       await db.run(
         `INSERT INTO quarantine VALUES ($file, $orig, NULL, $reason, $detail, NULL, now())`,
         { file: e.landedFile, orig: e.originalPath, reason: e.rejectReason ?? 'unrecognized', detail: e.rejectDetail ?? null },
       );
       counts = { records: 1, new: 0, duplicates: 0, quarantined: 1 };
     } else {
-      const file = store.absolute(e);
-      let staged = false;
-      if (e.cleanLines) {
-        try {
-          await db.run(stageSql(typedSource(file, e.flavor), e.flavor));
-          staged = true;
-        } catch {
-          // A line the typed reader refuses (malformed, or a field of the wrong JSON type): go line by line.
-        }
-      }
-      if (!staged) await db.run(stageSql(lineSource(file, e.flavor), e.flavor));
       counts = await insertStaged(db, e);
     }
     await db.run(
@@ -89,6 +95,17 @@ async function stageOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<
     );
     return counts;
   });
+}
+
+/** The typed reader keeps no raw text: for the few refused lines, fetch it so the quarantine shows what was there. */
+async function attachRawLines(db: Db, file: string): Promise<void> {
+  const rejected = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM stage WHERE reject_reason IS NOT NULL');
+  if (!rejected || rejected.n === 0n) return;
+  await db.run(`UPDATE stage SET raw_line = l.raw FROM (
+      SELECT o AS line_no, left(line, 500) AS raw
+      FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
+                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}) WITH ORDINALITY AS t(line, o)
+    ) l WHERE stage.line_no = l.line_no AND stage.reject_reason IS NOT NULL`);
 }
 
 async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
