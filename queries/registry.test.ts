@@ -1,0 +1,30 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { allQueries, parseQuery } from './registry.js';
+
+describe('named queries', () => {
+  const queries = [...allQueries().values()];
+  it('every query file has a complete header whose id is its file name', () => {
+    expect(queries.length).toBeGreaterThanOrEqual(7);
+    for (const q of queries) {
+      expect(q.title, q.id).not.toBe(q.id);
+      expect(q.description.length, q.id).toBeGreaterThan(20);
+      expect(q.columns.length, q.id).toBeGreaterThan(0);
+    }
+  });
+
+  it('binds thresholds as parameters, never as literals', () => {
+    for (const q of queries) {
+      expect(q.sql, q.id).not.toMatch(/\b(300|1800|0\.2)\b/);
+    }
+  });
+
+  it('refuses a header that declares what the SQL does not use, or the reverse', () => {
+    const file = '/x/m.sql';
+    expect(() => parseQuery(file, '-- id: m\n-- title: M\n-- parameters:\n--   a INTEGER: a\nSELECT 1')).toThrow(/declared but not used/);
+    expect(() => parseQuery(file, '-- id: m\n-- title: M\nSELECT $b')).toThrow(/used but not declared/);
+    expect(() => parseQuery(file, '-- id: other\nSELECT 1')).toThrow(/must equal the file name/);
+    expect(parseQuery(file, readFileSync(new URL('./time_to_activate.sql', import.meta.url), 'utf8').replace('id: time_to_activate', 'id: m')).parameters.map((p) => p.name))
+      .toEqual(['from', 'to', 'self_target_seconds', 'approval_target_seconds']);
+  });
+});
