@@ -4,6 +4,7 @@ import type { LandingStore, ManifestEntry } from '../core/landing.js';
 import { modelSql } from './sql.js';
 import { activityMapValuesSql } from './activities.js';
 import { stageNew, type StageCounts } from './stage.js';
+import { timed } from '../core/profile.js';
 
 export type { StageCounts } from './stage.js';
 
@@ -21,7 +22,7 @@ export async function derivePim(db: Db, config: Config): Promise<void> {
   await db.transaction(async () => {
     for (const model of PIM_MODELS) {
       const params = model === 'int_pim_events' ? { pairing_window_hours: config.correlation.pairingWindowHours } : undefined;
-      await db.run(modelSql(model), params);
+      await timed(model, () => db.run(modelSql(model), params));
     }
   });
 }

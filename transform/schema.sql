@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS landing_files (
 );
 
 CREATE TABLE IF NOT EXISTS audit_events (
-  event_id        VARCHAR PRIMARY KEY,
+  event_id        VARCHAR NOT NULL,      -- unique: staging inserts only ids not yet stored (no index to maintain)
   tenant_id       VARCHAR,
   event_time      TIMESTAMPTZ NOT NULL,
   activity        VARCHAR NOT NULL,

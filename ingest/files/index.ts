@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { LandingStore, ManifestEntry } from '../../core/landing.js';
 import { PimopsError } from '../../core/errors.js';
 import type { LandedBatch, Source } from '../source.js';
+import { timed } from '../../core/profile.js';
 import { recogniseHead, recordsOfDocument, flavorOf, LineScanner } from './recognise.js';
 
 const HEAD_BYTES = 64 * 1024;
@@ -37,6 +38,12 @@ export function expandPaths(paths: string[]): string[] {
   };
   paths.forEach(walk);
   return out;
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function readHead(path: string): { bytes: Buffer; size: number } {
@@ -223,12 +230,18 @@ export const fileSource: Source<FileImportOptions> = {
     const offered: ManifestEntry[] = [];
     const landed: ManifestEntry[] = [];
     for (const [i, path] of files.entries()) {
-      const { temp, ...entry } = await landFile(store, path);
-      const known = store.bySha(entry.sha256);
+      // Hashing is cheap next to landing: a file already landed (same bytes) is not landed again.
+      const known = store.bySha(await hashFile(path));
+      if (known) {
+        offered.push(known);
+        progress?.(`skipped ${i + 1}/${files.length} ${path} (already landed)`);
+        continue;
+      }
+      const { temp, ...entry } = await timed(`land ${path}`, () => landFile(store, path));
       const committed = store.commit(temp, entry);
       offered.push(committed);
-      if (!known) landed.push(committed);
-      progress?.(`landed ${i + 1}/${files.length} ${path}${known ? ' (already landed)' : ''}`);
+      landed.push(committed);
+      progress?.(`landed ${i + 1}/${files.length} ${path}`);
     }
     return { offered, landed };
   },

@@ -1,0 +1,12 @@
+// PIMOPS_PROFILE=1 prints how long each named step took, on stderr: for finding hot spots, not for tests.
+const enabled = Boolean(process.env.PIMOPS_PROFILE);
+
+export async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  if (!enabled) return fn();
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    process.stderr.write(`[profile] ${label}: ${((performance.now() - t0) / 1000).toFixed(3)} s\n`);
+  }
+}
