@@ -19,12 +19,25 @@ const dataDir = join(root, `records-${target}`);
 const results = resolve('bench/results');
 mkdirSync(results, { recursive: true });
 
+const BASE_DAYS = 120;
+const DAY_MS = 86_400_000;
+/** The same tenant's next 120 days: new record and request ids, every time shifted. */
+function replay(line: string, copy: number): string {
+  const shift = copy * BASE_DAYS * DAY_MS;
+  return line
+    .replace(/"id":"([^"]+)"/, `"id":"$1-c${copy}"`)
+    .replace(/"RoleAssignmentRequestId","value":"([^"]+)"/, `"RoleAssignmentRequestId","value":"$1-c${copy}"`)
+    .replace(/"id":"([^"]+)","displayName":null,"type":"Request"/, `"id":"$1-c${copy}","displayName":null,"type":"Request"`)
+    .replace(/(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})(\d{4})?(Z|\+00:00)/g, (_m, base: string, extra: string | undefined, zone: string) =>
+      new Date(Date.parse(`${base}Z`) + shift).toISOString().slice(0, 23) + (extra ?? '') + zone);
+}
+
 async function makeData(): Promise<string[]> {
   if (existsSync(join(dataDir, 'done'))) return readdirSync(dataDir).filter((f) => f.endsWith('.ndjson.gz')).map((f) => join(dataDir, f)).sort();
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   // A realistic tenant of ~100k records, replayed with new ids and shifted times until the target is reached.
-  const t = generateTenant({ seed: 1, admins: 120, start: new Date('2025-01-01T00:00:00Z'), days: 120, noiseRatio: 1 });
+  const t = generateTenant({ seed: 1, admins: 120, start: new Date('2023-01-01T00:00:00Z'), days: BASE_DAYS, noiseRatio: 1 });
   const base = t.records.map((r) => JSON.stringify(r));
   const perFile = Math.ceil(target / filesWanted);
   const files: string[] = [];
@@ -37,7 +50,7 @@ async function makeData(): Promise<string[]> {
     for (let i = 0; i < perFile && written < target; i++, written++) {
       const copy = Math.floor(written / base.length);
       let line = base[written % base.length];
-      if (copy > 0) line = line.replace(/"id":"([^"]+)"/, `"id":"$1-c${copy}"`).replace(/"RoleAssignmentRequestId","value":"([^"]+)"/, `"RoleAssignmentRequestId","value":"$1-c${copy}"`);
+      if (copy > 0) line = replay(line, copy);
       if (!gz.write(line + '\n')) await once(gz, 'drain');
     }
     gz.end();
@@ -83,7 +96,7 @@ const bin = resolve('bin/pimops.js');
 const imp = timed('import', process.execPath, [bin, '--db', db, 'import', ...files, '--json']);
 const summary = JSON.parse(imp.stdout);
 console.error(`pimops import: ${imp.seconds.toFixed(1)} s = ${(imp.seconds / baseSeconds).toFixed(2)}× baseline, ${Math.round(summary.records / imp.seconds)} records/s`, summary);
-const metrics = timed('metrics', process.execPath, [bin, '--db', db, 'metrics', '--from', '2025-02-01', '--to', '2025-03-01', '--json']);
+const metrics = timed('metrics', process.execPath, [bin, '--db', db, 'metrics', '--from', '2025-06-01', '--to', '2025-07-01', '--json']);
 console.error(`pimops metrics (one month, incl. process start): ${metrics.seconds.toFixed(2)} s`);
 const again = timed('re-import', process.execPath, [bin, '--db', db, 'import', ...files, '--json']);
 console.error(`re-import of the same files: ${again.seconds.toFixed(1)} s`, JSON.parse(again.stdout));

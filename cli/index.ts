@@ -14,6 +14,7 @@ import { metricsText } from '../reports/metrics-text.js';
 import { parseFormat, renderRows, plain, type Format } from '../reports/format.js';
 import { allQueries, getQuery, runQueryJson, pickParams } from '../queries/registry.js';
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
+import { exportLake, lakeSizeBytes } from '../reports/lake.js';
 
 interface GlobalOptions { db: string; config?: string; format?: string; json?: boolean; verbose?: boolean }
 
@@ -195,6 +196,21 @@ export function buildProgram(): Command {
       } finally {
         db.close();
       }
+    });
+
+  const exp = program.command('export').description('hand the data to other engines');
+  exp.command('parquet')
+    .description('write the tables and metric values as a Hive-partitioned Parquet lake (event_date=YYYY-MM-DD); incremental')
+    .requiredOption('--out <dir>', 'the lake folder')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      const t0 = performance.now();
+      const r = await withDb(g.db, config, (db) => exportLake(db, config, String(g.out), progress(g)));
+      const summary = { ...r, seconds: Math.round((performance.now() - t0) / 100) / 10, bytes: lakeSizeBytes(String(g.out)) };
+      if (g.json || g.format === 'json') out(JSON.stringify(summary) + '\n');
+      stderr(`lake ${resolve(String(g.out))}: ${r.tables} tables, ${r.rows} rows; ${r.partitionsWritten} partitions written, ${r.partitionsUnchanged} unchanged, ${r.partitionsRemoved} removed (${(summary.bytes / 2 ** 20).toFixed(1)} MiB)`);
     });
 
   return program;

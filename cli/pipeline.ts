@@ -57,7 +57,7 @@ export async function importPaths(dbPath: string, config: Config, paths: string[
 }
 
 export async function transformPending(dbPath: string, config: Config): Promise<StageCounts> {
-  return withDb(dbPath, config, (db) => transform(db, landingStore(dbPath, config), config));
+  return withDb(dbPath, config, (db) => transform(db, landingStore(dbPath, config), config, undefined, true));
 }
 
 export async function rebuildAll(dbPath: string, config: Config): Promise<StageCounts> {

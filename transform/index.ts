@@ -17,21 +17,32 @@ export async function ensureSchema(db: Db): Promise<void> {
     INSERT INTO pim_activity_map VALUES ${activityMapValuesSql()};`);
 }
 
-/** Re-derives the PIM tables from audit_events (only the PIM-relevant rows are read). */
+/**
+ * Re-derives the PIM tables from audit_events (only the PIM-relevant rows are read). Not one
+ * transaction: DuckDB reads a table created earlier in the same transaction many times slower
+ * (measured 0.5 s → 11.6 s for pim_activations at 1M records). A marker row says the set is
+ * complete; a run that finds it missing (a crash mid-derive) derives again.
+ */
 export async function derivePim(db: Db, config: Config): Promise<void> {
-  await db.transaction(async () => {
-    for (const model of PIM_MODELS) {
-      const params = model === 'int_pim_events' ? { pairing_window_hours: config.correlation.pairingWindowHours } : undefined;
-      await timed(model, () => db.run(modelSql(model), params));
-    }
-  });
+  await db.run(`CREATE TABLE IF NOT EXISTS transform_state (key VARCHAR PRIMARY KEY, value VARCHAR);
+    DELETE FROM transform_state WHERE key = 'pim_derived_at';`);
+  for (const model of PIM_MODELS) {
+    const params = model === 'int_pim_events' ? { pairing_window_hours: config.correlation.pairingWindowHours } : undefined;
+    await timed(model, () => db.run(modelSql(model), params));
+  }
+  await db.run(`INSERT INTO transform_state VALUES ('pim_derived_at', now()::VARCHAR)`);
 }
 
+/** Stages what is new, then re-derives the PIM tables: when records were added, when asked (`force`),
+ *  or when they do not exist yet. A re-import that adds nothing costs only the hashing. */
 export async function transform(db: Db, store: LandingStore, config: Config,
-  onFile?: (e: ManifestEntry, c: StageCounts) => void): Promise<StageCounts> {
+  onFile?: (e: ManifestEntry, c: StageCounts) => void, force = false): Promise<StageCounts> {
   await ensureSchema(db);
   const counts = await stageNew(db, store, onFile);
-  await derivePim(db, config);
+  const derived = await db.one<{ n: bigint }>(
+    `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'transform_state'`).then(async (t) =>
+    t && t.n > 0n ? db.one<{ n: bigint }>(`SELECT count(*) AS n FROM transform_state WHERE key = 'pim_derived_at'`) : { n: 0n });
+  if (force || counts.new > 0 || !derived || derived.n === 0n) await derivePim(db, config);
   return counts;
 }
 
@@ -40,5 +51,5 @@ export async function rebuild(db: Db, store: LandingStore, config: Config): Prom
   for (const t of ['pim_approvals', 'pim_requests', 'pim_activations', 'int_pim_events', 'role_assignments', 'audit_events', 'quarantine', 'landing_files']) {
     await db.run(`DROP TABLE IF EXISTS ${t}`);
   }
-  return transform(db, store, config);
+  return transform(db, store, config, undefined, true);
 }

@@ -19,7 +19,7 @@ by_key AS (
 ),
 by_time AS (
   SELECT e.event_id, e.event_time, e.step, a.request_key AS activation_key
-  FROM (SELECT * FROM ends WHERE event_id NOT IN (SELECT event_id FROM by_key)) e
+  FROM (SELECT * FROM ends ANTI JOIN by_key USING (event_id)) e
   ASOF JOIN act a
     ON e.plane = a.plane AND e.principal_id = a.principal_id AND e.role_id = a.role_id AND e.scope_id = a.scope_id
    AND e.event_time >= a.started_at

@@ -1,0 +1,148 @@
+// The Parquet lake: every canonical table, Hive-partitioned by day, for Spark, Fabric, Databricks,
+// Polars and ADX external tables. Incremental: a partition is rewritten only when its content
+// checksum changed, into a staging folder first and then renamed into place, so a reader never
+// sees half a partition. Metric values come from the named metric queries, by id.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { addMonths } from 'date-fns';
+import type { Db } from '../core/db.js';
+import { sqlString } from '../core/db.js';
+import type { Config } from '../core/config.js';
+import { runQuery } from '../queries/registry.js';
+
+export const LAKE_SCHEMA_VERSION = 1;
+
+/** Each exported table and the time its rows are partitioned by. */
+export const LAKE_TABLES: Record<string, { source: string; time: string }> = {
+  audit_events: { source: 'audit_events', time: 'event_time' },
+  pim_requests: { source: 'pim_requests', time: 'coalesce(requested_at, completed_at, decided_at)' },
+  pim_approvals: { source: 'pim_approvals', time: 'decided_at' },
+  pim_activations: { source: 'pim_activations', time: 'started_at' },
+  role_assignments: { source: 'role_assignments', time: 'coalesce(start_at, observed_at)' },
+  quarantine: { source: 'quarantine', time: 'quarantined_at' },
+  landing_files: { source: 'landing_files', time: 'landed_at' },
+  metric_values: { source: 'lake_metric_values', time: 'month_start' },
+};
+
+const METRIC_QUERIES = ['time_to_activate', 'approval_outcomes', 'approval_rate_by_role', 'active_hours'] as const;
+
+interface PartitionInfo { rows: number; checksum: string }
+interface TableManifest { rows: number; partitions: Record<string, PartitionInfo>; minTime: string | null; maxTime: string | null; columns: { name: string; type: string }[] }
+export interface LakeManifest { schemaVersion: number; exportedAt: string; partitionColumn: 'event_date'; tables: Record<string, TableManifest> }
+
+export interface LakeExportResult { tables: number; partitionsWritten: number; partitionsRemoved: number; partitionsUnchanged: number; rows: number }
+
+/** One row per (month, plane, metric, measure, dimensions): the metrics as a long table. */
+async function buildMetricValues(db: Db, config: Config): Promise<void> {
+  await db.run(`CREATE OR REPLACE TEMP TABLE lake_metric_values (month_start TIMESTAMPTZ, month VARCHAR, plane VARCHAR, metric_id VARCHAR, measure VARCHAR, dimensions VARCHAR, value DOUBLE)`);
+  const span = await db.one<{ first: Date | null; last: Date | null }>('SELECT min(event_time) AS first, max(event_time) AS last FROM audit_events');
+  if (!span?.first || !span.last) return;
+  const rows: unknown[][] = [];
+  for (let m = new Date(Date.UTC(span.first.getUTCFullYear(), span.first.getUTCMonth(), 1)); m <= span.last; m = addMonths(m, 1)) {
+    const to = addMonths(m, 1);
+    const asOf = to < span.last ? to : span.last;
+    const params = {
+      from: m, to, as_of: asOf,
+      self_target_seconds: config.targets.selfActivationSeconds, approval_target_seconds: config.targets.approvalSeconds,
+      denial_rate_flag: config.approvals.denialRateFlag, min_decisions: config.approvals.minDecisions,
+    };
+    for (const id of METRIC_QUERIES) {
+      const q = await runQuery(db, id, Object.fromEntries(Object.entries(params).filter(([k]) => queryTakes(id, k))));
+      for (const r of q) {
+        const dims: Record<string, unknown> = {};
+        const measures: [string, number][] = [];
+        for (const [k, v] of Object.entries(r)) {
+          if (k === 'plane') continue;
+          if (typeof v === 'number' || typeof v === 'bigint') measures.push([k, Number(v)]);
+          else if (typeof v === 'boolean') measures.push([k, v ? 1 : 0]);
+          else dims[k] = v;
+        }
+        for (const [measure, value] of measures) rows.push([m.toISOString(), m.toISOString().slice(0, 7), r.plane ?? null, id, measure, JSON.stringify(dims), value]);
+      }
+    }
+  }
+  // Small (months × metrics): a VALUES insert in chunks is plenty.
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    await db.run(`INSERT INTO lake_metric_values VALUES ${chunk.map((r) => `(${r.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : sqlString(String(v)))).join(', ')})`).join(', ')}`);
+  }
+}
+
+import { getQuery } from '../queries/registry.js';
+function queryTakes(id: string, param: string): boolean {
+  return getQuery(id).parameters.some((p) => p.name === param);
+}
+
+function readManifest(dir: string): LakeManifest | undefined {
+  const p = join(dir, '_manifest.json');
+  if (!existsSync(p)) return undefined;
+  return JSON.parse(readFileSync(p, 'utf8')) as LakeManifest;
+}
+
+export async function exportLake(db: Db, config: Config, outDir: string, log?: (m: string) => void): Promise<LakeExportResult> {
+  const out = resolve(outDir);
+  mkdirSync(out, { recursive: true });
+  const previous = readManifest(out);
+  const schemaChanged = previous && previous.schemaVersion !== LAKE_SCHEMA_VERSION;
+  await buildMetricValues(db, config);
+  const result: LakeExportResult = { tables: 0, partitionsWritten: 0, partitionsRemoved: 0, partitionsUnchanged: 0, rows: 0 };
+  const manifest: LakeManifest = { schemaVersion: LAKE_SCHEMA_VERSION, exportedAt: new Date().toISOString(), partitionColumn: 'event_date', tables: {} };
+  for (const [table, spec] of Object.entries(LAKE_TABLES)) {
+    const view = `SELECT *, strftime(${spec.time}, '%Y-%m-%d') AS event_date FROM ${spec.source}`;
+    await db.run(`CREATE OR REPLACE TEMP VIEW lake_src AS ${view}`);
+    const parts = await db.all<{ event_date: string | null; n: bigint; h: bigint | null }>(
+      `SELECT coalesce(event_date, 'unknown') AS event_date, count(*) AS n, bit_xor(hash(x)) AS h FROM lake_src x GROUP BY 1 ORDER BY 1`);
+    const columns = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * EXCLUDE (event_date) FROM lake_src`);
+    const span = await db.one<{ lo: Date | null; hi: Date | null }>(`SELECT min(${spec.time}) AS lo, max(${spec.time}) AS hi FROM ${spec.source}`);
+    const old = schemaChanged ? undefined : previous?.tables[table];
+    const current: Record<string, PartitionInfo> = Object.fromEntries(parts.map((p) => [p.event_date!, { rows: Number(p.n), checksum: String(p.h ?? 0) }]));
+    const changed = Object.keys(current).filter((d) => !old?.partitions[d] || old.partitions[d].checksum !== current[d].checksum || old.partitions[d].rows !== current[d].rows
+      || !existsSync(join(out, table, `event_date=${d}`)));
+    const removed = Object.keys(old?.partitions ?? {}).filter((d) => !current[d]);
+    if (changed.length) {
+      const staging = join(out, `.staging-${table}-${process.pid}-${Date.now()}`);
+      const list = changed.map((d) => sqlString(d)).join(', ');
+      await db.run(`COPY (SELECT * REPLACE (coalesce(event_date, 'unknown') AS event_date) FROM lake_src WHERE coalesce(event_date, 'unknown') IN (${list}))
+        TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (event_date), COMPRESSION zstd, WRITE_PARTITION_COLUMNS false)`);
+      mkdirSync(join(out, table), { recursive: true });
+      for (const d of changed) {
+        const target = join(out, table, `event_date=${d}`);
+        const fresh = join(staging, `event_date=${d}`);
+        const trash = `${target}.old-${process.pid}`;
+        if (existsSync(target)) renameSync(target, trash);
+        renameSync(fresh, target);
+        rmSync(trash, { recursive: true, force: true });
+      }
+      rmSync(staging, { recursive: true, force: true });
+    }
+    for (const d of removed) rmSync(join(out, table, `event_date=${d}`), { recursive: true, force: true });
+    result.tables++;
+    result.partitionsWritten += changed.length;
+    result.partitionsRemoved += removed.length;
+    result.partitionsUnchanged += Object.keys(current).length - changed.length;
+    const rows = parts.reduce((n, p) => n + Number(p.n), 0);
+    result.rows += rows;
+    manifest.tables[table] = {
+      rows, partitions: current, minTime: span?.lo ? span.lo.toISOString() : null, maxTime: span?.hi ? span.hi.toISOString() : null,
+      columns: columns.filter((c) => c.column_name !== 'event_date').map((c) => ({ name: c.column_name, type: c.column_type })),
+    };
+    log?.(`${table}: ${rows} rows, ${changed.length} partitions written, ${removed.length} removed`);
+  }
+  const tmp = join(out, `._manifest.json.${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(manifest, null, 2));
+  renameSync(tmp, join(out, '_manifest.json'));
+  return result;
+}
+
+export function lakeSizeBytes(dir: string): number {
+  let total = 0;
+  const walk = (p: string) => {
+    for (const name of readdirSync(p)) {
+      const full = join(p, name);
+      const st = statSync(full);
+      if (st.isDirectory()) walk(full); else total += st.size;
+    }
+  };
+  walk(dir);
+  return total;
+}
