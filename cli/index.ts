@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { startOfMonth, subMonths } from 'date-fns';
 import { UTCDate } from '@date-fns/utc';
 import { resolve } from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { loadConfig, type Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { Db } from '../core/db.js';
@@ -15,6 +15,7 @@ import { parseFormat, renderRows, plain, type Format } from '../reports/format.j
 import { allQueries, getQuery, runQueryJson, pickParams } from '../queries/registry.js';
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
 import { exportLake, lakeSizeBytes } from '../reports/lake.js';
+import { writeArrow, writeParquet, type TypedRows } from '../reports/binary.js';
 
 interface GlobalOptions { db: string; config?: string; format?: string; json?: boolean; verbose?: boolean }
 
@@ -72,7 +73,7 @@ export function buildProgram(): Command {
     .description('Microsoft Entra PIM operations analytics from audit logs, in DuckDB')
     .option('--db <file>', 'DuckDB database file', './pimops.duckdb')
     .option('--config <file>', 'config file (default: ./pimops.config.json when present)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'ndjson', 'markdown']))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'ndjson', 'markdown', 'arrow', 'parquet']))
     .option('--json', 'same as --format json')
     .option('-v, --verbose', 'progress for every file on stderr')
     .showHelpAfterError()
@@ -158,6 +159,7 @@ export function buildProgram(): Command {
     .option('--from <date>', 'sets the from parameter')
     .option('--to <date>', 'sets the to parameter')
     .option('--as-of <time>', 'sets the as_of parameter')
+    .option('--out <file>', 'write the result to a file (required for arrow and parquet)')
     .action(async (id: string | undefined, _o, cmd: Command) => {
       const g = globals(cmd);
       if (g.list || !id) {
@@ -177,7 +179,7 @@ export function buildProgram(): Command {
       const db = await Db.openReadOnly(g.db);
       try {
         const res = await runQueryJsonSafe(db, q.id, params);
-        out(renderRows(res.columns, res.rows, parseFormat(g.format, g.json, defaultRowFormat())));
+        await emitRows(g, res);
       } finally {
         db.close();
       }
@@ -187,12 +189,13 @@ export function buildProgram(): Command {
     .description('run ad hoc SQL on a read-only, sandboxed connection')
     .argument('<statement>', 'the SQL to run')
     .option('--write', 'allow writes (opens the database read-write, with no sandbox)')
+    .option('--out <file>', 'write the result to a file (required for arrow and parquet)')
     .action(async (statement: string, _o, cmd: Command) => {
       const g = globals(cmd);
       const db = g.write ? await Db.open(g.db) : await Db.openReadOnly(g.db);
       try {
         const res = await db.allJsRows(statement).catch((err: unknown) => { throw sqlError(err); });
-        out(renderRows(res.columns, res.rows, parseFormat(g.format, g.json, defaultRowFormat())));
+        await emitRows(g, res);
       } finally {
         db.close();
       }
@@ -214,6 +217,25 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** Text formats go to stdout (or --out); arrow and parquet are files pimops writes from the rows. */
+async function emitRows(g: GlobalOptions & { out?: unknown }, res: TypedRows): Promise<void> {
+  const target = g.out ? resolve(String(g.out)) : undefined;
+  if (g.format === 'arrow' || g.format === 'parquet') {
+    if (!target) throw new PimopsError('usage', `--format ${g.format} writes a file: give --out FILE`);
+    if (g.format === 'arrow') writeArrow(res, target); else await writeParquet(res, target);
+    stderr(`wrote ${res.rows.length} rows to ${target} (${g.format})`);
+    return;
+  }
+  const text = renderRows(res.columns, res.rows, parseFormat(g.format, g.json, target ? 'csv' : defaultRowFormat()));
+  if (target) {
+    writeFileSync(`${target}.${process.pid}.tmp`, text, { mode: 0o600 });
+    renameSync(`${target}.${process.pid}.tmp`, target);
+    stderr(`wrote ${res.rows.length} rows to ${target}`);
+  } else {
+    out(text);
+  }
 }
 
 async function runQueryJsonSafe(db: Db, id: string, params: Record<string, unknown>) {

@@ -50,15 +50,15 @@ export class Db {
   }
 
   /** Rows as JSON-safe values (bigints and timestamps as strings), for output. */
-  async allJson(sql: string, params?: Params): Promise<{ columns: string[]; rows: Row[] }> {
+  async allJson(sql: string, params?: Params): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
     const reader = await this.conn.runAndReadAll(sql, params as never);
-    return { columns: reader.columnNames(), rows: reader.getRowObjectsJS() as Row[] };
+    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowObjectsJS() as Row[] };
   }
 
   /** Rows as JS values (bigints, Dates) with the column order, for rendering ad hoc results. */
-  async allJsRows(sql: string): Promise<{ columns: string[]; rows: Row[] }> {
+  async allJsRows(sql: string): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
     const reader = await this.conn.runAndReadAll(sql);
-    return { columns: reader.columnNames(), rows: reader.getRowObjectsJS() as Row[] };
+    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowObjectsJS() as Row[] };
   }
 
   async one<T = Row>(sql: string, params?: Params): Promise<T | undefined> {

@@ -113,7 +113,7 @@ export async function runQuery(db: Db, id: string, params: Record<string, unknow
   return db.all(q.sql, bind(q, params));
 }
 
-export async function runQueryJson(db: Db, id: string, params: Record<string, unknown>): Promise<{ columns: string[]; rows: Row[] }> {
+export async function runQueryJson(db: Db, id: string, params: Record<string, unknown>): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
   const q = getQuery(id);
   return db.allJson(q.sql, bind(q, params));
 }

@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Row } from '../core/db.js';
 import { PimopsError } from '../core/errors.js';
 
-export const FORMATS = ['table', 'csv', 'json', 'ndjson', 'markdown'] as const;
+export const FORMATS = ['table', 'csv', 'json', 'ndjson', 'markdown'] as const; // arrow and parquet: reports/binary.ts
 export type Format = (typeof FORMATS)[number];
 
 export function parseFormat(value: string | undefined, json: boolean | undefined, fallback: Format): Format {

@@ -68,3 +68,46 @@ describe('export parquet', () => {
     expect(existsSync(join(lake, 'audit_events', 'event_date=2026-04-09'))).toBe(true);
   });
 });
+
+import { spawnSync } from 'node:child_process';
+import { tableFromIPC } from 'apache-arrow';
+import { resolve } from 'node:path';
+import { Db as DbClass } from '../core/db.js';
+
+describe('arrow and parquet files from query and sql', () => {
+  it('writes what the query returned, with its types, readable by apache-arrow and DuckDB', async () => {
+    const t = generateTenant({ seed: 5, admins: 4, start: new Date('2026-05-01T00:00:00Z'), days: 20 });
+    const dir = join(tmp.dir, 'arrow');
+    emitFiles(t.records, t.tenant.id, { dir: join(dir, 'in'), seed: 5 });
+    const config = testConfig({}, dir);
+    const dbPath = join(dir, 'p.duckdb');
+    await importPaths(dbPath, config, [join(dir, 'in')]);
+    const run = (args: string[]) => spawnSync(process.execPath, [resolve('bin/pimops.js'), '--db', dbPath, ...args], { encoding: 'utf8' });
+    const sql = 'SELECT request_key, requested_at, approval_required, events FROM pim_requests ORDER BY request_key';
+    const arrowFile = join(dir, 'r.arrow');
+    const a = run(['sql', sql, '--format', 'arrow', '--out', arrowFile]);
+    expect(a.status, a.stderr).toBe(0);
+    const table = tableFromIPC(readFileSync(arrowFile));
+    const expected = await withDb(dbPath, config, (db) => db.all(sql));
+    expect(table.numRows).toBe(expected.length);
+    const first = table.get(0)!.toJSON();
+    expect(first.request_key).toBe(expected[0].request_key);
+    expect(first.events).toBe(expected[0].events);
+    expect(table.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Timestamp<MILLISECOND, UTC>', 'Bool', 'Int64']);
+
+    const pq = join(dir, 'h.parquet');
+    const p = run(['query', 'active_hours', '--from', '2026-05-01', '--to', '2026-06-01', '--format', 'parquet', '--out', pq]);
+    expect(p.status, p.stderr).toBe(0);
+    const db = await DbClass.open(':memory:');
+    const back = await db.all(`SELECT * FROM read_parquet('${pq}') ORDER BY principal_id, month`);
+    db.close();
+    const direct = await withDb(dbPath, config, (d) => d.all(`SELECT * FROM (${readFileSync('queries/active_hours.sql', 'utf8').replace(/^--.*$/gm, '').replace(/;\s*$/, '')}) ORDER BY principal_id, month`,
+      { from: '2026-05-01T00:00:00.000Z', to: '2026-06-01T00:00:00.000Z', as_of: '2026-06-01T00:00:00.000Z' }));
+    expect(back).toEqual(direct);
+    expect(back.length).toBe(direct.length);
+    expect(back[0]).toEqual(direct[0]);
+
+    const noOut = run(['sql', 'SELECT 1', '--format', 'arrow', '--json']);
+    expect(noOut.status).toBe(2);
+  });
+});
