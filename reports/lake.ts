@@ -11,6 +11,7 @@ import type { Config } from '../core/config.js';
 import { runQuery } from '../queries/registry.js';
 
 export const LAKE_SCHEMA_VERSION = 1;
+const PARTITIONS_PER_COPY = 31;
 
 /** Each exported table and the time its rows are partitioned by. */
 export const LAKE_TABLES: Record<string, { source: string; time: string }> = {
@@ -53,7 +54,8 @@ async function buildMetricValues(db: Db, config: Config): Promise<void> {
         const measures: [string, number][] = [];
         for (const [k, v] of Object.entries(r)) {
           if (k === 'plane') continue;
-          if (typeof v === 'number' || typeof v === 'bigint') measures.push([k, Number(v)]);
+          // 12 significant digits: parallel float sums differ in the last bits from run to run.
+          if (typeof v === 'number' || typeof v === 'bigint') measures.push([k, Number(Number(v).toPrecision(12))]);
           else if (typeof v === 'boolean') measures.push([k, v ? 1 : 0]);
           else dims[k] = v;
         }
@@ -84,6 +86,8 @@ export async function exportLake(db: Db, config: Config, outDir: string, log?: (
   mkdirSync(out, { recursive: true });
   const previous = readManifest(out);
   const schemaChanged = previous && previous.schemaVersion !== LAKE_SCHEMA_VERSION;
+  // Row order inside a partition does not matter to any reader; not keeping it saves memory.
+  await db.run('SET preserve_insertion_order = false');
   await buildMetricValues(db, config);
   const result: LakeExportResult = { tables: 0, partitionsWritten: 0, partitionsRemoved: 0, partitionsUnchanged: 0, rows: 0 };
   const manifest: LakeManifest = { schemaVersion: LAKE_SCHEMA_VERSION, exportedAt: new Date().toISOString(), partitionColumn: 'event_date', tables: {} };
@@ -99,13 +103,16 @@ export async function exportLake(db: Db, config: Config, outDir: string, log?: (
     const changed = Object.keys(current).filter((d) => !old?.partitions[d] || old.partitions[d].checksum !== current[d].checksum || old.partitions[d].rows !== current[d].rows
       || !existsSync(join(out, table, `event_date=${d}`)));
     const removed = Object.keys(old?.partitions ?? {}).filter((d) => !current[d]);
-    if (changed.length) {
-      const staging = join(out, `.staging-${table}-${process.pid}-${Date.now()}`);
-      const list = changed.map((d) => sqlString(d)).join(', ');
+    // A month of partitions per COPY: PARTITION_BY keeps a writer open per partition, and a
+    // thousand at once ran out of a 2 GB memory limit on 1M records.
+    for (let i = 0; i < changed.length; i += PARTITIONS_PER_COPY) {
+      const batch = changed.slice(i, i + PARTITIONS_PER_COPY);
+      const staging = join(out, `.staging-${table}-${process.pid}-${Date.now()}-${i}`);
+      const list = batch.map((d) => sqlString(d)).join(', ');
       await db.run(`COPY (SELECT * REPLACE (coalesce(event_date, 'unknown') AS event_date) FROM lake_src WHERE coalesce(event_date, 'unknown') IN (${list}))
         TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (event_date), COMPRESSION zstd, WRITE_PARTITION_COLUMNS false)`);
       mkdirSync(join(out, table), { recursive: true });
-      for (const d of changed) {
+      for (const d of batch) {
         const target = join(out, table, `event_date=${d}`);
         const fresh = join(staging, `event_date=${d}`);
         const trash = `${target}.old-${process.pid}`;
