@@ -63,3 +63,20 @@ export async function transformPending(dbPath: string, config: Config): Promise<
 export async function rebuildAll(dbPath: string, config: Config): Promise<StageCounts> {
   return withDb(dbPath, config, (db) => rebuild(db, landingStore(dbPath, config), config));
 }
+
+import { createCredential } from '../core/azure.js';
+import { createGraphClient, type ClientEvents } from '../ingest/graph/client.js';
+import { pullDirectoryAudits, type PageEvent, type PullResult } from '../ingest/graph/audits.js';
+
+/** Pulls Graph directoryAudits into the landing store, then transforms what is new. */
+export async function ingestGraph(dbPath: string, config: Config, opts: { since?: Date; until?: Date; now?: Date },
+  hooks: { onPage?: (e: PageEvent) => void } & ClientEvents = {}): Promise<PullResult & { transformed: StageCounts }> {
+  const credential = createCredential(config);
+  const client = createGraphClient(config, credential, hooks);
+  const store = landingStore(dbPath, config);
+  return withDb(dbPath, config, async (db) => {
+    const pulled = await pullDirectoryAudits(client, store, config, opts, hooks.onPage);
+    const transformed = await transform(db, store, config);
+    return { ...pulled, transformed };
+  });
+}

@@ -19,6 +19,24 @@ export const ConfigSchema = z.object({
     // How far back a keyless completion may look for its request (PIM's default approval window is one day).
     pairingWindowHours: z.number().positive().default(24),
   }).prefault({}),
+  azure: z.object({
+    // Which @azure/identity credential; its values come from the environment it already knows
+    // (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, …), never from this file.
+    credential: z.enum(['clientSecret', 'clientCertificate', 'managedIdentity', 'workloadIdentity']).default('clientSecret'),
+    graphEndpoint: z.url().default('https://graph.microsoft.com'),
+    authorityHost: z.url().default('https://login.microsoftonline.com'),
+    logAnalyticsEndpoint: z.url().default('https://api.loganalytics.io/v1'),
+    workspaceId: z.string().optional(),
+    auditRetentionDays: z.number().int().positive().default(30),
+    requestsPerWindow: z.number().int().positive().default(5),
+    windowSeconds: z.number().positive().default(10),
+    overlapMinutes: z.number().min(0).default(60),
+    pageSize: z.number().int().min(1).max(1000).default(1000),
+    // Only PIM, its Core Directory companions and Access Reviews approvals (the metrics need no more).
+    pimOnly: z.boolean().default(false),
+    maxRetries: z.number().int().min(0).max(10).default(6),
+    requestTimeoutSeconds: z.number().positive().default(120),
+  }).prefault({}),
   storage: z.object({
     landingDir: z.string().optional()
       .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),

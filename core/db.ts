@@ -1,5 +1,6 @@
 import { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { PimopsError, asPimopsError } from './errors.js';
 
 export type Row = Record<string, unknown>;
@@ -10,6 +11,7 @@ export class Db {
   private constructor(readonly path: string, private readonly instance: DuckDBInstance, readonly conn: DuckDBConnection) {}
 
   static async open(path: string, opts: { memoryLimit?: string } = {}): Promise<Db> {
+    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     try {
       const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? '2GB' });
       const conn = await instance.connect();

@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   'database-missing': 1,
   'database-locked': 1,
   'landing-corrupt': 1,
+  'credential-missing': 2,
+  'azure-auth': 1,
+  'azure-permission': 1,
+  'azure-request': 1,
   'internal': 1,
 } as const;
 

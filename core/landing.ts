@@ -13,7 +13,12 @@ export interface ManifestEntry {
   originalPath: string;
   landedFile: string;        // relative to the landing dir
   shape: string;             // what the file was: ndjson, graph_page, json_array, records_envelope, eventhub_lines, …
-  flavor: 'graph' | 'diagnostic' | null;   // which staging model reads its records; null = nothing to stage
+  flavor: 'graph' | 'diagnostic' | 'log_analytics' | 'snapshot' | null;   // which staging model reads its records; null = nothing to stage
+  source?: 'file' | 'graph' | 'log_analytics' | 'snapshot';
+  /** For pulls: the time window asked for, and for snapshots the endpoint and when it was observed. */
+  window?: { from: string; to: string };
+  endpoint?: string;
+  observedAt?: string;
   origin: 'line' | 'index';  // landed line n = source line n, or = element n-1 of the source document
   records: number;
   cleanLines: boolean;       // no blank/indented lines or BOM: the fast typed read's row numbers are line numbers

@@ -1,0 +1,144 @@
+// `pimops ingest graph`: directoryAudits over a time window, page by page, landed as it arrives.
+// The watermark advances only when the whole window has landed; the next run starts an overlap
+// before it (late records), and the overlap is de-duplicated by record id downstream.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { subDays, subMinutes } from 'date-fns';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Config } from '../../core/config.js';
+import type { LandingStore, ManifestEntry } from '../../core/landing.js';
+import { PimopsError } from '../../core/errors.js';
+import { landRecords } from '../landed-records.js';
+
+export interface PullOptions {
+  since?: Date;
+  until?: Date;
+  now?: Date;
+}
+
+export interface PageEvent { stream: string; page: number; records: number; totalRecords: number; newestTime: string | null }
+
+export interface PullResult {
+  window: { from: string; to: string };
+  pages: number;
+  records: number;
+  landed: ManifestEntry[];
+  retentionGap?: { from: string; to: string };
+  resumedAfterBrokenLink: number;
+}
+
+interface GraphState { watermark?: string; lastRun?: string }
+
+function statePath(store: LandingStore): string {
+  return join(store.dir, 'state', 'graph-directoryAudits.json');
+}
+
+export function readGraphState(store: LandingStore): GraphState {
+  const p = statePath(store);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as GraphState) : {};
+}
+
+function writeState(store: LandingStore, s: GraphState): void {
+  mkdirSync(join(store.dir, 'state'), { recursive: true, mode: 0o700 });
+  const tmp = `${statePath(store)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s, null, 2), { mode: 0o600 });
+  renameSync(tmp, statePath(store));
+}
+
+/** The filters to pull: everything, or (pimOnly) PIM and the records the metrics need beside it. One stream each:
+ *  Graph rejects `or` together with $orderby. */
+export function auditStreams(config: Config): { name: string; filter: string }[] {
+  if (!config.azure.pimOnly) return [{ name: 'all', filter: '' }];
+  return [
+    { name: 'pim', filter: "loggedByService eq 'PIM'" },
+    { name: 'core-directory-add', filter: "activityDisplayName eq 'Add member to role'" },
+    { name: 'core-directory-remove', filter: "activityDisplayName eq 'Remove member from role'" },
+    { name: 'access-reviews', filter: "loggedByService eq 'Access Reviews'" },
+  ];
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export async function pullDirectoryAudits(client: Client, store: LandingStore, config: Config, opts: PullOptions,
+  onPage?: (e: PageEvent) => void): Promise<PullResult> {
+  const now = opts.now ?? new Date();
+  const state = readGraphState(store);
+  let from = opts.since ?? (state.watermark ? subMinutes(new Date(state.watermark), config.azure.overlapMinutes) : subDays(now, config.azure.auditRetentionDays));
+  const to = opts.until ?? now;
+  if (to <= from) throw new PimopsError('usage', `--until (${to.toISOString()}) must be after the start (${from.toISOString()})`);
+  // Graph refuses a start older than retention: clamp, and say what cannot be had.
+  const oldest = subDays(now, config.azure.auditRetentionDays);
+  let retentionGap: PullResult['retentionGap'];
+  if (from < oldest) {
+    retentionGap = { from: from.toISOString(), to: oldest.toISOString() };
+    from = oldest;
+  }
+  store.ensure();
+  const result: PullResult = { window: { from: from.toISOString(), to: to.toISOString() }, pages: 0, records: 0, landed: [], retentionGap, resumedAfterBrokenLink: 0 };
+  for (const stream of auditStreams(config)) {
+    await pullStream(client, store, config, stream, from, to, result, onPage);
+  }
+  // Only now is the window complete: the next run starts from here (minus the overlap).
+  writeState(store, { watermark: to.toISOString(), lastRun: now.toISOString() });
+  return result;
+}
+
+async function pullStream(client: Client, store: LandingStore, config: Config, stream: { name: string; filter: string },
+  from: Date, to: Date, result: PullResult, onPage?: (e: PageEvent) => void): Promise<void> {
+  const query = (start: Date) => {
+    const time = `activityDateTime ge ${iso(start)} and activityDateTime le ${iso(to)}`;
+    const filter = stream.filter ? `${time} and ${stream.filter}` : time;
+    return `/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}&$top=${config.azure.pageSize}&$orderby=${encodeURIComponent('activityDateTime asc')}`;
+  };
+  let next: string | undefined = query(from);
+  let ascending = true;
+  let newest: string | null = null;
+  let newestMs = -Infinity;
+  let onNextLink = false;
+  while (next) {
+    let page: { value?: unknown[]; '@odata.nextLink'?: string };
+    try {
+      page = await client.api(next).get();
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode ?? 0;
+      // A nextLink that stopped working: when pages came back in time order, everything up to the
+      // newest landed record is safe, so start again from there (its duplicates are dropped by id).
+      if (onNextLink && status >= 400 && status < 500 && status !== 401 && status !== 403 && ascending && newest) {
+        result.resumedAfterBrokenLink++;
+        next = query(new Date(newest));
+        onNextLink = false;
+        continue;
+      }
+      throw graphError(err, next);
+    }
+    const records = Array.isArray(page.value) ? page.value : [];
+    for (const r of records) {
+      const t = (r as { activityDateTime?: string }).activityDateTime;
+      const ms = typeof t === 'string' ? Date.parse(t) : NaN;
+      if (Number.isNaN(ms)) continue;
+      if (ms < newestMs) ascending = false;
+      if (ms > newestMs) { newestMs = ms; newest = t as string; }
+    }
+    const { entry, isNew } = landRecords(store, records, {
+      originalPath: `graph:${stream.name}:${from.toISOString()}..${to.toISOString()}#${result.pages + 1}`,
+      shape: 'graph_page', flavor: 'graph', source: 'graph', window: { from: from.toISOString(), to: to.toISOString() },
+    });
+    if (isNew) result.landed.push(entry);
+    result.pages++;
+    result.records += records.length;
+    onPage?.({ stream: stream.name, page: result.pages, records: records.length, totalRecords: result.records, newestTime: newest });
+    next = page['@odata.nextLink'];
+    onNextLink = true;
+  }
+}
+
+function graphError(err: unknown, url: string): PimopsError {
+  const e = err as { statusCode?: number; code?: string; message?: string };
+  const status = e.statusCode ?? 0;
+  const path = url.split('?')[0];
+  if (status === 403) {
+    return new PimopsError('azure-permission', `Graph refused ${path} (403 ${e.code ?? ''}): the app needs AuditLog.Read.All and Directory.Read.All (application permissions, admin-consented). See docs/azure-setup.md.`);
+  }
+  if (status === 401) return new PimopsError('azure-auth', `Graph did not accept the token for ${path} (401), even after a fresh one. Check the app registration and tenant.`);
+  return new PimopsError('azure-request', `Graph request ${path} failed${status ? ` (${status})` : ''}: ${e.message ?? String(err)}`);
+}

@@ -1,0 +1,146 @@
+// A loopback HTTPS fake of the Azure services pimops talks to: the token authority, Graph
+// directoryAudits (paging, $filter on time, $orderby), and Log Analytics query. It behaves like
+// Azure where pimops depends on it, and injects faults on request: 429 with Retry-After, 503,
+// connection resets, expired tokens, broken nextLinks.
+import { createServer, type Server } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault = { kind: 'status'; status: number; retryAfter?: number } | { kind: 'reset' } | { kind: 'expire-token' } | { kind: 'break-next-link' };
+
+export interface FakeAzure {
+  url: string;
+  port: number;
+  tenantId: string;
+  clientSecret: string;
+  records: Record<string, unknown>[];
+  /** Faults for upcoming Graph requests, by Graph request number (1-based). */
+  faults: Map<number, Fault>;
+  graphRequests: { at: number; url: string; token: string | undefined; status: number }[];
+  tokensIssued: string[];
+  laRequests: { body: { query: string; timespan?: string } }[];
+  laHandler?: (body: { query: string; timespan?: string }) => { status?: number; body: unknown };
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Parses the time window (and an optional `prop eq 'v'`) out of a directoryAudits $filter. */
+function parseFilter(filter: string) {
+  const ge = /activityDateTime ge (\S+)/.exec(filter)?.[1];
+  const le = /activityDateTime le (\S+)/.exec(filter)?.[1];
+  const eq = [...filter.matchAll(/(\w+) eq '([^']*)'/g)].map((m) => [m[1], m[2]] as const);
+  return { ge: ge ? Date.parse(ge) : -Infinity, le: le ? Date.parse(le) : Infinity, eq };
+}
+
+export async function startFakeAzure(opts: { records?: Record<string, unknown>[]; pageSizeCap?: number } = {}): Promise<FakeAzure> {
+  const tenantId = '72f988bf-0000-4000-8000-000000000001';
+  const fake: FakeAzure = {
+    url: '', port: 0, tenantId, clientSecret: 'test-secret-value-123', records: opts.records ?? [], faults: new Map(),
+    graphRequests: [], tokensIssued: [], laRequests: [], close: async () => undefined,
+  };
+  const validTokens = new Set<string>();
+  const cursors = new Map<string, { filter: ReturnType<typeof parseFilter>; offset: number; top: number }>();
+  let graphCount = 0;
+  let tokenCount = 0;
+
+  const server: Server = createServer({ cert: readFileSync(process.env.PIMOPS_TEST_CERT!), key: readFileSync(process.env.PIMOPS_TEST_KEY!) }, async (req, res) => {
+    const url = new URL(req.url ?? '/', fake.url);
+    const path = url.pathname;
+    // --- token authority
+    if (path === `/${tenantId}/v2.0/.well-known/openid-configuration`) {
+      const base = `${fake.url}/${tenantId}`;
+      return json(res, 200, {
+        token_endpoint: `${base}/oauth2/v2.0/token`, issuer: `${base}/v2.0`, authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+        jwks_uri: `${base}/discovery/v2.0/keys`, response_types_supported: ['code'], subject_types_supported: ['pairwise'],
+        id_token_signing_alg_values_supported: ['RS256'], tenant_region_scope: 'NA', cloud_instance_name: 'fake', end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+      });
+    }
+    if (path === `/${tenantId}/oauth2/v2.0/token`) {
+      const form = new URLSearchParams(await readBody(req));
+      if (form.get('client_secret') !== fake.clientSecret) {
+        return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+      }
+      const token = `fake-token-${++tokenCount}-${form.get('scope')}`;
+      validTokens.add(token);
+      fake.tokensIssued.push(token);
+      return json(res, 200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: token });
+    }
+    // --- Graph
+    if (path === '/v1.0/auditLogs/directoryAudits') {
+      const n = ++graphCount;
+      const token = req.headers.authorization?.replace(/^Bearer /, '');
+      const log = (status: number) => fake.graphRequests.push({ at: Date.now(), url: req.url ?? '', token, status });
+      const fault = fake.faults.get(n);
+      if (fault?.kind === 'reset') { log(0); req.socket.destroy(); return; }
+      if (fault?.kind === 'expire-token' && token) validTokens.delete(token);
+      if (!token || !validTokens.has(token)) { log(401); return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired or is not yet valid.' } }); }
+      if (fault?.kind === 'status') {
+        log(fault.status);
+        return json(res, fault.status, { error: { code: fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', message: 'fault' } },
+          fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
+      }
+      let cursor;
+      const skip = url.searchParams.get('$skiptoken');
+      if (skip) {
+        cursor = cursors.get(skip);
+        if (!cursor || fault?.kind === 'break-next-link') { log(400); return json(res, 400, { error: { code: 'BadRequest', message: 'Invalid $skiptoken' } }); }
+      } else {
+        const filter = parseFilter(url.searchParams.get('$filter') ?? '');
+        cursor = { filter, offset: 0, top: Math.min(Number(url.searchParams.get('$top') ?? 100), opts.pageSizeCap ?? 1000) };
+      }
+      const matching = fake.records
+        .filter((r) => {
+          const t = Date.parse(String(r.activityDateTime));
+          return t >= cursor.filter.ge && t <= cursor.filter.le && cursor.filter.eq.every(([k, v]) => r[k] === v);
+        })
+        .sort((a, b) => Date.parse(String(a.activityDateTime)) - Date.parse(String(b.activityDateTime)));
+      const page = matching.slice(cursor.offset, cursor.offset + cursor.top);
+      const body: Record<string, unknown> = { '@odata.context': `${fake.url}/v1.0/$metadata#auditLogs/directoryAudits`, value: page };
+      if (cursor.offset + cursor.top < matching.length) {
+        const next = `t${n}x${Math.random().toString(36).slice(2)}`;
+        cursors.set(next, { ...cursor, offset: cursor.offset + cursor.top });
+        body['@odata.nextLink'] = `${fake.url}/v1.0/auditLogs/directoryAudits?$skiptoken=${next}`;
+      }
+      log(200);
+      return json(res, 200, body);
+    }
+    // --- Log Analytics
+    const la = /^\/v1\/workspaces\/([^/]+)\/query$/.exec(path);
+    if (la && req.method === 'POST') {
+      const token = req.headers.authorization?.replace(/^Bearer /, '');
+      if (!token || !validTokens.has(token)) return json(res, 401, { error: { code: 'InvalidTokenError', message: 'bad token' } });
+      const body = JSON.parse(await readBody(req));
+      fake.laRequests.push({ body });
+      const answer = fake.laHandler?.(body) ?? { body: { tables: [{ name: 'PrimaryResult', columns: [], rows: [] }] } };
+      return json(res, answer.status ?? 200, answer.body);
+    }
+    json(res, 404, { error: { code: 'NotFound', message: `fake has no ${req.method} ${path}` } });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  fake.port = (server.address() as AddressInfo).port;
+  fake.url = `https://127.0.0.1:${fake.port}`;
+  fake.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  return fake;
+}
+
+/** The environment and config that point pimops at the fake. */
+export function fakeEnv(fake: FakeAzure): NodeJS.ProcessEnv {
+  return { AZURE_TENANT_ID: fake.tenantId, AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555', AZURE_CLIENT_SECRET: fake.clientSecret };
+}
+
+export function fakeAzureConfig(fake: FakeAzure, over: Record<string, unknown> = {}) {
+  return { graphEndpoint: fake.url, authorityHost: fake.url, logAnalyticsEndpoint: `${fake.url}/v1`, ...over };
+}
