@@ -80,3 +80,22 @@ export async function ingestGraph(dbPath: string, config: Config, opts: { since?
     return { ...pulled, transformed };
   });
 }
+
+import { createLogsClient, pullLogAnalytics, readLaWatermark, type LaResult } from '../ingest/log-analytics/index.js';
+import { subDays as subDaysLa, subMinutes as subMinutesLa } from 'date-fns';
+
+/** Pulls AuditLogs from a Log Analytics workspace (time-sliced), then transforms what is new. */
+export async function ingestLogAnalytics(dbPath: string, config: Config, opts: { workspaceId: string; since?: Date; until?: Date; now?: Date; sliceHours?: number; rowCap?: number },
+  onSlice?: (e: { from: string; to: string; rows: number; split: boolean }) => void): Promise<LaResult & { transformed: StageCounts }> {
+  const credential = createCredential(config);
+  const client = createLogsClient(config, credential);
+  const store = landingStore(dbPath, config);
+  const now = opts.now ?? new Date();
+  const watermark = readLaWatermark(store, opts.workspaceId);
+  const since = opts.since ?? (watermark ? subMinutesLa(new Date(watermark), config.azure.overlapMinutes) : subDaysLa(now, 90));
+  return withDb(dbPath, config, async (db) => {
+    const pulled = await pullLogAnalytics(client, store, config, { workspaceId: opts.workspaceId, since, until: opts.until ?? now, sliceHours: opts.sliceHours, rowCap: opts.rowCap }, onSlice);
+    const transformed = await transform(db, store, config);
+    return { ...pulled, transformed };
+  });
+}

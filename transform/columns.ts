@@ -62,3 +62,24 @@ export function jsonStructureSql(columns: Record<string, ColumnType>): string {
 export function columnNames(columns: Record<string, ColumnType>): string[] {
   return Object.keys(columns);
 }
+
+/** Log Analytics `AuditLogs` rows (PascalCase columns; the dynamic ones hold the Graph shapes inside). */
+export const LOG_ANALYTICS_COLUMNS: Record<string, ColumnType> = {
+  Id: 'VARCHAR',
+  TimeGenerated: 'VARCHAR',
+  ActivityDateTime: 'VARCHAR',
+  ActivityDisplayName: 'VARCHAR',
+  OperationName: 'VARCHAR',
+  Category: 'VARCHAR',
+  LoggedByService: 'VARCHAR',
+  AADOperationType: 'VARCHAR',
+  Result: 'VARCHAR',
+  ResultReason: 'VARCHAR',
+  CorrelationId: 'VARCHAR',
+  Identity: 'VARCHAR',
+  AADTenantId: 'VARCHAR',
+  TenantId: 'VARCHAR',
+  InitiatedBy: GRAPH_COLUMNS.initiatedBy,
+  TargetResources: GRAPH_COLUMNS.targetResources,
+  AdditionalDetails: GRAPH_COLUMNS.additionalDetails,
+};

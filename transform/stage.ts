@@ -1,7 +1,7 @@
 import type { Db } from '../core/db.js';
 import { sqlString } from '../core/db.js';
 import type { LandingStore, ManifestEntry } from '../core/landing.js';
-import { GRAPH_COLUMNS, DIAGNOSTIC_COLUMNS, readColumnsSql, jsonStructureSql } from './columns.js';
+import { GRAPH_COLUMNS, DIAGNOSTIC_COLUMNS, LOG_ANALYTICS_COLUMNS, readColumnsSql, jsonStructureSql } from './columns.js';
 import { modelSql } from './sql.js';
 import { timed } from '../core/profile.js';
 
@@ -23,18 +23,21 @@ const REASON_TEXT: Record<string, string> = {
   bad_time: 'activityDateTime is not a timestamp',
 };
 
-function columnsFor(flavor: 'graph' | 'diagnostic') {
-  return flavor === 'diagnostic' ? DIAGNOSTIC_COLUMNS : GRAPH_COLUMNS;
+type Flavor = 'graph' | 'diagnostic' | 'log_analytics';
+const STAGED_FLAVORS: readonly string[] = ['graph', 'diagnostic', 'log_analytics'];
+
+function columnsFor(flavor: Flavor) {
+  return flavor === 'diagnostic' ? DIAGNOSTIC_COLUMNS : flavor === 'log_analytics' ? LOG_ANALYTICS_COLUMNS : GRAPH_COLUMNS;
 }
 
 /** Fast path: DuckDB's typed NDJSON reader; its row numbers are line numbers because the landing scan found no blank lines. */
-function typedSource(file: string, flavor: 'graph' | 'diagnostic'): string {
+function typedSource(file: string, flavor: Flavor): string {
   return `SELECT ordinality AS line_no, NULL::VARCHAR AS parse_error, NULL::VARCHAR AS raw_line, * EXCLUDE (ordinality)
     FROM read_ndjson(${sqlString(file)}, columns=${readColumnsSql(columnsFor(flavor))}, maximum_object_size=${MAX_LINE}) WITH ORDINALITY`;
 }
 
 /** Line-level path: every line on its own, so a bad line is named and its neighbours are kept. */
-function lineSource(file: string, flavor: 'graph' | 'diagnostic'): string {
+function lineSource(file: string, flavor: Flavor): string {
   return `SELECT line_no, parse_error, raw_line, unnest(j) FROM (
       SELECT o AS line_no,
         CASE WHEN NOT json_valid(line) THEN 'malformed_json' WHEN json_type(line) <> 'OBJECT' THEN 'not_an_object' END AS parse_error,
@@ -45,9 +48,9 @@ function lineSource(file: string, flavor: 'graph' | 'diagnostic'): string {
       WHERE line IS NOT NULL AND trim(line) <> '')`;
 }
 
-function stageSql(source: string, flavor: 'graph' | 'diagnostic'): string {
+function stageSql(source: string, flavor: Flavor): string {
   return `CREATE OR REPLACE TEMP TABLE stage AS
-    WITH src AS (${source}), staged AS (${modelSql(flavor === 'diagnostic' ? 'stg_diagnostic' : 'stg_graph')})
+    WITH src AS (${source}), staged AS (${modelSql(`stg_${flavor}`)})
     SELECT * FROM (${modelSql('audit_records')})`;
 }
 
@@ -60,7 +63,7 @@ async function registerFile(db: Db, e: ManifestEntry): Promise<void> {
 }
 
 /** Reads one landed file into the temp table `stage`: typed fast path first, line by line if it refuses. */
-async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: 'graph' | 'diagnostic' }): Promise<void> {
+async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: Flavor }): Promise<void> {
   // Outside any transaction: a refused typed read would abort it.
   if (e.cleanLines) {
     try {
@@ -76,8 +79,8 @@ async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: 
 
 /** Stages one landed file into audit_events and quarantine, atomically. */
 async function stageOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<StageCounts> {
-  const refused = Boolean(e.rejectReason) || !e.flavor;
-  if (!refused) await readIntoStage(db, store.absolute(e), e as ManifestEntry & { flavor: 'graph' | 'diagnostic' });
+  const refused = Boolean(e.rejectReason) || !e.flavor || !STAGED_FLAVORS.includes(e.flavor);
+  if (!refused) await readIntoStage(db, store.absolute(e), e as ManifestEntry & { flavor: Flavor });
   return db.transaction(async () => {
     await registerFile(db, e);
     let counts: StageCounts;

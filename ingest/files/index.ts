@@ -8,7 +8,8 @@ import type { LandingStore, ManifestEntry } from '../../core/landing.js';
 import { PimopsError } from '../../core/errors.js';
 import type { LandedBatch, Source } from '../source.js';
 import { timed } from '../../core/profile.js';
-import { recogniseHead, recordsOfDocument, flavorOf, LineScanner } from './recognise.js';
+import { recogniseHead, recordsOfDocument, flavorOf, LineScanner, LOG_ANALYTICS_DYNAMIC } from './recognise.js';
+import { parse as parseCsv } from 'csv-parse/sync';
 
 const HEAD_BYTES = 64 * 1024;
 const GZIP_LEVEL = 1; // landing favours speed; DuckDB reads either transparently
@@ -88,7 +89,7 @@ class LandingRefusal extends Error {
 }
 
 /** Lands NDJSON as received (gzip bytes kept byte for byte; plain text compressed), scanning lines on the way. */
-async function landNdjson(store: LandingStore, path: string, gz: boolean, flavor: 'graph' | 'diagnostic') {
+async function landNdjson(store: LandingStore, path: string, gz: boolean, flavor: 'graph' | 'diagnostic' | 'log_analytics') {
   const temp = store.tempPath();
   const hash = createHash('sha256');
   const scanner = new LineScanner();
@@ -170,14 +171,13 @@ async function landRecognised(store: LandingStore, path: string): Promise<Landed
   const kind = recogniseHead(head.text, head.complete);
   if (kind === 'empty') return refuse(store, path, 'empty', 'the file holds no records');
   if (kind === 'unrecognized') {
-    return refuse(store, path, 'unrecognized',
-      'not JSON, NDJSON or a Graph / Event Hub / storage export (Log Analytics CSV exports are read by a later version)');
+    return refuse(store, path, 'unrecognized', 'not JSON, NDJSON, a Graph / Event Hub / storage export, or a Log Analytics AuditLogs CSV');
   }
+  if (kind === 'la_csv') return landLogAnalyticsCsv(store, path, gz);
   if (kind === 'ndjson') {
     const firstLine = head.text.replace(/^\ufeff/, '').trimStart().split('\n', 1)[0];
     const flavor = flavorOf(JSON.parse(firstLine));
-    if (flavor === 'log_analytics') return refuse(store, path, 'unrecognized', 'Log Analytics rows (PascalCase columns) are read by a later version');
-    const landed = await landNdjson(store, path, gz, flavor === 'diagnostic' ? 'diagnostic' : 'graph');
+    const landed = await landNdjson(store, path, gz, flavor === 'diagnostic' ? 'diagnostic' : flavor === 'log_analytics' ? 'log_analytics' : 'graph');
     return { ...base, ...landed, shape: 'ndjson', origin: 'line' };
   }
   // A document is read whole: it is one JSON value, so there is no line to stream by.
@@ -198,10 +198,36 @@ async function landRecognised(store: LandingStore, path: string): Promise<Landed
   const lines = split.items.map((item) =>
     typeof item === 'object' && item !== null && '__unparsed_line' in item ? String((item as Record<string, unknown>).__unparsed_line) : JSON.stringify(item));
   const flavors = split.items.map(flavorOf);
-  const flavor = flavors.includes('diagnostic') ? 'diagnostic' : 'graph';
+  const flavor = flavors.includes('diagnostic') ? 'diagnostic' : flavors.includes('log_analytics') ? 'log_analytics' : 'graph';
   const temp = store.tempPath();
   await pipeline(Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]), createGzip({ level: GZIP_LEVEL }), createWriteStream(temp, { mode: 0o600 }));
   return { ...base, temp, sha256, shape: split.shape, flavor, origin: 'index', records: lines.length, cleanLines: lines.every((l) => l.length > 0 && l[0] === '{') };
+}
+
+/** A Log Analytics CSV export: one row per record, dynamic columns parsed from their JSON text. */
+async function landLogAnalyticsCsv(store: LandingStore, path: string, gz: boolean): Promise<Landed> {
+  const raw = await readWhole(path, gz);
+  let rows: Record<string, string>[];
+  try {
+    rows = parseCsv(raw.text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+  } catch (err) {
+    throw new LandingRefusal('malformed_csv', `the CSV cannot be read: ${(err as Error).message}`);
+  }
+  const records = rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => {
+    if (v === '') return [k, null];
+    if (LOG_ANALYTICS_DYNAMIC.includes(k)) {
+      try {
+        return [k, JSON.parse(v)];
+      } catch {
+        return [k, v];
+      }
+    }
+    return [k, v];
+  })));
+  const lines = records.map((r) => JSON.stringify(r));
+  const temp = store.tempPath();
+  await pipeline(Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]), createGzip({ level: GZIP_LEVEL }), createWriteStream(temp, { mode: 0o600 }));
+  return { originalPath: path, temp, sha256: createHash('sha256').update(raw.bytes).digest('hex'), shape: 'log_analytics_csv', flavor: 'log_analytics', origin: 'index', records: lines.length, cleanLines: true };
 }
 
 async function readWhole(path: string, gz: boolean): Promise<{ bytes: Buffer; text: string }> {

@@ -1,6 +1,6 @@
 // Pure, IO-free recognition of what an audit file is, by content rather than by name.
 
-export type HeadKind = 'empty' | 'ndjson' | 'eventhub_lines' | 'document' | 'unrecognized';
+export type HeadKind = 'empty' | 'ndjson' | 'eventhub_lines' | 'document' | 'la_csv' | 'unrecognized';
 
 const BOM = '\ufeff';
 
@@ -30,7 +30,7 @@ export function recogniseHead(head: string, complete: boolean): HeadKind {
   const trimmed = text.trimStart();
   if (trimmed === '') return complete ? 'empty' : 'unrecognized';
   if (trimmed[0] === '[') return 'document';
-  if (trimmed[0] !== '{') return 'unrecognized';
+  if (trimmed[0] !== '{') return isLogAnalyticsCsvHeader(firstLine(trimmed)) ? 'la_csv' : 'unrecognized';
   const line = firstLine(trimmed);
   const parsed = tryParse(line);
   if (!isObject(parsed)) return 'document';   // pretty-printed, or a broken first line (the full read decides)
@@ -39,6 +39,15 @@ export function recogniseHead(head: string, complete: boolean): HeadKind {
   if (isBody) return rest === '' ? 'document' : 'eventhub_lines';
   return 'ndjson';
 }
+
+/** A Log Analytics AuditLogs export: a CSV header naming the table's columns. */
+export function isLogAnalyticsCsvHeader(line: string): boolean {
+  const cols = new Set(line.split(',').map((c) => c.trim().replace(/^"|"$/g, '')));
+  return cols.has('Id') && (cols.has('ActivityDisplayName') || cols.has('OperationName')) && (cols.has('TargetResources') || cols.has('InitiatedBy'));
+}
+
+/** The dynamic columns of AuditLogs arrive as JSON text in CSV cells. */
+export const LOG_ANALYTICS_DYNAMIC = ['InitiatedBy', 'TargetResources', 'AdditionalDetails'];
 
 export type DocumentShape = 'graph_page' | 'records_envelope' | 'json_array' | 'single_record';
 
