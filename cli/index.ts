@@ -8,7 +8,7 @@ import { existsSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { loadConfig, type Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { Db } from '../core/db.js';
-import { importPaths, rebuildAll, transformPending, withDb, ingestGraph, ingestLogAnalytics } from './pipeline.js';
+import { importPaths, rebuildAll, transformPending, withDb, ingestGraph, ingestLogAnalytics, ingestSnapshot } from './pipeline.js';
 import { SingleBar, Presets } from 'cli-progress';
 import { metricsReport, type Period } from '../reports/metrics.js';
 import { metricsText } from '../reports/metrics-text.js';
@@ -256,6 +256,18 @@ export function buildProgram(): Command {
       const summary = { window: r.window, slices: r.slices, splits: r.splits, landedFiles: r.landed.length, ...r.transformed };
       if (g.json || g.format === 'json') out(JSON.stringify(summary) + '\n');
       stderr(`log analytics ${r.window.from} → ${r.window.to}: ${r.slices} slices (${r.splits} splits), ${r.rows} rows; ${r.transformed.new} new, ${r.transformed.duplicates} duplicates, ${r.transformed.quarantined} quarantined`);
+    });
+
+  ingest.command('snapshot')
+    .description('PIM state from Graph: eligible and active assignments, role settings, role definitions, access reviews, users')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      const r = await ingestSnapshot(g.db, config);
+      if (g.json || g.format === 'json') out(JSON.stringify({ observedAt: r.observedAt, endpoints: r.endpoints, snapshotRows: r.transformed.snapshotRows ?? 0 }) + '\n');
+      for (const e of r.endpoints) stderr(`${e.error ? '✗' : '✓'} ${e.name}: ${e.error ?? `${e.records} records`}`);
+      stderr(`snapshot observed at ${r.observedAt}: ${r.transformed.snapshotRows ?? 0} rows loaded`);
+      if (r.endpoints.every((e) => e.error)) throw new PimopsError('azure-permission', 'No snapshot endpoint answered: see the permissions above and docs/azure-setup.md');
     });
 
   const exp = program.command('export').description('hand the data to other engines');

@@ -99,3 +99,17 @@ export async function ingestLogAnalytics(dbPath: string, config: Config, opts: {
     return { ...pulled, transformed };
   });
 }
+
+import { pullSnapshot, type SnapshotResult } from '../ingest/graph/snapshot.js';
+
+/** Pulls the PIM state snapshot from Graph, then loads it into the state tables. */
+export async function ingestSnapshot(dbPath: string, config: Config, now = new Date()): Promise<SnapshotResult & { transformed: StageCounts }> {
+  const credential = createCredential(config);
+  const client = createGraphClient(config, credential, undefined, 'directory');
+  const store = landingStore(dbPath, config);
+  return withDb(dbPath, config, async (db) => {
+    const pulled = await pullSnapshot(client, store, now);
+    const transformed = await transform(db, store, config);
+    return { ...pulled, transformed };
+  });
+}

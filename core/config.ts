@@ -28,8 +28,11 @@ export const ConfigSchema = z.object({
     logAnalyticsEndpoint: z.url().default('https://api.loganalytics.io/v1'),
     workspaceId: z.string().optional(),
     auditRetentionDays: z.number().int().positive().default(30),
+    // Graph's reports limit (directoryAudits, signIns): 5 requests per 10 s per app and tenant.
     requestsPerWindow: z.number().int().positive().default(5),
     windowSeconds: z.number().positive().default(10),
+    // Directory and role-management endpoints (snapshots) have a far larger budget.
+    directoryRequestsPerSecond: z.number().positive().default(10),
     overlapMinutes: z.number().min(0).default(60),
     pageSize: z.number().int().min(1).max(1000).default(1000),
     // Only PIM, its Core Directory companions and Access Reviews approvals (the metrics need no more).

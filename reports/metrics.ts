@@ -57,7 +57,9 @@ export async function metricsReport(db: Db, config: Config, period: Period) {
     principalId: r.principal_id as string, principalUpn: (r.principal_upn as string | null) ?? null,
     principalType: r.principal_type as string | null,
     roleId: r.role_id as string, roleName: r.role_name as string | null,
-    since: iso(r.since), breakGlass: Boolean(r.break_glass), viaPim: Boolean(r.via_pim),
+    since: iso(r.since), breakGlass: Boolean(r.break_glass),
+    // A snapshot cannot tell how an assignment was made: null = unknown.
+    viaPim: r.via_pim === null || r.via_pim === undefined ? null : Boolean(r.via_pim),
   }));
   const breakGlass = items.filter((i) => i.breakGlass).length;
   const servicePrincipals = items.filter((i) => !i.breakGlass && i.principalType === 'service_principal').length;

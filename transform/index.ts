@@ -42,13 +42,14 @@ export async function transform(db: Db, store: LandingStore, config: Config,
   const derived = await db.one<{ n: bigint }>(
     `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'transform_state'`).then(async (t) =>
     t && t.n > 0n ? db.one<{ n: bigint }>(`SELECT count(*) AS n FROM transform_state WHERE key = 'pim_derived_at'`) : { n: 0n });
-  if (force || counts.new > 0 || !derived || derived.n === 0n) await derivePim(db, config);
+  if (force || counts.new > 0 || (counts.snapshotRows ?? 0) > 0 || !derived || derived.n === 0n) await derivePim(db, config);
   return counts;
 }
 
 /** Drops everything derived and replays the landing store in manifest order: same input, same tables. */
 export async function rebuild(db: Db, store: LandingStore, config: Config): Promise<StageCounts> {
-  for (const t of ['pim_approvals', 'pim_requests', 'pim_activations', 'int_pim_events', 'role_assignments', 'audit_events', 'quarantine', 'landing_files']) {
+  for (const t of ['pim_approvals', 'pim_requests', 'pim_activations', 'int_pim_events', 'role_assignments', 'role_policies', 'role_definitions',
+    'directory_users', 'access_review_definitions', 'transform_state', 'audit_events', 'quarantine', 'landing_files']) {
     await db.run(`DROP TABLE IF EXISTS ${t}`);
   }
   return transform(db, store, config, undefined, true);

@@ -70,3 +70,43 @@ CREATE OR REPLACE MACRO pim_target(targets, kinds) AS (list_filter(targets, t ->
 CREATE OR REPLACE MACRO pim_modified(target, name) AS (
   trim(coalesce(nullif(nullif(list_filter(target.modifiedProperties, p -> p.displayName = name)[1].newValue, ''), 'null'),
                 list_filter(target.modifiedProperties, p -> p.displayName = name)[1].oldValue), '"'));
+-- ISO 8601 durations as Graph writes them in role settings (PT8H, P365D, PT1H30M): seconds.
+CREATE OR REPLACE MACRO iso_duration_seconds(d) AS (
+  CASE WHEN d IS NULL OR NOT regexp_matches(d, '^P') THEN NULL ELSE
+    coalesce(TRY_CAST(regexp_extract(split_part(d, 'T', 1), '(\d+(?:\.\d+)?)Y', 1) AS DOUBLE), 0) * 365 * 86400 +
+    coalesce(TRY_CAST(regexp_extract(split_part(d, 'T', 1), '(\d+(?:\.\d+)?)M', 1) AS DOUBLE), 0) * 30 * 86400 +
+    coalesce(TRY_CAST(regexp_extract(split_part(d, 'T', 1), '(\d+(?:\.\d+)?)W', 1) AS DOUBLE), 0) * 7 * 86400 +
+    coalesce(TRY_CAST(regexp_extract(split_part(d, 'T', 1), '(\d+(?:\.\d+)?)D', 1) AS DOUBLE), 0) * 86400 +
+    coalesce(TRY_CAST(regexp_extract(split_part(d, 'T', 2), '(\d+(?:\.\d+)?)H', 1) AS DOUBLE), 0) * 3600 +
+    coalesce(TRY_CAST(regexp_extract(split_part(d, 'T', 2), '(\d+(?:\.\d+)?)M', 1) AS DOUBLE), 0) * 60 +
+    coalesce(TRY_CAST(regexp_extract(split_part(d, 'T', 2), '(\d+(?:\.\d+)?)S', 1) AS DOUBLE), 0)
+  END);
+
+-- Eligible and active assignments: audit replay rows (role_assignments model) and snapshot rows.
+CREATE TABLE IF NOT EXISTS role_assignments (
+  plane VARCHAR, principal_id VARCHAR, principal_upn VARCHAR, principal_type VARCHAR,
+  role_id VARCHAR, role_name VARCHAR, scope_id VARCHAR, kind VARCHAR, member_type VARCHAR,
+  start_at TIMESTAMPTZ, end_at TIMESTAMPTZ, removed_at TIMESTAMPTZ, is_permanent BOOLEAN, via_pim BOOLEAN,
+  source VARCHAR, observed_at TIMESTAMPTZ, source_event_id VARCHAR
+);
+
+-- State snapshots from Graph (pimops ingest snapshot): one set of rows per observation, kept.
+CREATE TABLE IF NOT EXISTS role_policies (
+  observed_at TIMESTAMPTZ, role_id VARCHAR, policy_id VARCHAR,
+  max_activation VARCHAR, max_activation_seconds DOUBLE,
+  mfa_required BOOLEAN, justification_required BOOLEAN, ticket_required BOOLEAN,
+  auth_context_enabled BOOLEAN, auth_context VARCHAR,
+  approval_required BOOLEAN, approvers INTEGER, approver_ids VARCHAR[], approval_timeout_days DOUBLE,
+  permanent_eligible_allowed BOOLEAN, permanent_active_allowed BOOLEAN,
+  landing_file VARCHAR
+);
+CREATE TABLE IF NOT EXISTS role_definitions (
+  observed_at TIMESTAMPTZ, role_id VARCHAR, role_name VARCHAR, is_built_in BOOLEAN, is_privileged BOOLEAN, landing_file VARCHAR
+);
+CREATE TABLE IF NOT EXISTS directory_users (
+  observed_at TIMESTAMPTZ, user_id VARCHAR, user_principal_name VARCHAR, display_name VARCHAR, account_enabled BOOLEAN,
+  last_sign_in TIMESTAMPTZ, last_password_change TIMESTAMPTZ, manager_id VARCHAR, landing_file VARCHAR
+);
+CREATE TABLE IF NOT EXISTS access_review_definitions (
+  observed_at TIMESTAMPTZ, review_id VARCHAR, display_name VARCHAR, status VARCHAR, scope JSON, settings JSON, reviewers JSON, landing_file VARCHAR
+);

@@ -4,12 +4,15 @@ import type { LandingStore, ManifestEntry } from '../core/landing.js';
 import { GRAPH_COLUMNS, DIAGNOSTIC_COLUMNS, LOG_ANALYTICS_COLUMNS, readColumnsSql, jsonStructureSql } from './columns.js';
 import { modelSql } from './sql.js';
 import { timed } from '../core/profile.js';
+import { loadSnapshot } from './snapshot.js';
 
 export interface StageCounts {
   records: number;
   new: number;
   duplicates: number;
   quarantined: number;
+  /** Rows loaded into the state tables from snapshot responses (not audit records). */
+  snapshotRows?: number;
 }
 
 const MAX_LINE = 64 * 1024 * 1024;
@@ -79,6 +82,14 @@ async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: 
 
 /** Stages one landed file into audit_events and quarantine, atomically. */
 async function stageOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<StageCounts> {
+  if (e.flavor === 'snapshot' && !e.rejectReason) {
+    return db.transaction(async () => {
+      await registerFile(db, e);
+      const rows = await loadSnapshot(db, store.absolute(e), e);
+      await db.run(`UPDATE landing_files SET transformed_at = now(), new_records = 0, duplicates = 0, quarantined = 0 WHERE seq = $seq`, { seq: e.seq });
+      return { records: 0, new: 0, duplicates: 0, quarantined: 0, snapshotRows: rows };
+    });
+  }
   const refused = Boolean(e.rejectReason) || !e.flavor || !STAGED_FLAVORS.includes(e.flavor);
   if (!refused) await readIntoStage(db, store.absolute(e), e as ManifestEntry & { flavor: Flavor });
   return db.transaction(async () => {
@@ -161,6 +172,7 @@ export async function stageNew(db: Db, store: LandingStore, onFile?: (e: Manifes
     total.new += c.new;
     total.duplicates += c.duplicates;
     total.quarantined += c.quarantined;
+    if (c.snapshotRows) total.snapshotRows = (total.snapshotRows ?? 0) + c.snapshotRows;
     onFile?.(e, c);
   }
   return total;

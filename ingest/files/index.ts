@@ -197,6 +197,13 @@ async function landRecognised(store: LandingStore, path: string): Promise<Landed
   }
   const lines = split.items.map((item) =>
     typeof item === 'object' && item !== null && '__unparsed_line' in item ? String((item as Record<string, unknown>).__unparsed_line) : JSON.stringify(item));
+  if (split.shape.startsWith('snapshot:')) {
+    // A saved Graph state response: observed when the file was written, as far as pimops can tell.
+    const temp = store.tempPath();
+    await pipeline(Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]), createGzip({ level: GZIP_LEVEL }), createWriteStream(temp, { mode: 0o600 }));
+    return { ...base, temp, sha256, shape: split.shape, flavor: 'snapshot', source: 'snapshot', endpoint: split.shape.slice('snapshot:'.length),
+      observedAt: statSync(path).mtime.toISOString(), origin: 'index', records: lines.length, cleanLines: true };
+  }
   const flavors = split.items.map(flavorOf);
   const flavor = flavors.includes('diagnostic') ? 'diagnostic' : flavors.includes('log_analytics') ? 'log_analytics' : 'graph';
   const temp = store.tempPath();

@@ -49,12 +49,29 @@ export function isLogAnalyticsCsvHeader(line: string): boolean {
 /** The dynamic columns of AuditLogs arrive as JSON text in CSV cells. */
 export const LOG_ANALYTICS_DYNAMIC = ['InitiatedBy', 'TargetResources', 'AdditionalDetails'];
 
-export type DocumentShape = 'graph_page' | 'records_envelope' | 'json_array' | 'single_record';
+export type DocumentShape = 'graph_page' | 'records_envelope' | 'json_array' | 'single_record' | `snapshot:${string}`;
+
+/** Saved Graph responses of the PIM state endpoints, known by their @odata.context. */
+const SNAPSHOT_CONTEXTS: [RegExp, string][] = [
+  [/roleEligibilityScheduleInstances/i, 'roleEligibilityScheduleInstances'],
+  [/roleAssignmentScheduleInstances/i, 'roleAssignmentScheduleInstances'],
+  [/roleManagementPolicyAssignments/i, 'roleManagementPolicyAssignments'],
+  [/roleDefinitions/i, 'roleDefinitions'],
+  [/accessReviews\/definitions/i, 'accessReviewDefinitions'],
+  [/#users/i, 'users'],
+];
+
+export function snapshotEndpointOf(doc: unknown): string | undefined {
+  if (!isObject(doc) || typeof doc['@odata.context'] !== 'string') return undefined;
+  return SNAPSHOT_CONTEXTS.find(([re]) => re.test(doc['@odata.context'] as string))?.[1];
+}
 
 /** What a whole JSON document holds: the list of records inside it, or why it holds none. */
 export function recordsOfDocument(doc: unknown): { shape: DocumentShape; items: unknown[] } | { reject: string } {
   if (Array.isArray(doc)) return { shape: 'json_array', items: doc };
   if (!isObject(doc)) return { reject: 'a JSON document that is neither an object nor an array' };
+  const endpoint = snapshotEndpointOf(doc);
+  if (endpoint && Array.isArray(doc.value)) return { shape: `snapshot:${endpoint}`, items: doc.value };
   if (Array.isArray(doc.value)) return { shape: 'graph_page', items: doc.value };
   if (Array.isArray(doc.records)) return { shape: 'records_envelope', items: doc.records };
   if (flavorOf(doc)) return { shape: 'single_record', items: [doc] };

@@ -116,10 +116,12 @@ export class ResilienceHandler implements Middleware {
   }
 }
 
-export function createGraphClient(config: Config, credential: RefreshableCredential, events?: ClientEvents): Client {
+export function createGraphClient(config: Config, credential: RefreshableCredential, events?: ClientEvents, budget: 'reports' | 'directory' = 'reports'): Client {
   const endpoint = new URL(config.azure.graphEndpoint);
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope(config)] });
-  const limiter = new RateLimiter(config.azure.requestsPerWindow, config.azure.windowSeconds * 1000);
+  const limiter = budget === 'reports'
+    ? new RateLimiter(config.azure.requestsPerWindow, config.azure.windowSeconds * 1000)
+    : new RateLimiter(Math.max(1, Math.round(config.azure.directoryRequestsPerSecond)), 1000);
   return Client.initWithMiddleware({
     baseUrl: `${endpoint.origin}/`,
     // The auth handler attaches the token only for Graph hosts it knows: tell it ours.

@@ -21,6 +21,9 @@ export interface FakeAzure {
   tokensIssued: string[];
   laRequests: { body: { query: string; timespan?: string } }[];
   laHandler?: (body: { query: string; timespan?: string }) => { status?: number; body: unknown };
+  /** Graph state for the snapshot endpoints, by path after /v1.0 (without the query); a number = that HTTP status. */
+  state: Record<string, unknown[] | number>;
+  users: Record<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -49,7 +52,7 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
   const tenantId = '72f988bf-0000-4000-8000-000000000001';
   const fake: FakeAzure = {
     url: '', port: 0, tenantId, clientSecret: 'test-secret-value-123', records: opts.records ?? [], faults: new Map(),
-    graphRequests: [], tokensIssued: [], laRequests: [], close: async () => undefined,
+    graphRequests: [], tokensIssued: [], laRequests: [], state: {}, users: {}, close: async () => undefined,
   };
   const validTokens = new Set<string>();
   const cursors = new Map<string, { filter: ReturnType<typeof parseFilter>; offset: number; top: number }>();
@@ -116,6 +119,19 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
       }
       log(200);
       return json(res, 200, body);
+    }
+    // --- Graph state (snapshot endpoints), one page each
+    const statePath = path.replace(/^\/v1\.0/, '');
+    if (path.startsWith('/v1.0/') && (statePath in fake.state || statePath.startsWith('/users/'))) {
+      const token = req.headers.authorization?.replace(/^Bearer /, '');
+      if (!token || !validTokens.has(token)) return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'expired' } });
+      if (statePath.startsWith('/users/')) {
+        const u = fake.users[decodeURIComponent(statePath.slice('/users/'.length))];
+        return u ? json(res, 200, u) : json(res, 404, { error: { code: 'Request_ResourceNotFound', message: 'not a user' } });
+      }
+      const v = fake.state[statePath];
+      if (typeof v === 'number') return json(res, v, { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } });
+      return json(res, 200, { '@odata.context': `${fake.url}/v1.0/$metadata#${statePath.slice(1)}`, value: v });
     }
     // --- Log Analytics
     const la = /^\/v1\/workspaces\/([^/]+)\/query$/.exec(path);

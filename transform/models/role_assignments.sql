@@ -2,12 +2,6 @@
 -- one (plane, principal, role, scope, kind) are one assignment until a removal, so PIM's repeated
 -- "outside of PIM" notices and a Core Directory add of the same assignment count once.
 -- Rows from Graph state snapshots (source = 'snapshot') are added by the snapshot ingest.
-CREATE TABLE IF NOT EXISTS role_assignments (
-  plane VARCHAR, principal_id VARCHAR, principal_upn VARCHAR, principal_type VARCHAR,
-  role_id VARCHAR, role_name VARCHAR, scope_id VARCHAR, kind VARCHAR, member_type VARCHAR,
-  start_at TIMESTAMPTZ, end_at TIMESTAMPTZ, removed_at TIMESTAMPTZ, is_permanent BOOLEAN, via_pim BOOLEAN,
-  source VARCHAR, observed_at TIMESTAMPTZ, source_event_id VARCHAR
-);
 DELETE FROM role_assignments WHERE source = 'audit_replay';
 INSERT INTO role_assignments
 WITH ev AS (

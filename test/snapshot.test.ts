@@ -1,0 +1,98 @@
+// `pimops ingest snapshot` against the loopback fake: state lands with its observation time,
+// standing access then comes from the snapshot and equals the generator's state, role settings
+// are flattened, and a refused endpoint is named with its permission.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { join } from 'node:path';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { generateTenant, groundTruth, ROLES } from '../fixtures/generator/index.js';
+import { ingestSnapshot, importPaths, withDb } from '../cli/pipeline.js';
+import { metricsReport } from '../reports/metrics.js';
+import { startFakeAzure, fakeEnv, fakeAzureConfig, type FakeAzure } from './fakes/azure-fake.js';
+import { tempDir, testConfig } from './helpers.js';
+
+const tmp = tempDir();
+let fake: FakeAzure;
+const t = generateTenant({ seed: 41, admins: 8, start: new Date('2026-09-01T00:00:00Z'), days: 30 });
+const OBSERVED = t.end;
+
+function rule(id: string, extra: Record<string, unknown>) {
+  return { '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyRule', id, ...extra };
+}
+
+beforeAll(async () => {
+  fake = await startFakeAzure();
+  Object.assign(process.env, fakeEnv(fake));
+  const principal = (p: { id: string; upn?: string; type: string }) => ({ '@odata.type': `#microsoft.graph.${p.type === 'User' ? 'user' : p.type === 'ServicePrincipal' ? 'servicePrincipal' : 'group'}`, id: p.id, userPrincipalName: p.upn ?? null });
+  const live = t.assignments.filter((a) => a.startAt <= OBSERVED && !(a.removedAt && a.removedAt <= OBSERVED) && !(a.endAt && a.endAt <= OBSERVED));
+  fake.state['/roleManagement/directory/roleAssignmentScheduleInstances'] = [
+    ...live.filter((a) => a.kind === 'active').map((a, i) => ({ id: `asg-${i}`, principalId: a.principal.id, roleDefinitionId: a.role.id, directoryScopeId: '/', startDateTime: a.startAt.toISOString(), endDateTime: a.endAt?.toISOString() ?? null, memberType: 'Direct', assignmentType: 'Assigned', principal: principal(a.principal) })),
+    // An activation in progress: an instance, but not an assignment.
+    { id: 'act-1', principalId: t.admins[0].id, roleDefinitionId: ROLES.userAdmin.id, directoryScopeId: '/', startDateTime: '2026-09-30T22:00:00Z', endDateTime: '2026-10-01T02:00:00Z', memberType: 'Direct', assignmentType: 'Activated', principal: principal(t.admins[0]) },
+  ];
+  fake.state['/roleManagement/directory/roleEligibilityScheduleInstances'] = live.filter((a) => a.kind === 'eligible').map((a, i) => ({ id: `el-${i}`, principalId: a.principal.id, roleDefinitionId: a.role.id, directoryScopeId: '/', startDateTime: a.startAt.toISOString(), endDateTime: null, memberType: 'Direct', principal: principal(a.principal) }));
+  fake.state['/policies/roleManagementPolicyAssignments'] = [
+    { id: `DirectoryRole_x_${ROLES.globalAdmin.id}`, policyId: 'DirectoryRole_x_p1', roleDefinitionId: ROLES.globalAdmin.id, scopeId: '/', scopeType: 'DirectoryRole', policy: { id: 'p1', rules: [
+      rule('Expiration_EndUser_Assignment', { isExpirationRequired: true, maximumDuration: 'PT8H' }),
+      rule('Enablement_EndUser_Assignment', { enabledRules: ['Justification', 'MultiFactorAuthentication'] }),
+      rule('Approval_EndUser_Assignment', { setting: { isApprovalRequired: true, approvalStages: [{ approvalStageTimeOutInDays: 1, primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: 'u1' }] }] } }),
+      rule('AuthenticationContext_EndUser_Assignment', { isEnabled: false, claimValue: '' }),
+      rule('Expiration_Admin_Eligibility', { isExpirationRequired: false, maximumDuration: 'P365D' }),
+      rule('Expiration_Admin_Assignment', { isExpirationRequired: true, maximumDuration: 'P180D' }),
+    ] } },
+    { id: `DirectoryRole_x_${ROLES.helpdeskAdmin.id}`, policyId: 'DirectoryRole_x_p2', roleDefinitionId: ROLES.helpdeskAdmin.id, scopeId: '/', scopeType: 'DirectoryRole', policy: { id: 'p2', rules: [
+      rule('Expiration_EndUser_Assignment', { isExpirationRequired: true, maximumDuration: 'PT1H30M' }),
+      rule('Enablement_EndUser_Assignment', { enabledRules: [] }),
+      rule('Approval_EndUser_Assignment', { setting: { isApprovalRequired: false, approvalStages: [] } }),
+      rule('Expiration_Admin_Assignment', { isExpirationRequired: false }),
+    ] } },
+  ];
+  fake.state['/roleManagement/directory/roleDefinitions'] = Object.values(ROLES).map((r) => ({ id: r.id, displayName: r.name, isBuiltIn: true, isPrivileged: r.id === ROLES.globalAdmin.id }));
+  fake.state['/identityGovernance/accessReviews/definitions'] = 403;
+  for (const a of [...t.admins, ...t.breakGlass]) {
+    fake.users[a.id] = { id: a.id, userPrincipalName: a.upn, displayName: a.name, accountEnabled: true, lastPasswordChangeDateTime: '2026-01-01T00:00:00Z', signInActivity: { lastSignInDateTime: '2026-09-29T10:00:00Z' }, manager: { id: t.admins[0].id } };
+  }
+});
+afterAll(async () => {
+  await fake.close();
+  tmp.cleanup();
+});
+
+describe('ingest snapshot', () => {
+  it('lands state with its observation time; standing access then comes from it and matches the tenant', async () => {
+    const d = join(tmp.dir, 's1');
+    const config = testConfig({ breakGlassAccounts: t.breakGlass.map((b) => b.upn!), azure: fakeAzureConfig(fake) }, d);
+    const db = join(d, 'p.duckdb');
+    const r = await ingestSnapshot(db, config, OBSERVED);
+    expect(r.endpoints.find((e) => e.name === 'accessReviewDefinitions')?.error).toMatch(/AccessReview\.Read\.All/);
+    expect(r.endpoints.find((e) => e.name === 'roleAssignmentScheduleInstances')).toMatchObject({ records: expect.any(Number) });
+    expect(r.endpoints.find((e) => e.name === 'users')?.records).toBeGreaterThan(3);
+
+    const report = await withDb(db, config, (x) => metricsReport(x, config, { from: new Date('2026-09-01T00:00:00Z'), to: OBSERVED, asOf: new Date(OBSERVED.getTime() + 1000) }));
+    const truth = groundTruth(t, { from: new Date('2026-09-01T00:00:00Z'), to: OBSERVED, asOf: OBSERVED, selfTargetSeconds: 300, approvalTargetSeconds: 1800, denialRateFlag: 0.2, minDecisions: 5, breakGlassAccounts: config.breakGlassAccounts });
+    expect(report.standingAssignments).toMatchObject({ basis: 'snapshot', snapshotAt: OBSERVED.toISOString(), total: truth.standingAssignments.total, breakGlass: 2, servicePrincipals: 1 });
+    expect(report.standingAssignments.items.map((i) => [i.principalId, i.roleId, i.breakGlass]).sort())
+      .toEqual(truth.standingAssignments.items.map((i) => [i.principalId, i.roleId, i.breakGlass]).sort());
+    // Before the snapshot existed, the answer is still audit replay (empty store: nothing seen).
+    const before = await withDb(db, config, (x) => metricsReport(x, config, { from: new Date('2026-09-01T00:00:00Z'), to: OBSERVED, asOf: new Date(OBSERVED.getTime() - 1000) }));
+    expect(before.standingAssignments.basis).toBe('audit_replay');
+
+    const policies = await withDb(db, config, (x) => x.all(`SELECT role_id, max_activation_seconds, mfa_required, justification_required, ticket_required, approval_required, approvers, approval_timeout_days, permanent_eligible_allowed, permanent_active_allowed FROM role_policies ORDER BY role_id`));
+    expect(policies).toEqual([
+      { role_id: ROLES.globalAdmin.id, max_activation_seconds: 28800, mfa_required: true, justification_required: true, ticket_required: false, approval_required: true, approvers: 1, approval_timeout_days: 1, permanent_eligible_allowed: true, permanent_active_allowed: false },
+      { role_id: ROLES.helpdeskAdmin.id, max_activation_seconds: 5400, mfa_required: false, justification_required: false, ticket_required: false, approval_required: false, approvers: 0, approval_timeout_days: null, permanent_eligible_allowed: null, permanent_active_allowed: true },
+    ]);
+    const users = await withDb(db, config, (x) => x.one<{ n: bigint; m: string }>(`SELECT count(*) AS n, any_value(manager_id) AS m FROM directory_users`));
+    expect(users!.m).toBe(t.admins[0].id);
+  });
+
+  it('reads the same state from a saved Graph response through import', async () => {
+    const d = join(tmp.dir, 's2');
+    mkdirSync(d, { recursive: true });
+    const file = join(d, 'roleAssignmentScheduleInstances.json');
+    writeFileSync(file, JSON.stringify({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignmentScheduleInstances(principal())', value: fake.state['/roleManagement/directory/roleAssignmentScheduleInstances'] }));
+    const config = testConfig({}, d);
+    await importPaths(join(d, 'p.duckdb'), config, [file]);
+    const rows = await withDb(join(d, 'p.duckdb'), config, (x) => x.one<{ n: bigint }>(`SELECT count(*) AS n FROM role_assignments WHERE source = 'snapshot' AND kind = 'active'`));
+    expect(Number(rows!.n)).toBe((fake.state['/roleManagement/directory/roleAssignmentScheduleInstances'] as unknown[]).length - 1);
+  });
+});

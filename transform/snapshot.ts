@@ -1,0 +1,75 @@
+// Snapshot responses (landed by `pimops ingest snapshot`, or saved Graph responses through import)
+// into the state tables, each row stamped with its observation time. Read with DuckDB's JSON
+// functions: these files are small next to the audit log.
+import type { Db } from '../core/db.js';
+import { sqlString } from '../core/db.js';
+import type { ManifestEntry } from '../core/landing.js';
+
+function objects(file: string): string {
+  return `read_ndjson_objects(${sqlString(file)})`;
+}
+
+const LOADERS: Record<string, (file: string, at: string, landed: string) => string> = {
+  roleAssignmentScheduleInstances: (file, at, landed) => assignmentsSql(file, at, landed, 'active'),
+  roleEligibilityScheduleInstances: (file, at, landed) => assignmentsSql(file, at, landed, 'eligible'),
+  roleDefinitions: (file, at, landed) => `INSERT INTO role_definitions
+    SELECT ${at}, lower(json ->> 'id'), json ->> 'displayName', (json ->> 'isBuiltIn')::BOOLEAN, TRY_CAST(json ->> 'isPrivileged' AS BOOLEAN), ${landed}
+    FROM ${objects(file)}`,
+  users: (file, at, landed) => `INSERT INTO directory_users
+    SELECT ${at}, lower(json ->> 'id'), lower(json ->> 'userPrincipalName'), json ->> 'displayName', TRY_CAST(json ->> 'accountEnabled' AS BOOLEAN),
+      TRY_CAST(coalesce(json ->> '$.signInActivity.lastSuccessfulSignInDateTime', json ->> '$.signInActivity.lastSignInDateTime') AS TIMESTAMPTZ),
+      TRY_CAST(json ->> 'lastPasswordChangeDateTime' AS TIMESTAMPTZ), lower(json ->> '$.manager.id'), ${landed}
+    FROM ${objects(file)}`,
+  accessReviewDefinitions: (file, at, landed) => `INSERT INTO access_review_definitions
+    SELECT ${at}, json ->> 'id', json ->> 'displayName', json ->> 'status', json -> 'scope', json -> 'settings', json -> 'reviewers', ${landed}
+    FROM ${objects(file)}`,
+  roleManagementPolicyAssignments: (file, at, landed) => `INSERT INTO role_policies
+    WITH p AS (SELECT lower(json ->> 'roleDefinitionId') AS role_id, json ->> 'policyId' AS policy_id,
+                      CAST(json -> '$.policy.rules' AS JSON[]) AS rules FROM ${objects(file)}),
+    r AS (SELECT role_id, policy_id, rule ->> 'id' AS rule_id, rule FROM p, unnest(rules) AS u(rule))
+    SELECT ${at}, role_id, any_value(policy_id),
+      max(rule ->> 'maximumDuration') FILTER (WHERE rule_id = 'Expiration_EndUser_Assignment'),
+      max(iso_duration_seconds(rule ->> 'maximumDuration')) FILTER (WHERE rule_id = 'Expiration_EndUser_Assignment'),
+      bool_or(list_contains(CAST(rule -> 'enabledRules' AS VARCHAR[]), 'MultiFactorAuthentication')) FILTER (WHERE rule_id = 'Enablement_EndUser_Assignment'),
+      bool_or(list_contains(CAST(rule -> 'enabledRules' AS VARCHAR[]), 'Justification')) FILTER (WHERE rule_id = 'Enablement_EndUser_Assignment'),
+      bool_or(list_contains(CAST(rule -> 'enabledRules' AS VARCHAR[]), 'Ticketing')) FILTER (WHERE rule_id = 'Enablement_EndUser_Assignment'),
+      bool_or((rule ->> 'isEnabled')::BOOLEAN) FILTER (WHERE rule_id = 'AuthenticationContext_EndUser_Assignment'),
+      max(rule ->> 'claimValue') FILTER (WHERE rule_id = 'AuthenticationContext_EndUser_Assignment'),
+      bool_or((rule ->> '$.setting.isApprovalRequired')::BOOLEAN) FILTER (WHERE rule_id = 'Approval_EndUser_Assignment'),
+      CAST(max(coalesce(json_array_length(rule -> '$.setting.approvalStages[0].primaryApprovers'), 0)) FILTER (WHERE rule_id = 'Approval_EndUser_Assignment') AS INTEGER),
+      max(list_transform(CAST(rule -> '$.setting.approvalStages[0].primaryApprovers' AS JSON[]), a -> coalesce(a ->> 'id', a ->> 'userId', a ->> 'groupId'))) FILTER (WHERE rule_id = 'Approval_EndUser_Assignment'),
+      max(TRY_CAST(rule ->> '$.setting.approvalStages[0].approvalStageTimeOutInDays' AS DOUBLE)) FILTER (WHERE rule_id = 'Approval_EndUser_Assignment'),
+      bool_or(NOT (rule ->> 'isExpirationRequired')::BOOLEAN) FILTER (WHERE rule_id = 'Expiration_Admin_Eligibility'),
+      bool_or(NOT (rule ->> 'isExpirationRequired')::BOOLEAN) FILTER (WHERE rule_id = 'Expiration_Admin_Assignment'),
+      ${landed}
+    FROM r GROUP BY role_id`,
+};
+
+function assignmentsSql(file: string, at: string, landed: string, kind: 'active' | 'eligible'): string {
+  // Activated instances are activations (pim_activations has them from the log): only Assigned ones
+  // are assignments. endDateTime NULL = permanent.
+  return `INSERT INTO role_assignments
+    SELECT 'entra_role', lower(json ->> 'principalId'), lower(json ->> '$.principal.userPrincipalName'),
+      CASE json ->> '$.principal."@odata.type"' WHEN '#microsoft.graph.user' THEN 'user' WHEN '#microsoft.graph.servicePrincipal' THEN 'service_principal'
+        WHEN '#microsoft.graph.group' THEN 'group' END,
+      lower(json ->> 'roleDefinitionId'), NULL, coalesce(json ->> 'directoryScopeId', '/'), '${kind}', lower(coalesce(json ->> 'memberType', 'direct')),
+      TRY_CAST(json ->> 'startDateTime' AS TIMESTAMPTZ), TRY_CAST(json ->> 'endDateTime' AS TIMESTAMPTZ), NULL,
+      (json ->> 'endDateTime') IS NULL, NULL, 'snapshot', ${at}, json ->> 'id'
+    FROM ${objects(file)}
+    WHERE ${kind === 'active' ? "coalesce(json ->> 'assignmentType', 'Assigned') = 'Assigned'" : 'true'}`;
+}
+
+/** Loads one landed snapshot response into its state table. Returns the rows loaded. */
+export async function loadSnapshot(db: Db, file: string, e: ManifestEntry): Promise<number> {
+  const loader = e.endpoint ? LOADERS[e.endpoint] : undefined;
+  if (!loader || !e.observedAt) return 0;
+  if (e.records === 0) return 0;
+  await db.run(loader(file, `${sqlString(e.observedAt)}::TIMESTAMPTZ`, sqlString(e.landedFile)));
+  // Role names: from the role definitions snapshot, else from what the audit log called the role.
+  await db.run(`UPDATE role_assignments SET role_name = n.role_name FROM (
+      SELECT role_id, arg_max(role_name, observed_at) AS role_name FROM role_definitions GROUP BY role_id
+      UNION ALL SELECT role_id, any_value(role_name) FROM audit_events WHERE role_id IS NOT NULL AND role_name IS NOT NULL
+        AND role_id NOT IN (SELECT role_id FROM role_definitions) GROUP BY role_id) n
+    WHERE role_assignments.source = 'snapshot' AND role_assignments.role_name IS NULL AND role_assignments.role_id = n.role_id`);
+  return e.records;
+}
