@@ -16,6 +16,7 @@ import { parseFormat, renderRows, plain, type Format } from '../reports/format.j
 import { allQueries, getQuery, runQueryJson, pickParams } from '../queries/registry.js';
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
 import { exportLake, lakeSizeBytes } from '../reports/lake.js';
+import { runDoctor } from '../ingest/doctor.js';
 import { writeArrow, writeParquet, type TypedRows } from '../reports/binary.js';
 
 interface GlobalOptions { db: string; config?: string; format?: string; json?: boolean; verbose?: boolean }
@@ -268,6 +269,17 @@ export function buildProgram(): Command {
       for (const e of r.endpoints) stderr(`${e.error ? '✗' : '✓'} ${e.name}: ${e.error ?? `${e.records} records`}`);
       stderr(`snapshot observed at ${r.observedAt}: ${r.transformed.snapshotRows ?? 0} rows loaded`);
       if (r.endpoints.every((e) => e.error)) throw new PimopsError('azure-permission', 'No snapshot endpoint answered: see the permissions above and docs/azure-setup.md');
+    });
+
+  program.command('doctor')
+    .description('check the Azure setup: token, and each endpoint pimops uses, with what is missing and how to grant it')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      const checks = await runDoctor(config);
+      if (g.json || g.format === 'json') out(JSON.stringify(checks, null, 2) + '\n');
+      else for (const c of checks) out(`${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}${c.fix ? `\n    → ${c.fix}` : ''}\n`);
+      if (checks.some((c) => !c.ok)) throw new PimopsError('azure-permission', `${checks.filter((c) => !c.ok).length} of ${checks.length} checks failed`);
     });
 
   const exp = program.command('export').description('hand the data to other engines');

@@ -67,17 +67,21 @@ export async function rebuildAll(dbPath: string, config: Config): Promise<StageC
 import { createCredential } from '../core/azure.js';
 import { createGraphClient, type ClientEvents } from '../ingest/graph/client.js';
 import { pullDirectoryAudits, type PageEvent, type PullResult } from '../ingest/graph/audits.js';
+import { pullBreakGlassSignIns } from '../ingest/graph/sign-ins.js';
 
 /** Pulls Graph directoryAudits into the landing store, then transforms what is new. */
 export async function ingestGraph(dbPath: string, config: Config, opts: { since?: Date; until?: Date; now?: Date },
-  hooks: { onPage?: (e: PageEvent) => void } & ClientEvents = {}): Promise<PullResult & { transformed: StageCounts }> {
+  hooks: { onPage?: (e: PageEvent) => void } & ClientEvents = {}): Promise<PullResult & { signIns: number; transformed: StageCounts }> {
   const credential = createCredential(config);
   const client = createGraphClient(config, credential, hooks);
   const store = landingStore(dbPath, config);
   return withDb(dbPath, config, async (db) => {
     const pulled = await pullDirectoryAudits(client, store, config, opts, hooks.onPage);
+    const signIns = config.breakGlassAccounts.length
+      ? await pullBreakGlassSignIns(client, store, config.breakGlassAccounts, new Date(pulled.window.from), new Date(pulled.window.to))
+      : { records: 0, landed: [] };
     const transformed = await transform(db, store, config);
-    return { ...pulled, transformed };
+    return { ...pulled, signIns: signIns.records, transformed };
   });
 }
 

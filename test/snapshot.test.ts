@@ -96,3 +96,32 @@ describe('ingest snapshot', () => {
     expect(Number(rows!.n)).toBe((fake.state['/roleManagement/directory/roleAssignmentScheduleInstances'] as unknown[]).length - 1);
   });
 });
+
+import { runDoctor } from '../ingest/doctor.js';
+
+describe('doctor', () => {
+  it('says which endpoint answers and which permission is missing', async () => {
+    fake.state['/auditLogs/signIns'] = 403;
+    const checks = await runDoctor(testConfig({ azure: fakeAzureConfig(fake) }).valueOf() as never);
+    const by = Object.fromEntries(checks.map((c) => [c.check, c]));
+    expect(by['credential'].ok).toBe(true);
+    expect(Object.values(by).find((c) => c.check.startsWith('token'))?.ok).toBe(true);
+    expect(by['sign-ins (break-glass use)']).toMatchObject({ ok: false, fix: expect.stringContaining('AuditLog.Read.All') });
+    expect(by['snapshot: accessReviewDefinitions']).toMatchObject({ ok: false, fix: expect.stringContaining('AccessReview.Read.All') });
+    expect(by['snapshot: roleAssignmentScheduleInstances'].ok).toBe(true);
+    const noSecret = await runDoctor(testConfig({ azure: fakeAzureConfig(fake) }), { AZURE_TENANT_ID: fake.tenantId, AZURE_CLIENT_ID: 'x' });
+    expect(noSecret[0]).toMatchObject({ check: 'credential', ok: false, detail: expect.stringContaining('AZURE_CLIENT_SECRET') });
+  });
+
+  it('pulls break-glass sign-ins beside the audit log', async () => {
+    fake.state['/auditLogs/signIns'] = [{ id: 'si-1', createdDateTime: '2026-09-20T03:00:00Z', userId: t.breakGlass[0].id, userPrincipalName: t.breakGlass[0].upn, appDisplayName: 'Azure Portal', ipAddress: '198.51.100.7', status: { errorCode: 0 }, conditionalAccessStatus: 'success' }];
+    fake.records = [];
+    const d = join(tmp.dir, 'si');
+    const config = testConfig({ breakGlassAccounts: [t.breakGlass[0].upn!, t.breakGlass[1].id], azure: fakeAzureConfig(fake, { auditRetentionDays: 400 }) }, d);
+    const { ingestGraph } = await import('../cli/pipeline.js');
+    const r = await ingestGraph(join(d, 'p.duckdb'), config, { since: new Date('2026-09-01T00:00:00Z'), until: OBSERVED, now: OBSERVED });
+    expect(r.signIns).toBe(2); // asked once per account; the fake answers both with the same sign-in
+    const rows = await withDb(join(d, 'p.duckdb'), config, (x) => x.all('SELECT sign_in_id, user_principal_name, app_display_name FROM sign_ins'));
+    expect(rows).toEqual([{ sign_in_id: 'si-1', user_principal_name: t.breakGlass[0].upn, app_display_name: 'Azure Portal' }]);
+  });
+});

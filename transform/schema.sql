@@ -110,3 +110,9 @@ CREATE TABLE IF NOT EXISTS directory_users (
 CREATE TABLE IF NOT EXISTS access_review_definitions (
   observed_at TIMESTAMPTZ, review_id VARCHAR, display_name VARCHAR, status VARCHAR, scope JSON, settings JSON, reviewers JSON, landing_file VARCHAR
 );
+
+-- Sign-ins (break-glass accounts): from Graph signIns or Log Analytics SigninLogs. Unique by sign_in_id.
+CREATE TABLE IF NOT EXISTS sign_ins (
+  sign_in_id VARCHAR, created_at TIMESTAMPTZ, user_id VARCHAR, user_principal_name VARCHAR, app_display_name VARCHAR,
+  ip_address VARCHAR, error_code INTEGER, conditional_access_status VARCHAR, landing_file VARCHAR
+);

@@ -20,6 +20,11 @@ const LOADERS: Record<string, (file: string, at: string, landed: string) => stri
       TRY_CAST(coalesce(json ->> '$.signInActivity.lastSuccessfulSignInDateTime', json ->> '$.signInActivity.lastSignInDateTime') AS TIMESTAMPTZ),
       TRY_CAST(json ->> 'lastPasswordChangeDateTime' AS TIMESTAMPTZ), lower(json ->> '$.manager.id'), ${landed}
     FROM ${objects(file)}`,
+  signIns: (file, _at, landed) => `INSERT INTO sign_ins
+    SELECT json ->> 'id', TRY_CAST(json ->> 'createdDateTime' AS TIMESTAMPTZ), lower(json ->> 'userId'), lower(json ->> 'userPrincipalName'),
+      json ->> 'appDisplayName', json ->> 'ipAddress', TRY_CAST(json ->> '$.status.errorCode' AS INTEGER), json ->> 'conditionalAccessStatus', ${landed}
+    FROM ${objects(file)} s WHERE NOT EXISTS (SELECT 1 FROM sign_ins i WHERE i.sign_in_id = s.json ->> 'id')
+    QUALIFY row_number() OVER (PARTITION BY json ->> 'id') = 1`,
   accessReviewDefinitions: (file, at, landed) => `INSERT INTO access_review_definitions
     SELECT ${at}, json ->> 'id', json ->> 'displayName', json ->> 'status', json -> 'scope', json -> 'settings', json -> 'reviewers', ${landed}
     FROM ${objects(file)}`,
