@@ -101,8 +101,16 @@ console.error(`pimops metrics (one month, incl. process start): ${metrics.second
 const again = timed('re-import', process.execPath, [bin, '--db', db, 'import', ...files, '--json']);
 console.error(`re-import of the same files: ${again.seconds.toFixed(1)} s`, JSON.parse(again.stdout));
 const dbBytes = statSync(db).size;
+// The Graph pull against the loopback fake, in its own process (the fake's certificate must be trusted at start).
+import { loopbackCert } from '../test/fakes/cert.js';
+const cert = loopbackCert();
+const graphRun = spawnSync(process.execPath, ['--import', 'tsx', resolve('bench/graph-pull.ts'), arg('graph-records', '200000')], {
+  encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: cert.certPath, PIMOPS_TEST_CERT: cert.certPath, PIMOPS_TEST_KEY: cert.keyPath }, maxBuffer: 1 << 24 });
+if (graphRun.status !== 0) throw new Error(`graph bench failed: ${graphRun.stderr}`);
+const graph = JSON.parse(graphRun.stdout.trim().split('\n').at(-1)!);
+console.error(`graph pull (loopback fake, ${graph.records} records): pimops ${graph.pimopsRecordsPerSecond} rec/s vs bare client ${graph.bareRecordsPerSecond} rec/s = ${graph.ratio.toFixed(2)}×; at 10 req/s: ${graph.throttled10PerSecond.recordsPerSecond} rec/s, max ${graph.throttled10PerSecond.maxRequestsInAnyWindow} requests in any 1 s`);
 const result = { at: new Date().toISOString(), records: target, files: files.length, gzipMiB: bytes / 2 ** 20, baselineSeconds: baseSeconds,
   importSeconds: imp.seconds, ratio: imp.seconds / baseSeconds, recordsPerSecond: summary.records / imp.seconds, metricsSeconds: metrics.seconds,
-  reimportSeconds: again.seconds, databaseMiB: dbBytes / 2 ** 20 };
+  reimportSeconds: again.seconds, databaseMiB: dbBytes / 2 ** 20, graph };
 writeFileSync(join(results, `bench-${Date.now()}.json`), JSON.stringify(result, null, 2));
 console.log(JSON.stringify(result, null, 2));

@@ -85,12 +85,12 @@ export async function ingestGraph(dbPath: string, config: Config, opts: { since?
   });
 }
 
-import { createLogsClient, pullLogAnalytics, readLaWatermark, type LaResult } from '../ingest/log-analytics/index.js';
+import { createLogsClient, pullLogAnalytics, pullLogAnalyticsSignIns, readLaWatermark, type LaResult } from '../ingest/log-analytics/index.js';
 import { subDays as subDaysLa, subMinutes as subMinutesLa } from 'date-fns';
 
 /** Pulls AuditLogs from a Log Analytics workspace (time-sliced), then transforms what is new. */
 export async function ingestLogAnalytics(dbPath: string, config: Config, opts: { workspaceId: string; since?: Date; until?: Date; now?: Date; sliceHours?: number; rowCap?: number },
-  onSlice?: (e: { from: string; to: string; rows: number; split: boolean }) => void): Promise<LaResult & { transformed: StageCounts }> {
+  onSlice?: (e: { from: string; to: string; rows: number; split: boolean }) => void): Promise<LaResult & { signIns: number; transformed: StageCounts }> {
   const credential = createCredential(config);
   const client = createLogsClient(config, credential);
   const store = landingStore(dbPath, config);
@@ -99,8 +99,9 @@ export async function ingestLogAnalytics(dbPath: string, config: Config, opts: {
   const since = opts.since ?? (watermark ? subMinutesLa(new Date(watermark), config.azure.overlapMinutes) : subDaysLa(now, 90));
   return withDb(dbPath, config, async (db) => {
     const pulled = await pullLogAnalytics(client, store, config, { workspaceId: opts.workspaceId, since, until: opts.until ?? now, sliceHours: opts.sliceHours, rowCap: opts.rowCap }, onSlice);
+    const signIns = await pullLogAnalyticsSignIns(client, store, opts.workspaceId, config.breakGlassAccounts, since, opts.until ?? now);
     const transformed = await transform(db, store, config);
-    return { ...pulled, transformed };
+    return { ...pulled, signIns, transformed };
   });
 }
 

@@ -20,6 +20,12 @@ const COLUMN_TYPES: Record<string, string> = { TimeGenerated: 'datetime', Activi
 
 /** Answers KQL like the service: the rows whose TimeGenerated falls in the query's window. */
 function answer(body: { query: string }, partialOver?: number) {
+  if (body.query.startsWith('SigninLogs')) {
+    return { body: { tables: [{ name: 'PrimaryResult', columns: [
+      { name: 'Id', type: 'string' }, { name: 'TimeGenerated', type: 'datetime' }, { name: 'UserId', type: 'string' }, { name: 'UserPrincipalName', type: 'string' },
+      { name: 'AppDisplayName', type: 'string' }, { name: 'IPAddress', type: 'string' }, { name: 'ResultType', type: 'string' }, { name: 'ConditionalAccessStatus', type: 'string' }],
+      rows: [['si-la-1', '2026-08-03T02:00:00Z', 'bg-id', 'bg@contoso.example', 'Azure Portal', '198.51.100.9', '0', 'success']] }] } };
+  }
   const m = /TimeGenerated >= datetime\(([^)]+)\) and TimeGenerated < datetime\(([^)]+)\)/.exec(body.query)!;
   const from = Date.parse(m[1]);
   const to = Date.parse(m[2]);
@@ -61,11 +67,15 @@ describe('ingest log-analytics', () => {
   it('pulls day slices into the same tables as the Graph shape', async () => {
     fake.laHandler = (b) => answer(b);
     const d = join(tmp.dir, 'la1');
-    const config = testConfig({ azure: fakeAzureConfig(fake) }, d);
+    const config = testConfig({ breakGlassAccounts: ['bg@contoso.example'], azure: fakeAzureConfig(fake) }, d);
     const r = await ingestLogAnalytics(join(d, 'p.duckdb'), config, { workspaceId: 'ws-1', since: START, until: END });
     expect(r.slices).toBe(14);
+    expect(r.signIns).toBe(1);
+    expect(fake.laRequests.at(-1)!.body.query).toContain('"bg@contoso.example"');
+    const si = await withDb(join(d, 'p.duckdb'), config, (db) => db.all('SELECT sign_in_id, user_principal_name, created_at FROM sign_ins'));
+    expect(si).toEqual([{ sign_in_id: 'si-la-1', user_principal_name: 'bg@contoso.example', created_at: new Date('2026-08-03T02:00:00Z') }]);
     expect(r.rows).toBe(rows.length);
-    expect(fake.laRequests.at(-1)!.body.timespan).toMatch(/^2026-08-14T00:00:00.000Z\/2026-08-15T00:00:00.000Z$/);
+    expect(fake.laRequests.at(-2)!.body.timespan).toMatch(/^2026-08-14T00:00:00.000Z\/2026-08-15T00:00:00.000Z$/);
     expect(await withDb(join(d, 'p.duckdb'), config, (db) => db.one(CHECKSUM_SQL))).toEqual(graphChecksum);
   });
 

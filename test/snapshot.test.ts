@@ -125,3 +125,24 @@ describe('doctor', () => {
     expect(rows).toEqual([{ sign_in_id: 'si-1', user_principal_name: t.breakGlass[0].upn, app_display_name: 'Azure Portal' }]);
   });
 });
+
+describe('access reviews', () => {
+  it('lands definitions, instances and decisions, and names an unreviewed decision as such', async () => {
+    const root = '/identityGovernance/accessReviews/definitions';
+    fake.state[root] = [{ id: 'def1', displayName: 'Global Administrator quarterly', status: 'InProgress', scope: { query: `/roleManagement/directory/roleAssignmentScheduleInstances?$filter=roleDefinitionId eq '${ROLES.globalAdmin.id}'` }, settings: { recurrence: { pattern: { type: 'absoluteMonthly', interval: 3 } }, defaultDecision: 'Deny', autoApplyDecisionsEnabled: true }, reviewers: [] }];
+    fake.state[`${root}/def1/instances`] = [{ id: 'i1', startDateTime: '2026-07-01T00:00:00Z', endDateTime: '2026-07-15T00:00:00Z', status: 'Completed' }];
+    fake.state[`${root}/def1/instances/i1/decisions`] = [
+      { id: 'd1', decision: 'Approve', recommendation: 'Approve', applyResult: 'AppliedSuccessfully', reviewedDateTime: '2026-07-03T00:00:00Z', reviewedBy: { id: t.admins[0].id }, principal: { id: t.admins[1].id, userPrincipalName: t.admins[1].upn } },
+      { id: 'd2', decision: 'NotReviewed', recommendation: 'Deny', applyResult: 'New', reviewedDateTime: null, reviewedBy: { id: '00000000-0000-0000-0000-000000000000' }, principal: { id: t.admins[2].id, userPrincipalName: t.admins[2].upn } },
+    ];
+    const d = join(tmp.dir, 'ar');
+    const config = testConfig({ azure: fakeAzureConfig(fake) }, d);
+    const r = await ingestSnapshot(join(d, 'p.duckdb'), config, OBSERVED);
+    expect(r.endpoints.find((e) => e.name === 'accessReviewDecisions')).toMatchObject({ records: 2 });
+    const rows = await withDb(join(d, 'p.duckdb'), config, (x) => x.all(`SELECT d.definition_id, i.status, d.decision, d.reviewed_by, d.principal_upn FROM access_review_decisions d JOIN access_review_instances i USING (instance_id) ORDER BY decision_id`));
+    expect(rows).toEqual([
+      { definition_id: 'def1', status: 'Completed', decision: 'Approve', reviewed_by: t.admins[0].id, principal_upn: t.admins[1].upn },
+      { definition_id: 'def1', status: 'Completed', decision: 'NotReviewed', reviewed_by: null, principal_upn: t.admins[2].upn },
+    ]);
+  });
+});

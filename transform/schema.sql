@@ -116,3 +116,11 @@ CREATE TABLE IF NOT EXISTS sign_ins (
   sign_in_id VARCHAR, created_at TIMESTAMPTZ, user_id VARCHAR, user_principal_name VARCHAR, app_display_name VARCHAR,
   ip_address VARCHAR, error_code INTEGER, conditional_access_status VARCHAR, landing_file VARCHAR
 );
+
+CREATE TABLE IF NOT EXISTS access_review_instances (
+  observed_at TIMESTAMPTZ, definition_id VARCHAR, instance_id VARCHAR, start_at TIMESTAMPTZ, end_at TIMESTAMPTZ, status VARCHAR, landing_file VARCHAR
+);
+CREATE TABLE IF NOT EXISTS access_review_decisions (
+  observed_at TIMESTAMPTZ, definition_id VARCHAR, instance_id VARCHAR, decision_id VARCHAR, principal_id VARCHAR, principal_upn VARCHAR,
+  decision VARCHAR, recommendation VARCHAR, reviewed_by VARCHAR, reviewed_at TIMESTAMPTZ, apply_result VARCHAR, landing_file VARCHAR
+);

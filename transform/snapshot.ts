@@ -25,6 +25,14 @@ const LOADERS: Record<string, (file: string, at: string, landed: string) => stri
       json ->> 'appDisplayName', json ->> 'ipAddress', TRY_CAST(json ->> '$.status.errorCode' AS INTEGER), json ->> 'conditionalAccessStatus', ${landed}
     FROM ${objects(file)} s WHERE NOT EXISTS (SELECT 1 FROM sign_ins i WHERE i.sign_in_id = s.json ->> 'id')
     QUALIFY row_number() OVER (PARTITION BY json ->> 'id') = 1`,
+  accessReviewInstances: (file, at, landed) => `INSERT INTO access_review_instances
+    SELECT ${at}, json ->> '@pimops.definitionId', json ->> 'id', TRY_CAST(json ->> 'startDateTime' AS TIMESTAMPTZ), TRY_CAST(json ->> 'endDateTime' AS TIMESTAMPTZ), json ->> 'status', ${landed}
+    FROM ${objects(file)}`,
+  accessReviewDecisions: (file, at, landed) => `INSERT INTO access_review_decisions
+    SELECT ${at}, json ->> '@pimops.definitionId', json ->> '@pimops.instanceId', json ->> 'id', lower(json ->> '$.principal.id'), lower(json ->> '$.principal.userPrincipalName'),
+      json ->> 'decision', json ->> 'recommendation', lower(nullif(json ->> '$.reviewedBy.id', '00000000-0000-0000-0000-000000000000')),
+      TRY_CAST(json ->> 'reviewedDateTime' AS TIMESTAMPTZ), json ->> 'applyResult', ${landed}
+    FROM ${objects(file)}`,
   accessReviewDefinitions: (file, at, landed) => `INSERT INTO access_review_definitions
     SELECT ${at}, json ->> 'id', json ->> 'displayName', json ->> 'status', json -> 'scope', json -> 'settings', json -> 'reviewers', ${landed}
     FROM ${objects(file)}`,

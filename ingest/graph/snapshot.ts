@@ -50,6 +50,30 @@ export async function pullSnapshot(client: Client, store: LandingStore, now = ne
       result.endpoints.push({ name: ep.name, records: 0, error: status === 403 ? `403: grant ${ep.permission} (application, admin consent)` : `${status ?? ''} ${(err as Error).message}`.trim() });
     }
   }
+  // Access review instances and their decisions, per definition.
+  const reviewDefs = result.endpoints.find((e) => e.name === 'accessReviewDefinitions' && !e.error) ? await getAll(client, '/identityGovernance/accessReviews/definitions').catch(() => []) : [];
+  const instances: unknown[] = [];
+  const decisions: unknown[] = [];
+  let reviewError: string | undefined;
+  for (const def of reviewDefs as { id: string }[]) {
+    try {
+      const insts = (await getAll(client, `/identityGovernance/accessReviews/definitions/${def.id}/instances`)) as { id: string }[];
+      for (const inst of insts) {
+        // "@pimops.*" annotations say where an item came from; Graph's own fields are untouched.
+        instances.push({ ...inst, '@pimops.definitionId': def.id });
+        const ds = (await getAll(client, `/identityGovernance/accessReviews/definitions/${def.id}/instances/${inst.id}/decisions?$top=100`)) as object[];
+        for (const d of ds) decisions.push({ ...d, '@pimops.definitionId': def.id, '@pimops.instanceId': inst.id });
+      }
+    } catch (err) {
+      reviewError = `${(err as { statusCode?: number }).statusCode ?? ''} ${(err as Error).message}`.trim();
+    }
+  }
+  for (const [name, items] of [['accessReviewInstances', instances], ['accessReviewDecisions', decisions]] as const) {
+    const { entry, isNew } = landRecords(store, items, { originalPath: `graph-snapshot:${name}@${observedAt}`, shape: `snapshot:${name}`, flavor: 'snapshot', source: 'snapshot', endpoint: name, observedAt });
+    if (isNew) result.landed.push(entry);
+    result.endpoints.push({ name, records: items.length, error: reviewError });
+  }
+
   // The users the assignments name: UPN, last sign-in (needs AuditLog.Read.All and a P1 licence), password age, manager.
   const userRows: unknown[] = [];
   let userError: string | undefined;

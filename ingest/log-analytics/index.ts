@@ -103,3 +103,20 @@ export async function pullLogAnalytics(client: LogsQueryClient, store: LandingSt
   renameSync(`${p}.tmp`, p);
   return result;
 }
+
+/** Sign-ins of the break-glass accounts from the workspace's SigninLogs, landed in Graph's signIn shape. */
+export async function pullLogAnalyticsSignIns(client: LogsQueryClient, store: LandingStore, workspaceId: string, accounts: string[], from: Date, to: Date): Promise<number> {
+  if (!accounts.length) return 0;
+  const list = accounts.map((a) => `"${a.toLowerCase().replaceAll('"', '')}"`).join(', ');
+  const kql = `SigninLogs
+| where TimeGenerated >= datetime(${from.toISOString()}) and TimeGenerated < datetime(${to.toISOString()})
+| where tolower(UserPrincipalName) in (${list}) or tolower(UserId) in (${list})
+| project Id, TimeGenerated, UserId, UserPrincipalName, AppDisplayName, IPAddress, ResultType, ConditionalAccessStatus`;
+  const res = await client.queryWorkspace(workspaceId, kql, { startTime: from, endTime: to });
+  if (res.status !== LogsQueryResultStatus.Success) throw new PimopsError('azure-request', `SigninLogs query came back partial: ${res.partialError?.message}`);
+  const rows = res.tables.length ? rowsOf(res.tables[0]) : [];
+  const items = rows.map((r) => ({ id: r.Id, createdDateTime: r.TimeGenerated, userId: r.UserId, userPrincipalName: r.UserPrincipalName, appDisplayName: r.AppDisplayName,
+    ipAddress: r.IPAddress, status: { errorCode: Number(r.ResultType ?? 0) }, conditionalAccessStatus: r.ConditionalAccessStatus }));
+  landRecords(store, items, { originalPath: `log-analytics:${workspaceId}:SigninLogs:${from.toISOString()}..${to.toISOString()}`, shape: 'snapshot:signIns', flavor: 'snapshot', source: 'log_analytics', endpoint: 'signIns', observedAt: to.toISOString() });
+  return items.length;
+}

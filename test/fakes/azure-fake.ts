@@ -55,7 +55,7 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
     graphRequests: [], tokensIssued: [], laRequests: [], state: {}, users: {}, close: async () => undefined,
   };
   const validTokens = new Set<string>();
-  const cursors = new Map<string, { filter: ReturnType<typeof parseFilter>; offset: number; top: number }>();
+  const cursors = new Map<string, { filter: ReturnType<typeof parseFilter>; offset: number; top: number; matching?: Record<string, unknown>[] }>();
   let graphCount = 0;
   let tokenCount = 0;
 
@@ -104,7 +104,8 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
         const filter = parseFilter(url.searchParams.get('$filter') ?? '');
         cursor = { filter, offset: 0, top: Math.min(Number(url.searchParams.get('$top') ?? 100), opts.pageSizeCap ?? 1000) };
       }
-      const matching = fake.records
+      // Computed once per query and kept with its cursor, as a real service keeps its result set.
+      const matching = cursor.matching ?? fake.records
         .filter((r) => {
           const t = Date.parse(String(r.activityDateTime));
           return t >= cursor.filter.ge && t <= cursor.filter.le && cursor.filter.eq.every(([k, v]) => r[k] === v);
@@ -114,7 +115,7 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
       const body: Record<string, unknown> = { '@odata.context': `${fake.url}/v1.0/$metadata#auditLogs/directoryAudits`, value: page };
       if (cursor.offset + cursor.top < matching.length) {
         const next = `t${n}x${Math.random().toString(36).slice(2)}`;
-        cursors.set(next, { ...cursor, offset: cursor.offset + cursor.top });
+        cursors.set(next, { ...cursor, offset: cursor.offset + cursor.top, matching });
         body['@odata.nextLink'] = `${fake.url}/v1.0/auditLogs/directoryAudits?$skiptoken=${next}`;
       }
       log(200);
