@@ -17,6 +17,7 @@ import { allQueries, getQuery, runQueryJson, pickParams } from '../queries/regis
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
 import { exportLake, lakeSizeBytes } from '../reports/lake.js';
 import { runDoctor } from '../ingest/doctor.js';
+import { explainRequest } from '../reports/explain.js';
 import { writeArrow, writeParquet, type TypedRows } from '../reports/binary.js';
 
 interface GlobalOptions { db: string; config?: string; format?: string; json?: boolean; verbose?: boolean }
@@ -269,6 +270,19 @@ export function buildProgram(): Command {
       for (const e of r.endpoints) stderr(`${e.error ? '✗' : '✓'} ${e.name}: ${e.error ?? `${e.records} records`}`);
       stderr(`snapshot observed at ${r.observedAt}: ${r.transformed.snapshotRows ?? 0} rows loaded`);
       if (r.endpoints.every((e) => e.error)) throw new PimopsError('azure-permission', 'No snapshot endpoint answered: see the permissions above and docs/azure-setup.md');
+    });
+
+  program.command('explain-request')
+    .description('tell one request as a story: who asked, why, who approved and after how long, when it took effect and ended, what was done meanwhile')
+    .argument('<key>', 'request key (see pim_requests.request_key)')
+    .action(async (key: string, _o, cmd: Command) => {
+      const g = globals(cmd);
+      const db = await Db.openReadOnly(g.db);
+      try {
+        out(await explainRequest(db, key));
+      } finally {
+        db.close();
+      }
     });
 
   program.command('doctor')

@@ -1,0 +1,56 @@
+// `pimops explain-request <key>`: one request told as a story, from the named queries (request_trace,
+// elevation_activity) and the request row.
+import type { Db } from '../core/db.js';
+import { PimopsError } from '../core/errors.js';
+import { runQuery } from '../queries/registry.js';
+
+function dur(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+const t = (d: unknown) => (d instanceof Date ? d.toISOString().replace('.000Z', 'Z') : String(d));
+
+export async function explainRequest(db: Db, key: string): Promise<string> {
+  const req = await db.one<Record<string, unknown>>(`SELECT * FROM pim_requests WHERE request_key = lower($k)`, { k: key });
+  if (!req) throw new PimopsError('usage', `No request with key '${key}'. Find keys with: pimops sql "SELECT request_key, principal_upn, role_name, requested_at FROM pim_requests ORDER BY requested_at DESC LIMIT 20"`);
+  const who = String(req.principal_upn ?? req.principal_id);
+  const role = String(req.role_name ?? req.role_id);
+  const lines: string[] = [];
+  const verb = { activate: 'asked for', deactivate: 'asked to drop', assign_eligible: 'was made eligible for', assign_active: 'was assigned', remove: 'was removed from', extend: 'asked to extend', renew: 'asked to renew' }[String(req.request_type)] ?? String(req.request_type);
+  lines.push(`${req.requested_at ? t(req.requested_at) : '(request time not in the log)'}: ${who} ${verb} ${role}${req.plane !== 'entra_role' ? ` (${req.plane}, scope ${req.scope_id})` : ''}` +
+    `${req.justification ? `, saying "${req.justification}"` : ', with no justification recorded'}${req.ticket_number ? ` (ticket ${req.ticket_number})` : ''}.`);
+  if (req.mfa) lines.push('PIM recorded that MFA was satisfied for the request.');
+  if (req.approval_required) {
+    const wait = req.decided_at && req.requested_at ? dur(((req.decided_at as Date).getTime() - (req.requested_at as Date).getTime()) / 1000) : undefined;
+    switch (req.decision) {
+      case 'approved': lines.push(`It needed approval: ${req.approver_upn ?? req.approver_id} approved after ${wait}.`); break;
+      case 'denied': lines.push(`It needed approval: ${req.approver_upn ?? req.approver_id} denied it after ${wait}.`); break;
+      case 'approval_expired': lines.push(`It needed approval, and nobody decided within the approval window: the request expired at ${t(req.decided_at)}.`); break;
+      case 'canceled': lines.push(`It needed approval; the requester canceled it after ${wait}.`); break;
+      case 'pending': lines.push('It needed approval, and no decision is in the log yet (pending).'); break;
+      default: lines.push('It needed approval; no decision record was found.');
+    }
+  } else if (req.request_type === 'activate') {
+    lines.push('It was a self-activation (no approval required).');
+  }
+  if (req.activated_at) {
+    const tta = req.requested_at ? ` (${dur(((req.activated_at as Date).getTime() - (req.requested_at as Date).getTime()) / 1000)} after the request)` : '';
+    lines.push(`The role was granted at ${t(req.activated_at)}${tta}.`);
+    if (req.end_reason === 'deactivated') lines.push(`${who} deactivated it at ${t(req.ended_at)}.`);
+    else if (req.end_reason === 'expired') lines.push(`It expired at ${t(req.ended_at)}.`);
+    else lines.push('It had not ended when the log ends (open).');
+    const acts = await runQuery(db, 'elevation_activity', { request: key });
+    if (acts.length) {
+      lines.push(`While it was active, ${who} did ${acts.length} other thing${acts.length === 1 ? '' : 's'}:`);
+      for (const a of acts.slice(0, 20)) lines.push(`  - ${t(a.event_time)} (+${Math.round(Number(a.minutes_into_activation))} min) ${a.activity}${a.target ? ` → ${a.target}` : ''} [${a.service}]`);
+      if (acts.length > 20) lines.push(`  … and ${acts.length - 20} more (pimops query elevation_activity --param request=${key})`);
+    } else {
+      lines.push(`No other audit record by ${who} falls inside the activation: the elevation left no trace in the audit log.`);
+    }
+  }
+  const trace = await runQuery(db, 'request_trace', { request: key });
+  lines.push('', `Records (${trace.length}): pimops query request_trace --param request=${key}`);
+  return lines.join('\n') + '\n';
+}
