@@ -18,6 +18,7 @@ import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
 import { exportLake, lakeSizeBytes } from '../reports/lake.js';
 import { runDoctor } from '../ingest/doctor.js';
 import { explainRequest } from '../reports/explain.js';
+import { runShell } from './shell.js';
 import { writeArrow, writeParquet, type TypedRows } from '../reports/binary.js';
 
 interface GlobalOptions { db: string; config?: string; format?: string; json?: boolean; verbose?: boolean }
@@ -270,6 +271,13 @@ export function buildProgram(): Command {
       for (const e of r.endpoints) stderr(`${e.error ? '✗' : '✓'} ${e.name}: ${e.error ?? `${e.records} records`}`);
       stderr(`snapshot observed at ${r.observedAt}: ${r.transformed.snapshotRows ?? 0} rows loaded`);
       if (r.endpoints.every((e) => e.error)) throw new PimopsError('azure-permission', 'No snapshot endpoint answered: see the permissions above and docs/azure-setup.md');
+    });
+
+  program.command('shell')
+    .description('interactive read-only SQL on a snapshot copy of the database (never blocks an import or the scheduled run)')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      await runShell(g.db, loadConfig(g.config));
     });
 
   program.command('explain-request')
