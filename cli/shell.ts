@@ -88,7 +88,8 @@ export async function runShell(dbPath: string, config: Config, io: { input: Node
   };
 
   const dot = async (cmd: string): Promise<boolean> => {
-    const [name, ...args] = cmd.trim().split(/\s+/);
+    // Words, with k="quoted values" kept whole: .query who_held_role_at role="Global Administrator" at=…
+    const [name, ...args] = [...cmd.trim().matchAll(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g)].map((m) => m[0].replace(/(=)?["']([^"']*)["']$/, '$1$2'));
     switch (name) {
       case '.quit': case '.exit': return false;
       case '.help': say(HELP); break;

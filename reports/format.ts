@@ -50,7 +50,7 @@ export function renderRows(columns: string[], rows: Row[], format: Format): stri
         ...rows.map((r) => `| ${columns.map((c) => esc(cell(r[c]))).join(' | ')} |`)].join('\n') + '\n';
     }
     case 'table': {
-      const t = new Table({ head: columns, style: { head: [], border: [] } });
+      const t = new Table({ head: columns, style: { head: [], border: [], compact: true } });
       for (const r of rows) t.push(columns.map((c) => cell(r[c])));
       return t.toString() + `\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
     }
