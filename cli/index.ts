@@ -14,11 +14,12 @@ import { metricsReport, type Period } from '../reports/metrics.js';
 import { metricsText } from '../reports/metrics-text.js';
 import { parseFormat, renderRows, plain, type Format } from '../reports/format.js';
 import { allQueries, getQuery, runQueryJson, pickParams } from '../queries/registry.js';
-import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
+import { generateTenant, emitFiles, emitSignIns, emitSnapshot } from '../fixtures/generator/index.js';
 import { exportLake, lakeSizeBytes } from '../reports/lake.js';
 import { runDoctor } from '../ingest/doctor.js';
 import { explainRequest } from '../reports/explain.js';
 import { runShell } from './shell.js';
+import { runChecks, summarize, atOrAbove, SEVERITIES, type Severity } from '../reports/checks.js';
 import { writeArrow, writeParquet, type TypedRows } from '../reports/binary.js';
 
 interface GlobalOptions { db: string; config?: string; format?: string; json?: boolean; verbose?: boolean }
@@ -108,16 +109,25 @@ export function buildProgram(): Command {
       const dir = resolve(String(g.dir));
       if (existsSync(dir)) rmSync(dir, { recursive: true });
       const emitted = emitFiles(tenant.records, tenant.tenant.id, { dir, seed });
+      emitSignIns(tenant.signIns, dir);
+      emitSnapshot(tenant, dir, DEMO.to);
       stderr(`demo tenant (seed ${seed}, ${admins} admins, ${DEMO.start.toISOString().slice(0, 10)} + ${DEMO.days} days): ${emitted.distinct} audit records written as ${emitted.files.length} files in ${dir} (${emitted.written - emitted.distinct} repeated by overlapping pulls)`);
       const demoConfig: Config = config.breakGlassAccounts.length ? config : { ...config, breakGlassAccounts: tenant.breakGlass.map((b) => b.upn!) };
+      // The demo's break-glass accounts, for the commands that follow (pimops metrics / checks --config …).
+      const demoConfigFile = resolve('pimops-demo.config.json');
+      writeFileSync(demoConfigFile, JSON.stringify({ breakGlassAccounts: demoConfig.breakGlassAccounts }, null, 2) + '\n');
       const summary = await importPaths(g.db, demoConfig, [dir], progress(g));
       stderr(`imported into ${resolve(g.db)}: ${summary.files} files, ${summary.records} records: ${summary.new} new, ${summary.duplicates} duplicates, ${summary.quarantined} quarantined`);
       const period = { from: DEMO.from, to: DEMO.to, asOf: DEMO.to };
       const report = await withDb(g.db, demoConfig, (db) => metricsReport(db, demoConfig, period));
-      if (g.json || g.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
+      const findings = await withDb(g.db, demoConfig, (db) => runChecks(db, demoConfig, period));
+      if (g.json || g.format === 'json') out(JSON.stringify({ ...report, findings: summarize(findings) }, null, 2) + '\n');
       else {
         out(metricsText(report));
-        stderr(`\nnext: pimops metrics --from 2026-10-01 --to 2026-11-01 --json | pimops query --list | pimops sql "SELECT * FROM pim_requests LIMIT 5"`);
+        const s = summarize(findings);
+        out(`\nFindings (pimops checks): ${[...SEVERITIES].reverse().map((x) => `${s[x]} ${x}`).join(', ')}\n`);
+        for (const f of atOrAbove(findings, 'high')) out(`  ${f.severity.padEnd(8)} ${f.detail}\n`);
+        stderr(`\nnext: pimops checks --config pimops-demo.config.json --from 2026-10-01 --to 2026-11-01 | pimops metrics --config pimops-demo.config.json --from 2026-10-01 --to 2026-11-01 --json | pimops shell`);
       }
     });
 
@@ -160,6 +170,39 @@ export function buildProgram(): Command {
       const report = await withDb(g.db, config, (db) => metricsReport(db, config, period));
       if (g.json || g.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
       else out(metricsText(report));
+    });
+
+  program.command('checks')
+    .description('governance checks and detections: findings by severity (exit 1 at or above --fail-on)')
+    .option('--from <date>', 'period start, inclusive (default: first day of last month, UTC)')
+    .option('--to <date>', 'period end, exclusive (default: first day of this month, UTC)')
+    .option('--as-of <time>', 'which snapshot and standing state to judge (default: period end, or now)')
+    .option('--check <id>', 'only this check (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists').choices([...SEVERITIES]))
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      const period = resolvePeriod({ from: g.from as string | undefined, to: g.to as string | undefined, asOf: g.asOf as string | undefined });
+      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      const db = await Db.openReadOnly(g.db);
+      let findings;
+      try {
+        findings = await runChecks(db, config, period, g.check as string[]);
+      } finally {
+        db.close();
+      }
+      const summary = summarize(findings);
+      if (g.json || g.format === 'json') {
+        out(JSON.stringify({ schemaVersion: 1, period: { from: period.from.toISOString(), to: period.to.toISOString(), asOf: period.asOf.toISOString() }, summary, findings }, null, 2) + '\n');
+      } else {
+        const rows = findings.map((f) => ({ severity: f.severity, check: f.checkId.replace(/^check_/, ''), subject: f.subjectName ?? f.subjectId ?? '', detail: f.detail }));
+        out(renderRows(['severity', 'check', 'subject', 'detail'], rows, parseFormat(g.format, false, process.stdout.isTTY ? 'table' : 'csv')));
+      }
+      stderr(`${findings.length} findings: ${[...SEVERITIES].reverse().map((s) => `${summary[s]} ${s}`).join(', ')}`);
+      const failOn = g.failOn as Severity | undefined;
+      if (failOn && atOrAbove(findings, failOn).length) {
+        throw new PimopsError('threshold-breached', `${atOrAbove(findings, failOn).length} finding(s) at or above ${failOn}`);
+      }
     });
 
   program.command('query')

@@ -40,6 +40,23 @@ export const ConfigSchema = z.object({
     maxRetries: z.number().int().min(0).max(10).default(6),
     requestTimeoutSeconds: z.number().positive().default(120),
   }).prefault({}),
+  checks: z.object({
+    // Tier-0 beyond the shipped list (Global Administrator, Privileged Role Administrator, Privileged
+    // Authentication Administrator, Conditional Access Administrator, Hybrid Identity Administrator).
+    tier0Roles: z.array(z.string()).default([]),
+    maxActivationHours: z.number().positive().default(4),
+    tier0MaxActivationHours: z.number().positive().default(2),
+    minApprovers: z.number().int().min(1).default(2),
+    requireTicket: z.boolean().default(false),
+    mutualApprovalDays: z.number().positive().default(30),
+    // Members of the security team (UPNs or object ids): approvals by them are classified as such.
+    securityTeam: z.array(z.string()).default([]),
+    breakGlassMaxCredentialAgeDays: z.number().positive().default(365),
+    reviewMaxIntervalMonths: z.number().positive().default(3),
+    lowerTierReviewMaxIntervalMonths: z.number().positive().default(6),
+    expiredApprovalRateFlag: z.number().min(0).max(1).default(0.2),
+    slowApprovalSeconds: z.number().positive().default(1800),
+  }).prefault({}),
   storage: z.object({
     landingDir: z.string().optional()
       .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),

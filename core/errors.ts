@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   'azure-auth': 1,
   'azure-permission': 1,
   'azure-request': 1,
+  'threshold-breached': 1,
   'internal': 1,
 } as const;
 

@@ -94,6 +94,8 @@ function bind(q: NamedQuery, params: Record<string, unknown>): Params {
       const n = typeof v === 'number' ? v : Number(v);
       if (!Number.isFinite(n)) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a number, got '${v}'`);
       out[p.name] = n;
+    } else if (p.type === 'BOOLEAN') {
+      out[p.name] = v === true || v === 'true' || v === '1';
     } else if (p.type === 'TIMESTAMPTZ') {
       const d = v instanceof Date ? v : new Date(String(v).length === 10 ? `${v}T00:00:00Z` : String(v));
       if (Number.isNaN(d.getTime())) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a date or timestamp, got '${v}'`);

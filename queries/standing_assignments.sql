@@ -10,7 +10,7 @@
 -- columns:
 --   plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id
 --   since: when the assignment began (as far as the basis can tell)
---   via_pim: assigned through PIM (false: directly in the directory, outside PIM)
+--   via_pim: assigned through PIM (false: directly in the directory, outside PIM; NULL: unknown)
 --   break_glass: the principal is a configured break-glass account
 --   basis: snapshot or audit_replay
 -- thresholds:
@@ -29,7 +29,10 @@ bg AS (
   SELECT lower(unnest(from_json($break_glass_accounts, '["VARCHAR"]'))) AS account
 )
 SELECT plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id,
-       start_at AS since, via_pim,
+       start_at AS since,
+       -- A snapshot cannot tell how an assignment was made; the audit log can, when it saw it happen.
+       coalesce(via_pim, (SELECT bool_or(x.via_pim) FROM role_assignments x WHERE x.source = 'audit_replay' AND x.kind = 'active'
+                           AND x.principal_id = chosen.principal_id AND x.role_id = chosen.role_id)) AS via_pim,
        (principal_id IN (SELECT account FROM bg) OR coalesce(lower(principal_upn) IN (SELECT account FROM bg), false)) AS break_glass,
        basis
 FROM chosen

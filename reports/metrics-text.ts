@@ -48,7 +48,7 @@ export function metricsText(r: MetricsReport): string {
   out.push(`Standing assignments at ${r.period.asOf} (${s.basis === 'snapshot' ? `snapshot of ${s.snapshotAt}` : `audit replay: cannot see assignments made before ${s.visibleFrom ?? 'the first record'}`})`);
   out.push(`  ${s.excludingBreakGlass} outside break-glass and service principals (target 0); ${s.breakGlass} break-glass; ${s.servicePrincipals} service principal${s.servicePrincipals === 1 ? '' : 's'}`);
   for (const i of s.items.filter((x) => !x.breakGlass)) {
-    out.push(`  - ${i.principalUpn ?? i.principalId} (${i.principalType ?? '?'}) holds ${i.roleName ?? i.roleId} since ${day(i.since)}, ${i.viaPim ? 'assigned through PIM' : 'assigned outside PIM'}`);
+    out.push(`  - ${i.principalUpn ?? i.principalId} (${i.principalType ?? '?'}) holds ${i.roleName ?? i.roleId} since ${day(i.since)}, ${i.viaPim === null ? 'how it was assigned is not in the log' : i.viaPim ? 'assigned through PIM' : 'assigned outside PIM'}`);
   }
   const planes = Object.entries(r.byPlane);
   if (planes.length) {

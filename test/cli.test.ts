@@ -27,7 +27,8 @@ describe('pimops demo (the quick start)', () => {
     expect(demo.stdout).toMatch(/self-activation\s+\d+\s+p50/);
     expect(demo.stdout).toContain('Approvals');
     expect(demo.stdout).toContain('Active hours per admin per month');
-    expect(demo.stdout).toMatch(/Standing assignments .*audit replay/);
+    expect(demo.stdout).toMatch(/Standing assignments .*snapshot of 2026-11-01/);
+    expect(demo.stdout).toMatch(/Findings \(pimops checks\): 2 critical/);
     expect(demo.stderr).toMatch(/imported into .*: \d+ files, \d+ records: \d+ new, \d+ duplicates, 0 quarantined/);
   });
 

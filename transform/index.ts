@@ -1,20 +1,23 @@
-import type { Db } from '../core/db.js';
+import type { Db, Params } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import type { LandingStore, ManifestEntry } from '../core/landing.js';
 import { modelSql } from './sql.js';
 import { activityMapValuesSql } from './activities.js';
+import { rolesValuesSql } from './roles.js';
 import { stageNew, type StageCounts } from './stage.js';
 import { timed } from '../core/profile.js';
 
 export type { StageCounts } from './stage.js';
 
 /** Derived tables, in dependency order (dbt style: staging → intermediate → marts). */
-const PIM_MODELS = ['int_pim_events', 'pim_activations', 'pim_requests', 'pim_approvals', 'role_assignments'];
+const PIM_MODELS = ['int_pim_events', 'pim_activations', 'pim_requests', 'role_assignments', 'pim_approvals'];
 
 export async function ensureSchema(db: Db): Promise<void> {
   await db.run(modelSql('schema'));
   await db.run(`CREATE OR REPLACE TABLE pim_activity_map (activity VARCHAR PRIMARY KEY, step VARCHAR, request_type VARCHAR, kind VARCHAR, permanent BOOLEAN);
-    INSERT INTO pim_activity_map VALUES ${activityMapValuesSql()};`);
+    INSERT INTO pim_activity_map VALUES ${activityMapValuesSql()};
+    CREATE OR REPLACE TABLE roles (role_id VARCHAR PRIMARY KEY, role_name VARCHAR, privileged BOOLEAN, tier0 BOOLEAN);
+    INSERT INTO roles VALUES ${rolesValuesSql()};`);
 }
 
 /**
@@ -27,7 +30,8 @@ export async function derivePim(db: Db, config: Config): Promise<void> {
   await db.run(`CREATE TABLE IF NOT EXISTS transform_state (key VARCHAR PRIMARY KEY, value VARCHAR);
     DELETE FROM transform_state WHERE key = 'pim_derived_at';`);
   for (const model of PIM_MODELS) {
-    const params = model === 'int_pim_events' ? { pairing_window_hours: config.correlation.pairingWindowHours } : undefined;
+    const params: Params | undefined = model === 'int_pim_events' ? { pairing_window_hours: config.correlation.pairingWindowHours }
+      : model === 'pim_approvals' ? { security_team: JSON.stringify(config.checks.securityTeam.map((x) => x.toLowerCase())) } : undefined;
     await timed(model, () => db.run(modelSql(model), params));
   }
   await db.run(`INSERT INTO transform_state VALUES ('pim_derived_at', now()::VARCHAR)`);

@@ -59,6 +59,7 @@ const SNAPSHOT_CONTEXTS: [RegExp, string][] = [
   [/roleDefinitions/i, 'roleDefinitions'],
   [/accessReviews\/definitions/i, 'accessReviewDefinitions'],
   [/#users/i, 'users'],
+  [/auditLogs\/signIns/i, 'signIns'],
 ];
 
 export function snapshotEndpointOf(doc: unknown): string | undefined {

@@ -1,0 +1,38 @@
+-- id: check_role_max_activation
+-- title: Activation lasts too long
+-- description: Role settings (newest snapshot at or before as_of) whose maximum activation
+--   duration exceeds the recommendation: shorter for tier-0 roles.
+-- parameters:
+--   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
+--   max_activation_hours DOUBLE: the limit for other roles
+--   tier0_max_activation_hours DOUBLE: the limit for tier-0 roles
+--   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+-- columns:
+--   check_id, severity, subject_type, subject_id, subject_name, observed, threshold, detail, first_seen, last_seen
+-- thresholds:
+--   max_activation_hours: checks.maxActivationHours (4)
+--   tier0_max_activation_hours: checks.tier0MaxActivationHours (2)
+--   tier0_roles: checks.tier0Roles
+WITH snap AS (SELECT max(observed_at) AS snap_at FROM role_policies WHERE observed_at <= $as_of::TIMESTAMPTZ),
+extra AS (SELECT lower(unnest(from_json($tier0_roles, '["VARCHAR"]'))) AS r),
+p AS (
+  SELECT rp.*, coalesce(ro.role_name, d.role_name, rp.role_id) AS name,
+         coalesce(ro.tier0, false) OR rp.role_id IN (SELECT r FROM extra) OR lower(coalesce(ro.role_name, d.role_name)) IN (SELECT r FROM extra) AS tier0
+  FROM role_policies rp JOIN snap ON rp.observed_at = snap.snap_at
+  LEFT JOIN roles ro USING (role_id)
+  LEFT JOIN (SELECT role_id, arg_max(role_name, observed_at) AS role_name FROM role_definitions GROUP BY role_id) d USING (role_id)
+)
+SELECT 'check_role_max_activation' AS check_id,
+       CASE WHEN tier0 THEN 'high' ELSE 'medium' END AS severity,
+       'role' AS subject_type, role_id AS subject_id, name AS subject_name,
+       max_activation AS observed,
+       'PT' || CAST(CASE WHEN tier0 THEN $tier0_max_activation_hours ELSE $max_activation_hours END AS VARCHAR) || 'H' AS threshold,
+       name || ': activations may last ' || round(max_activation_seconds / 3600, 2) || ' h; keep ' || CASE WHEN tier0 THEN 'tier-0 roles to ' || $tier0_max_activation_hours ELSE 'roles to ' || $max_activation_hours END || ' h or less' AS detail,
+       observed_at AS first_seen, observed_at AS last_seen
+FROM p
+WHERE max_activation_seconds > 3600 * CASE WHEN tier0 THEN $tier0_max_activation_hours::DOUBLE ELSE $max_activation_hours::DOUBLE END
+UNION ALL
+SELECT 'check_role_max_activation', 'info', 'check', 'check_role_max_activation', 'not computable', NULL, NULL,
+       'not computable: no role-settings snapshot at or before as-of; run pimops ingest snapshot (needs RoleManagementPolicy.Read.Directory)', NULL, NULL
+WHERE (SELECT snap_at FROM snap) IS NULL
+ORDER BY severity, subject_name;
