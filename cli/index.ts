@@ -3,8 +3,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { startOfMonth, subMonths } from 'date-fns';
 import { UTCDate } from '@date-fns/utc';
-import { resolve } from 'node:path';
-import { existsSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { resolve, join, dirname, basename } from 'node:path';
+import { existsSync, rmSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { loadConfig, type Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { Db } from '../core/db.js';
@@ -20,6 +20,8 @@ import { runDoctor } from '../ingest/doctor.js';
 import { explainRequest } from '../reports/explain.js';
 import { runShell } from './shell.js';
 import { runChecks, summarize, atOrAbove, SEVERITIES, type Severity } from '../reports/checks.js';
+import { buildReport } from '../reports/report.js';
+import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
 import { writeArrow, writeParquet, type TypedRows } from '../reports/binary.js';
 
 interface GlobalOptions { db: string; config?: string; format?: string; json?: boolean; verbose?: boolean }
@@ -40,6 +42,37 @@ export function resolvePeriod(opts: { from?: string; to?: string; asOf?: string 
   if (to <= from) throw new PimopsError('usage', `--to (${to.toISOString()}) must be after --from (${from.toISOString()})`);
   const asOf = opts.asOf ? parseTime(opts.asOf, '--as-of') : new Date(Math.min(to.getTime(), now.getTime()));
   return { from, to, asOf };
+}
+
+function reportPeriod(g: Record<string, unknown>): Period {
+  if (g.period) {
+    const m = /^(\d{4})-(\d{2})$/.exec(String(g.period));
+    if (!m) throw new PimopsError('usage', `--period takes YYYY-MM, got '${g.period}'`);
+    const from = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+    const to = new Date(Date.UTC(Number(m[1]), Number(m[2]), 1));
+    return resolvePeriod({ from: from.toISOString(), to: to.toISOString(), asOf: g.asOf as string | undefined });
+  }
+  return resolvePeriod({ from: g.from as string | undefined, to: g.to as string | undefined, asOf: g.asOf as string | undefined });
+}
+
+/** Builds the report and writes it to a temp name, then renames: a killed run leaves no half report. */
+export async function writeReport(dbPath: string, config: Config, period: Period, o: { compare: number; pseudonymize: boolean; out?: string; type?: 'html' | 'md' | 'json' }): Promise<string> {
+  const type = o.type ?? (o.out?.endsWith('.md') ? 'md' : o.out?.endsWith('.json') ? 'json' : 'html');
+  if (!Number.isInteger(o.compare) || o.compare < 0 || o.compare > 24) throw new PimopsError('usage', '--compare takes a number of periods from 0 to 24, or "previous"');
+  const db = await Db.openReadOnly(dbPath);
+  let text: string;
+  try {
+    const model = await buildReport(db, config, period, { compare: o.compare, pseudonymize: o.pseudonymize, key: process.env.PIMOPS_PSEUDONYM_KEY });
+    text = type === 'html' ? renderHtml(model) : type === 'md' ? renderMarkdown(model) : renderJson(model);
+  } finally {
+    db.close();
+  }
+  const target = resolve(o.out ?? join('reports', `pimops-${period.from.toISOString().slice(0, 10)}.${type}`));
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, target);
+  return target;
 }
 
 /** `30d`, `12h`, `90m`, a date or an ISO time. */
@@ -203,6 +236,28 @@ export function buildProgram(): Command {
       if (failOn && atOrAbove(findings, failOn).length) {
         throw new PimopsError('threshold-breached', `${atOrAbove(findings, failOn).length} finding(s) at or above ${failOn}`);
       }
+    });
+
+  program.command('report')
+    .description('the metric report people read: targets, change, charts, findings, coverage (html, md or json)')
+    .option('--period <YYYY-MM>', 'a calendar month (UTC)')
+    .option('--from <date>', 'period start, inclusive')
+    .option('--to <date>', 'period end, exclusive')
+    .option('--as-of <time>', 'as-of time (default: period end, or now)')
+    .option('--compare <n>', 'previous periods to compare with ("previous" = 1)', '2')
+    .option('--out <path>', 'where to write (default: ./reports/pimops-<from>.<ext>)')
+    .option('--pseudonymize', 'replace people by stable keyed aliases (key: PIMOPS_PSEUDONYM_KEY)')
+    .addOption(new Option('--type <type>', 'html, md or json (default: from --out, else html)').choices(['html', 'md', 'json']))
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      const period = reportPeriod(g);
+      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      const written = await writeReport(g.db, config, period, {
+        compare: g.compare === 'previous' ? 1 : Number(g.compare), pseudonymize: Boolean(g.pseudonymize), out: g.out as string | undefined,
+        type: (g.type as 'html' | 'md' | 'json' | undefined) ?? (g.json ? 'json' : undefined),
+      });
+      stderr(`report: ${written}`);
     });
 
   program.command('query')
