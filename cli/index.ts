@@ -22,6 +22,7 @@ import { runShell } from './shell.js';
 import { runChecks, summarize, atOrAbove, SEVERITIES, type Severity } from '../reports/checks.js';
 import { buildReport } from '../reports/report.js';
 import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
+import { runJob } from './run.js';
 import { writeArrow, writeParquet, type TypedRows } from '../reports/binary.js';
 
 interface GlobalOptions { db: string; config?: string; format?: string; json?: boolean; verbose?: boolean }
@@ -260,6 +261,22 @@ export function buildProgram(): Command {
       stderr(`report: ${written}`);
     });
 
+  program.command('run')
+    .description('the scheduled job: ingest → transform → checks → reports → exports → notification; exit 1 when breached, failed or stale')
+    .option('--period <YYYY-MM>', 'the month to report (default: the last full month)')
+    .option('--as-of <time>', 'as-of time (default: period end, or now)')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      const period = reportPeriod(g);
+      const r = await runJob(g.db, config, period, (e) => stderr(JSON.stringify({ at: new Date().toISOString(), ...e })));
+      const line = `status: ${r.status} period ${period.from.toISOString().slice(0, 10)}..${period.to.toISOString().slice(0, 10)}${r.reasons.length ? ` (${r.reasons.join('; ')})` : ''}`;
+      if (g.json || g.format === 'json') out(JSON.stringify({ status: r.status, period: { from: period.from, to: period.to, asOf: period.asOf }, reasons: r.reasons, steps: r.steps, reports: r.reports }) + '\n');
+      else out(line + '\n');
+      // The summary line is the job's answer: exit 1 without a second error message.
+      if (r.status !== 'ok') deferredExitCode = 1;
+    });
+
   program.command('query')
     .description('run a named query from queries/ (see --list)')
     .argument('[id]', 'query id')
@@ -455,12 +472,15 @@ function sqlError(err: unknown): PimopsError {
   return new PimopsError('sql-error', message.split('\n')[0]);
 }
 
+let deferredExitCode = 0;
+
 export async function main(argv: string[]): Promise<number> {
+  deferredExitCode = 0;
   const program = buildProgram();
   const wantsJson = argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
   try {
     await program.parseAsync(argv);
-    return 0;
+    return deferredExitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;

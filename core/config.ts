@@ -57,6 +57,17 @@ export const ConfigSchema = z.object({
     expiredApprovalRateFlag: z.number().min(0).max(1).default(0.2),
     slowApprovalSeconds: z.number().positive().default(1800),
   }).prefault({}),
+  run: z.object({
+    // What the unattended job pulls before it reports; [] = only what is already landed.
+    sources: z.array(z.enum(['graph', 'snapshot', 'log-analytics'])).default([]),
+    reportDir: z.string().default('./reports'),
+    reportFormats: z.array(z.enum(['html', 'md', 'json'])).default(['html', 'md', 'json']),
+    compare: z.number().int().min(0).max(24).default(2),
+    failOn: z.enum(['info', 'low', 'medium', 'high', 'critical']).default('high'),
+    maxDataAgeHours: z.number().positive().default(48),
+    lockWaitSeconds: z.number().min(0).default(300),
+    lakeDir: z.string().optional(),
+  }).prefault({}),
   storage: z.object({
     landingDir: z.string().optional()
       .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   'azure-permission': 1,
   'azure-request': 1,
   'threshold-breached': 1,
+  'data-stale': 1,
+  'run-failed': 1,
   'internal': 1,
 } as const;
 
