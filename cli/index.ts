@@ -7,6 +7,7 @@ import { resolve, join, dirname, basename } from 'node:path';
 import { existsSync, rmSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { loadConfig, type Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
+import { redact, redactRegistered, registerSecret } from '../core/redact.js';
 import { Db } from '../core/db.js';
 import { importPaths, rebuildAll, transformPending, withDb, ingestGraph, ingestLogAnalytics, ingestSnapshot } from './pipeline.js';
 import { SingleBar, Presets } from 'cli-progress';
@@ -95,11 +96,11 @@ function configParams(config: Config, period?: Period): Record<string, unknown> 
 }
 
 function stderr(message: string): void {
-  process.stderr.write(message + '\n');
+  process.stderr.write(redact(message) + '\n');
 }
 
 function out(text: string): void {
-  process.stdout.write(text);
+  process.stdout.write(redactRegistered(text));
 }
 
 function defaultRowFormat(): Format {
@@ -476,6 +477,11 @@ let deferredExitCode = 0;
 
 export async function main(argv: string[]): Promise<number> {
   deferredExitCode = 0;
+  // Audit data names people: everything pimops writes is for its owner only.
+  process.umask(0o077);
+  registerSecret(process.env.AZURE_CLIENT_SECRET);
+  registerSecret(process.env.PIMOPS_WEBHOOK_URL);
+  registerSecret(process.env.PIMOPS_PSEUDONYM_KEY);
   const program = buildProgram();
   const wantsJson = argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
   try {
@@ -488,7 +494,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const e = asPimopsError(err);
-    if (wantsJson) out(JSON.stringify({ error: e.message, code: e.code }) + '\n');
+    if (wantsJson) process.stdout.write(JSON.stringify({ error: redact(e.message), code: e.code }) + '\n');
     else stderr(`pimops: ${e.message}`);
     if (e.code === 'internal' && process.env.PIMOPS_DEBUG && err instanceof Error) stderr(err.stack ?? '');
     return e.exitCode;

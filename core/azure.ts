@@ -3,6 +3,7 @@
 import { ClientSecretCredential, ClientCertificateCredential, ManagedIdentityCredential, WorkloadIdentityCredential, type TokenCredential, type AccessToken, type GetTokenOptions } from '@azure/identity';
 import type { Config } from './config.js';
 import { PimopsError } from './errors.js';
+import { registerSecret } from './redact.js';
 
 const MICROSOFT_AUTHORITIES = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn'];
 
@@ -25,16 +26,23 @@ export class RefreshableCredential implements TokenCredential {
     this.stale = true;
   }
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-    if (!this.stale) return this.inner.getToken(scopes, options);
+    if (!this.stale) return this.keep(await this.inner.getToken(scopes, options));
     this.stale = false;
     // The claims challenge as JSON text (MSAL skips its cache for a request that carries one).
     const claims = JSON.stringify({ access_token: { nbf: { essential: true, value: String(Math.floor(Date.now() / 1000)) } } });
-    return this.inner.getToken(scopes, { ...options, claims });
+    return this.keep(await this.inner.getToken(scopes, { ...options, claims }));
+  }
+
+  private keep(token: AccessToken | null): AccessToken | null {
+    registerSecret(token?.token);
+    return token;
   }
 }
 
 export function createCredential(config: Config, env: NodeJS.ProcessEnv = process.env): RefreshableCredential {
   const a = config.azure;
+  registerSecret(env.AZURE_CLIENT_SECRET);
+  registerSecret(env.PIMOPS_WEBHOOK_URL);
   const host = new URL(a.authorityHost).host;
   // Instance discovery asks Microsoft's public endpoint about the authority: skip it for any other host.
   const common = { authorityHost: a.authorityHost, disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.includes(host) };

@@ -67,13 +67,21 @@ describe('pimops demo (the quick start)', () => {
   });
 
   it('refuses writes, file access and setting changes from ad hoc SQL', () => {
-    for (const stmt of ['DELETE FROM audit_events', "COPY audit_events TO '/tmp/x.csv'", "SELECT * FROM read_csv('/etc/passwd')", 'SET enable_external_access = true', 'CREATE TABLE x AS SELECT 1']) {
+    for (const stmt of ['DELETE FROM audit_events', "COPY audit_events TO '/tmp/x.csv'", "SELECT * FROM read_csv('/etc/passwd')", 'SET enable_external_access = true',
+      'CREATE TABLE x AS SELECT 1', 'DROP TABLE audit_events', "ATTACH '/tmp/other.duckdb' AS o", 'INSTALL httpfs', "SELECT * FROM read_text('/etc/hostname')"]) {
       const r = pimops(['sql', stmt, '--json']);
       expect(r.code, stmt).toBe(2);
       expect(JSON.parse(r.stdout), stmt).toMatchObject({ code: 'sql-not-read-only' });
     }
     const n = pimops(['sql', 'SELECT count(*) AS n FROM audit_events', '--json']);
     expect(JSON.parse(n.stdout)[0].n).toBeGreaterThan(1000);
+  });
+
+  it('creates the database and landing store for their owner only', async () => {
+    const { statSync } = await import('node:fs');
+    expect(statSync(join(tmp.dir, 'pimops.duckdb')).mode & 0o077).toBe(0);
+    expect(statSync(join(tmp.dir, 'pimops.landing')).mode & 0o077).toBe(0);
+    expect(statSync(join(tmp.dir, 'pimops.landing', 'manifest.ndjson')).mode & 0o077).toBe(0);
   });
 
   it('re-importing the demo files changes nothing', () => {

@@ -160,3 +160,23 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
     c.on('exit', (code) => res({ code, stdout, stderr }));
   });
 }
+
+describe('secrets', () => {
+  it('never prints the client secret or an issued token, even when the service quotes them back', async () => {
+    const w = workspace({ auditRetentionDays: 400 });
+    const cfg = writeConfig(w);
+    // The fake answers the first Graph request of this run by quoting the token and the secret.
+    fake.faults = new Map([[fake.graphRequests.length + 1, { kind: 'echo-token' }]]);
+    const outcome = await runCli(['--db', w.db, '--config', cfg, 'ingest', 'graph', '--since', subDays(NOW, 2).toISOString(), '--until', NOW.toISOString(), '--json'], process.env);
+    fake.faults = new Map();
+    expect(outcome.code).toBe(1);
+    const text = outcome.stdout + outcome.stderr;
+    expect(text).toContain('malformed');
+    expect(text).not.toContain(fake.clientSecret);
+    for (const t of fake.tokensIssued) expect(text).not.toContain(t);
+    // Nor in anything pimops wrote: landing files, state, database.
+    const { execFileSync } = await import('node:child_process');
+    const found = execFileSync('sh', ['-c', `grep -rlF -e '${fake.clientSecret}' ${w.d} || true`], { encoding: 'utf8' }).trim();
+    expect(found).toBe('');
+  });
+});

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fault = { kind: 'status'; status: number; retryAfter?: number } | { kind: 'reset' } | { kind: 'expire-token' } | { kind: 'break-next-link' };
+export type Fault = { kind: 'status'; status: number; retryAfter?: number } | { kind: 'reset' } | { kind: 'expire-token' } | { kind: 'break-next-link' } | { kind: 'echo-token' };
 
 export interface FakeAzure {
   url: string;
@@ -90,6 +90,10 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
       if (fault?.kind === 'reset') { log(0); req.socket.destroy(); return; }
       if (fault?.kind === 'expire-token' && token) validTokens.delete(token);
       if (!token || !validTokens.has(token)) { log(401); return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired or is not yet valid.' } }); }
+      if (fault?.kind === 'echo-token') {
+        log(400);
+        return json(res, 400, { error: { code: 'BadRequest', message: `Request with Authorization: Bearer ${token} and client_secret=${fake.clientSecret} is malformed` } });
+      }
       if (fault?.kind === 'status') {
         log(fault.status);
         return json(res, fault.status, { error: { code: fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', message: 'fault' } },
