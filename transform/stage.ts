@@ -24,6 +24,8 @@ const REASON_TEXT: Record<string, string> = {
   missing_id: 'the audit record has no id',
   missing_time: 'the audit record has no activityDateTime',
   bad_time: 'activityDateTime is not a timestamp',
+  invalid_encoding: 'the line is not valid UTF-8',
+  unreadable_line: 'the line cannot be read as text',
 };
 
 type Flavor = 'graph' | 'diagnostic' | 'log_analytics';
@@ -39,16 +41,34 @@ function typedSource(file: string, flavor: Flavor): string {
     FROM read_ndjson(${sqlString(file)}, columns=${readColumnsSql(columnsFor(flavor))}, maximum_object_size=${MAX_LINE}) WITH ORDINALITY`;
 }
 
-/** Line-level path: every line on its own, so a bad line is named and its neighbours are kept. */
-function lineSource(file: string, flavor: Flavor): string {
+/**
+ * Line-level path: every line on its own, so a bad line is named and its neighbours are kept. Lines
+ * DuckDB cannot even read as text (invalid UTF-8) are skipped by the reader and listed in its
+ * rejects table; the kept lines' row numbers are shifted back to true line numbers around them.
+ */
+async function readLines(db: Db, file: string): Promise<void> {
+  await db.run(`DROP TABLE IF EXISTS stage_rejects; DROP TABLE IF EXISTS stage_rejects_scan;`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE stage_raw AS
+    SELECT o, line FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
+                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE},
+                    ignore_errors=true, store_rejects=true, rejects_table='stage_rejects', rejects_scan='stage_rejects_scan') WITH ORDINALITY AS t(line, o)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE stage_reject_lines AS
+    SELECT line AS r, row_number() OVER (ORDER BY line) AS i, left(csv_line, 500) AS raw, error_type FROM stage_rejects`);
+}
+
+function lineSource(flavor: Flavor): string {
+  const structure = jsonStructureSql(columnsFor(flavor));
   return `SELECT line_no, parse_error, raw_line, unnest(j) FROM (
-      SELECT o AS line_no,
+      SELECT s.o + (SELECT count(*) FROM stage_reject_lines x WHERE x.r - x.i < s.o) AS line_no,
         CASE WHEN NOT json_valid(line) THEN 'malformed_json' WHEN json_type(line) <> 'OBJECT' THEN 'not_an_object' END AS parse_error,
         left(line, 500) AS raw_line,
-        CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN json_transform(line, ${jsonStructureSql(columnsFor(flavor))}) END AS j
-      FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
-                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}) WITH ORDINALITY AS t(line, o)
-      WHERE line IS NOT NULL AND trim(line) <> '')`;
+        CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN json_transform(line, ${structure}) END AS j
+      FROM stage_raw s
+      WHERE line IS NOT NULL AND trim(line, ' ' || chr(9) || chr(13)) <> ''
+      UNION ALL
+      SELECT r, CASE WHEN error_type = 'INVALID ENCODING' THEN 'invalid_encoding' ELSE 'unreadable_line' END, raw,
+        CASE WHEN false THEN json_transform('{}', ${structure}) END
+      FROM stage_reject_lines)`;
 }
 
 function stageSql(source: string, flavor: Flavor): string {
@@ -77,7 +97,8 @@ async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: 
       // A line the typed reader refuses (malformed, or a field of the wrong JSON type): go line by line.
     }
   }
-  await db.run(stageSql(lineSource(file, e.flavor), e.flavor));
+  await readLines(db, file);
+  await db.run(stageSql(lineSource(e.flavor), e.flavor));
 }
 
 /** Stages one landed file into audit_events and quarantine, atomically. */
@@ -154,7 +175,7 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
   const after = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
   const c = await db.one<{ total: bigint; rejected: bigint }>(
     'SELECT count(*) AS total, count(*) FILTER (WHERE reject_reason IS NOT NULL) AS rejected FROM stage');
-  await db.run('DROP TABLE stage; DROP TABLE stage_keep;');
+  await db.run('DROP TABLE stage; DROP TABLE stage_keep; DROP TABLE IF EXISTS stage_raw; DROP TABLE IF EXISTS stage_reject_lines; DROP TABLE IF EXISTS stage_rejects; DROP TABLE IF EXISTS stage_rejects_scan;');
   const total = Number(c!.total);
   const rejected = Number(c!.rejected);
   const added = Number(after!.n - before!.n);

@@ -8,7 +8,7 @@ import type { LandingStore, ManifestEntry } from '../../core/landing.js';
 import { PimopsError } from '../../core/errors.js';
 import type { LandedBatch, Source } from '../source.js';
 import { timed } from '../../core/profile.js';
-import { recogniseHead, recordsOfDocument, flavorOf, LineScanner, LOG_ANALYTICS_DYNAMIC } from './recognise.js';
+import { recogniseHead, recordsOfDocument, flavorOf, ndjsonFlavor, LineScanner, LOG_ANALYTICS_DYNAMIC } from './recognise.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 
 const HEAD_BYTES = 64 * 1024;
@@ -175,8 +175,7 @@ async function landRecognised(store: LandingStore, path: string): Promise<Landed
   }
   if (kind === 'la_csv') return landLogAnalyticsCsv(store, path, gz);
   if (kind === 'ndjson') {
-    const firstLine = head.text.replace(/^\ufeff/, '').trimStart().split('\n', 1)[0];
-    const flavor = flavorOf(JSON.parse(firstLine));
+    const flavor = ndjsonFlavor(head.text);
     const landed = await landNdjson(store, path, gz, flavor === 'diagnostic' ? 'diagnostic' : flavor === 'log_analytics' ? 'log_analytics' : 'graph');
     return { ...base, ...landed, shape: 'ndjson', origin: 'line' };
   }

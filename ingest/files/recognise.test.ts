@@ -19,6 +19,9 @@ describe('recogniseHead', () => {
     [`${JSON.stringify(graph)}`, true, 'ndjson'],
     [`\ufeff${JSON.stringify(graph)}\r\n`, true, 'ndjson'],
     ['{"id": "cut', false, 'document'],
+    ['42\n{"id":"a"}\n', true, 'ndjson'],
+    ['not json\n{"id":"a"}\n', true, 'ndjson'],
+    ['hello\nworld\n', true, 'unrecognized'],
   ] as const)('%j (complete: %s) → %s', (head, complete, want) => {
     expect(recogniseHead(head, complete)).toBe(want);
   });

@@ -30,7 +30,11 @@ export function recogniseHead(head: string, complete: boolean): HeadKind {
   const trimmed = text.trimStart();
   if (trimmed === '') return complete ? 'empty' : 'unrecognized';
   if (trimmed[0] === '[') return 'document';
-  if (trimmed[0] !== '{') return isLogAnalyticsCsvHeader(firstLine(trimmed)) ? 'la_csv' : 'unrecognized';
+  if (trimmed[0] !== '{') {
+    if (isLogAnalyticsCsvHeader(firstLine(trimmed))) return 'la_csv';
+    // NDJSON whose first line is damaged or not an object: the lines after it decide.
+    return trimmed.split('\n').slice(1).some((l) => l.trimStart().startsWith('{')) ? 'ndjson' : 'unrecognized';
+  }
   const line = firstLine(trimmed);
   const parsed = tryParse(line);
   if (!isObject(parsed)) return 'document';   // pretty-printed, or a broken first line (the full read decides)
@@ -90,6 +94,15 @@ export function flavorOf(record: unknown): 'graph' | 'diagnostic' | 'log_analyti
   if ('ActivityDisplayName' in record || 'OperationName' in record) return 'log_analytics';
   if (isObject(record.properties)) return 'diagnostic';
   return null;
+}
+
+/** The flavor of an NDJSON file: from the first line that is a JSON object (damaged lines are the staging's business). */
+export function ndjsonFlavor(head: string): ReturnType<typeof flavorOf> {
+  for (const l of head.replace(/^\ufeff/, '').split('\n')) {
+    const parsed = tryParse(l.trim());
+    if (isObject(parsed)) return flavorOf(parsed);
+  }
+  return 'graph';
 }
 
 /** Scans decompressed NDJSON for what makes DuckDB's row numbers differ from line numbers. */
