@@ -57,6 +57,26 @@ export const ConfigSchema = z.object({
     expiredApprovalRateFlag: z.number().min(0).max(1).default(0.2),
     slowApprovalSeconds: z.number().positive().default(1800),
   }).prefault({}),
+  detections: z.object({
+    // Parity with PIM's built-in alerts (their configurable thresholds), and past them.
+    unusedRoleDays: z.number().positive().default(30),
+    staleSignInDays: z.number().positive().default(90),
+    globalAdminCountThreshold: z.number().int().min(1).default(5),
+    globalAdminShareThreshold: z.number().min(0).max(1).default(0.1),
+    frequentActivations: z.number().int().min(2).default(3),
+    frequentWindowMinutes: z.number().positive().default(60),
+    // Microsoft's PIM security-operations guidance: eligible adds per actor in 60 minutes.
+    eligibleAddsPerHour: z.number().int().min(1).default(4),
+    eligibleAddsPerHourPrivileged: z.number().int().min(1).default(2),
+    businessHours: z.object({ start: z.number().min(0).max(24).default(7), end: z.number().min(0).max(24).default(19),
+      timeZone: z.string().default('UTC'), weekdays: z.array(z.number().int().min(1).max(7)).default([1, 2, 3, 4, 5]) }).prefault({}),
+    // Right-sizing and quality.
+    shortActivationMinutes: z.number().positive().default(10),
+    rightSizingShare: z.number().min(0).max(1).default(0.5),
+    rightSizingMinActivations: z.number().int().min(1).default(5),
+    justificationMinLength: z.number().int().min(0).default(10),
+    boilerplateRepeats: z.number().int().min(2).default(10),
+  }).prefault({}),
   run: z.object({
     // What the unattended job pulls before it reports; [] = only what is already landed.
     sources: z.array(z.enum(['graph', 'snapshot', 'log-analytics'])).default([]),

@@ -119,7 +119,8 @@ describe('pimops checks on the demo', () => {
     const out = JSON.parse(r.stdout.split('\n{"error"')[0]);
     const kinds = new Set(out.findings.map((f: { checkId: string }) => f.checkId));
     for (const id of ['check_role_max_activation', 'check_role_activation_requirements', 'check_role_approval_design', 'check_role_setting_changes',
-      'check_approval_behaviour', 'check_break_glass', 'check_access_reviews', 'check_mfa_and_tickets_observed']) expect(kinds, id).toContain(id);
+      'check_approval_behaviour', 'check_break_glass', 'check_access_reviews', 'check_mfa_and_tickets_observed',
+      'check_pim_alerts', 'check_security_operations', 'check_right_sizing', 'check_elevation_without_activity', 'check_justification_quality']) expect(kinds, id).toContain(id);
     expect(out.summary.critical).toBe(2);
     expect(atOrAbove(out.findings, 'high').length).toBeGreaterThan(3);
   });

@@ -1,0 +1,99 @@
+// Detections: each threshold just under and just over, on hand-made rows in a real database.
+import { describe, it, expect, afterAll } from 'vitest';
+import { join } from 'node:path';
+import { withDb } from '../cli/pipeline.js';
+import { derivePim } from '../transform/index.js';
+import { runChecks, type Finding } from '../reports/checks.js';
+import { ROLES } from '../fixtures/generator/roles.js';
+import { tempDir, testConfig } from './helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const period = { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), asOf: new Date('2026-11-01T00:00:00Z') };
+
+async function findings(check: string, rows: string[], over: Record<string, unknown> = {}): Promise<Finding[]> {
+  const dir = join(tmp.dir, Math.random().toString(36).slice(2));
+  const config = testConfig(over, dir);
+  return withDb(join(dir, 'p.duckdb'), config, async (db) => {
+    await derivePim(db, config);
+    for (const r of rows) await db.run(r);
+    return runChecks(db, config, period, [check]);
+  });
+}
+const GA = ROLES.globalAdmin.id;
+const UA = ROLES.userAdmin.id;
+const act = (who: string, role: string, start: string, minutes: number, reason = 'expired', key = `${who}-${start}`) =>
+  `INSERT INTO pim_activations VALUES ('${key}', 'entra_role', '${who}', '${who}@x.example', 'user', '${role}', 'Role ${role.slice(0, 4)}', '/', '${start}', '${start}', '${start}'::TIMESTAMPTZ + INTERVAL ${minutes} MINUTES, '${start}'::TIMESTAMPTZ + INTERVAL ${minutes} MINUTES, '${reason}')`;
+const eligible = (who: string, role: string, since: string) =>
+  `INSERT INTO role_assignments (plane, principal_id, principal_upn, role_id, role_name, scope_id, kind, start_at, is_permanent, source) VALUES ('entra_role', '${who}', '${who}@x.example', '${role}', 'R', '/', 'eligible', '${since}', true, 'audit_replay')`;
+
+describe('check_pim_alerts', () => {
+  it('unused eligibility: last activation 29 days before as-of is fine, 31 is not', async () => {
+    const f = await findings('check_pim_alerts', [eligible('a', UA, '2026-01-01'), eligible('b', UA, '2026-01-01'), act('a', UA, '2026-10-03T00:00:00Z', 60), act('b', UA, '2026-10-01T00:00:00Z', 60)]);
+    expect(f.filter((x) => x.observed?.startsWith('last activated')).map((x) => x.subjectId)).toEqual([`b|${UA}`]);
+  });
+  it('too many Global Administrators: count and share both at the threshold', async () => {
+    const rows = ['a', 'b', 'c', 'd', 'e'].map((w) => eligible(w, GA, '2026-01-01'));
+    const at = await findings('check_pim_alerts', [...rows, ...Array.from({ length: 45 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01'))]);
+    expect(at.some((x) => x.subjectId === 'global-administrators')).toBe(true); // 5 of 50 = 10 %
+    const under = await findings('check_pim_alerts', [...rows, ...Array.from({ length: 46 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01'))]);
+    expect(under.some((x) => x.subjectId === 'global-administrators')).toBe(false); // 5 of 51 < 10 %
+    const fewer = await findings('check_pim_alerts', rows.slice(0, 4));
+    expect(fewer.some((x) => x.subjectId === 'global-administrators')).toBe(false); // 4 < 5
+  });
+  it('activated too frequently: 3 within 60 minutes, not 3 within 61', async () => {
+    const f = await findings('check_pim_alerts', [act('a', UA, '2026-10-05T10:00:00Z', 10), act('a', UA, '2026-10-05T10:30:00Z', 10), act('a', UA, '2026-10-05T11:00:00Z', 10),
+      act('b', UA, '2026-10-05T10:00:00Z', 10), act('b', UA, '2026-10-05T10:30:00Z', 10), act('b', UA, '2026-10-05T11:01:00Z', 10)]);
+    expect(f.filter((x) => x.observed?.includes('activations within')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
+  });
+  it('stale accounts: no sign-in for 91 days in a privileged role, not 89', async () => {
+    const user = (id: string, last: string) => `INSERT INTO directory_users VALUES ('2026-10-30', '${id}', '${id}@x.example', '${id}', true, '${last}', NULL, NULL, 'f')`;
+    const f = await findings('check_pim_alerts', [eligible('a', UA, '2026-01-01'), eligible('b', UA, '2026-01-01'), user('a', '2026-08-04T00:00:00Z'), user('b', '2026-08-02T00:00:00Z'),
+      act('a', UA, '2026-10-20T00:00:00Z', 5), act('b', UA, '2026-10-20T00:00:00Z', 5)]);
+    expect(f.filter((x) => x.severity === 'medium').map((x) => x.subjectId)).toEqual(['b']);
+  });
+});
+
+describe('check_security_operations', () => {
+  const addEligible = (actor: string, role: string, at: string, i: number) => `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, request_type, kind, permanent, plane, request_key, keyed, principal_id, role_id, actor_id, actor_upn)
+    VALUES ('e${actor}${i}', '${at}', 'Add eligible member to role in PIM completed (permanent)', 'PIM', 'assigned', 'assign_eligible', 'eligible', true, 'entra_role', 'k${actor}${i}', true, 'p${i}', '${role}', '${actor}', '${actor}@x.example')`;
+  it('eligible-add bursts: 5 in an hour (user roles), 3 privileged; not 4 and 2', async () => {
+    const ex = ROLES.exchangeAdmin.id;
+    const rows = [
+      ...[0, 10, 20, 30, 40].map((m, i) => addEligible('burst', ex, `2026-10-05T10:${String(m).padStart(2, '0')}:00Z`, i)),
+      ...[0, 10, 20, 30].map((m, i) => addEligible('calm', ex, `2026-10-05T10:${String(m).padStart(2, '0')}:00Z`, i)),
+      ...[0, 10, 20].map((m, i) => addEligible('priv', GA, `2026-10-06T10:${String(m).padStart(2, '0')}:00Z`, i)),
+      ...[0, 10].map((m, i) => addEligible('priv2', GA, `2026-10-06T10:${String(m).padStart(2, '0')}:00Z`, i)),
+    ];
+    const f = await findings('check_security_operations', rows);
+    expect(f.filter((x) => x.severity === 'medium').map((x) => x.subjectId).sort()).toEqual(['burst', 'priv']);
+  });
+  it('activations outside business hours, in the configured time zone', async () => {
+    // 06:30 UTC is 08:30 in Berlin (CEST): inside business hours there, outside them in UTC.
+    const rows = [act('early', UA, '2026-10-06T06:30:00Z', 30), act('weekend', UA, '2026-10-10T12:00:00Z', 30), act('noon', UA, '2026-10-06T12:00:00Z', 30)];
+    const utc = await findings('check_security_operations', rows);
+    expect(utc.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId).sort()).toEqual(['early', 'weekend']);
+    const berlin = await findings('check_security_operations', rows, { detections: { businessHours: { timeZone: 'Europe/Berlin' } } });
+    expect(berlin.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId)).toEqual(['weekend']);
+  });
+});
+
+describe('check_right_sizing and check_justification_quality', () => {
+  it('short activations: 3 of 5 under 10 minutes flags, 2 of 5 does not', async () => {
+    const mk = (who: string, shorts: number) => Array.from({ length: 5 }, (_, i) => act(who, UA, `2026-10-0${i + 1}T10:00:00Z`, i < shorts ? 5 : 60, 'deactivated'));
+    const f = await findings('check_right_sizing', [...mk('a', 3), ...mk('b', 2)]);
+    expect(f.filter((x) => x.observed?.includes('ended within')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
+  });
+  it('short and boilerplate justifications; a required ticket missing', async () => {
+    const req = (key: string, who: string, just: string | null, role = UA) => `INSERT INTO pim_requests (request_key, request_type, plane, principal_id, principal_upn, role_id, role_name, requested_at, justification)
+      VALUES ('${key}', 'activate', 'entra_role', '${who}', '${who}@x.example', '${role}', 'R', '2026-10-05T10:00:00Z', ${just === null ? 'NULL' : `'${just}'`})`;
+    const rows = [req('k1', 'a', 'fix'), req('k2', 'b', '123456789a'), req('k3', 'c', null),
+      ...Array.from({ length: 10 }, (_, i) => req(`bp${i}`, `p${i}`, 'Daily administration work')),
+      ...Array.from({ length: 9 }, (_, i) => req(`nb${i}`, `q${i}`, 'Routine maintenance task')),
+      `INSERT INTO role_policies (observed_at, role_id, ticket_required) VALUES ('2026-10-01', '${UA}', true)`];
+    const f = await findings('check_justification_quality', rows);
+    expect(f.filter((x) => x.subjectType === 'principal').map((x) => x.subjectId).sort()).toEqual(['a', 'c']);
+    expect(f.filter((x) => x.subjectType === 'text').map((x) => x.subjectName)).toEqual(['Daily administration work']);
+    expect(f.find((x) => x.subjectType === 'role')).toMatchObject({ severity: 'medium', observed: '22 request(s) without a ticket' });
+  });
+});
