@@ -11,13 +11,7 @@
 -- thresholds:
 --   require_ticket: checks.requireTicket (false)
 --   tier0_roles: checks.tier0Roles
-WITH snap AS (SELECT max(observed_at) AS snap_at FROM role_policies WHERE observed_at <= $as_of::TIMESTAMPTZ),
-extra AS (SELECT lower(unnest(from_json($tier0_roles, '["VARCHAR"]'))) AS r),
-p AS (
-  SELECT rp.*, coalesce(ro.role_name, rp.role_id) AS name,
-         coalesce(ro.tier0, false) OR rp.role_id IN (SELECT r FROM extra) OR lower(ro.role_name) IN (SELECT r FROM extra) AS tier0
-  FROM role_policies rp JOIN snap ON rp.observed_at = snap.snap_at LEFT JOIN roles ro USING (role_id)
-),
+WITH p AS (SELECT * FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles)),
 findings AS (
   SELECT p.*, 'mfa' AS what, CASE WHEN tier0 THEN 'high' ELSE 'medium' END AS severity,
          name || ': activation does not require MFA or an authentication context' AS detail
@@ -33,5 +27,5 @@ FROM findings
 UNION ALL
 SELECT 'check_role_activation_requirements', 'info', 'check', 'check_role_activation_requirements', 'not computable', NULL, NULL,
        'not computable: no role-settings snapshot at or before as-of; run pimops ingest snapshot (needs RoleManagementPolicy.Read.Directory)', NULL, NULL
-WHERE (SELECT snap_at FROM snap) IS NULL
+WHERE NOT EXISTS (SELECT 1 FROM role_policies WHERE observed_at <= $as_of::TIMESTAMPTZ)
 ORDER BY severity, subject_name;

@@ -12,13 +12,7 @@
 -- thresholds:
 --   min_approvers: checks.minApprovers (2)
 --   tier0_roles: checks.tier0Roles
-WITH snap AS (SELECT max(observed_at) AS snap_at FROM role_policies WHERE observed_at <= $as_of::TIMESTAMPTZ),
-extra AS (SELECT lower(unnest(from_json($tier0_roles, '["VARCHAR"]'))) AS r),
-p AS (
-  SELECT rp.*, coalesce(ro.role_name, rp.role_id) AS name,
-         coalesce(ro.tier0, false) OR rp.role_id IN (SELECT r FROM extra) OR lower(ro.role_name) IN (SELECT r FROM extra) AS tier0
-  FROM role_policies rp JOIN snap ON rp.observed_at = snap.snap_at LEFT JOIN roles ro USING (role_id)
-),
+WITH p AS (SELECT * FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles)),
 findings AS (
   SELECT p.*, 'high' AS severity, 'approval not required' AS observed, 'approval required' AS threshold,
          name || ' is tier 0 and can be activated without approval' AS detail
@@ -40,5 +34,5 @@ FROM findings
 UNION ALL
 SELECT 'check_role_approval_design', 'info', 'check', 'check_role_approval_design', 'not computable', NULL, NULL,
        'not computable: no role-settings snapshot at or before as-of; run pimops ingest snapshot (needs RoleManagementPolicy.Read.Directory)', NULL, NULL
-WHERE (SELECT snap_at FROM snap) IS NULL
+WHERE NOT EXISTS (SELECT 1 FROM role_policies WHERE observed_at <= $as_of::TIMESTAMPTZ)
 ORDER BY severity, subject_name;

@@ -13,15 +13,7 @@
 --   max_activation_hours: checks.maxActivationHours (4)
 --   tier0_max_activation_hours: checks.tier0MaxActivationHours (2)
 --   tier0_roles: checks.tier0Roles
-WITH snap AS (SELECT max(observed_at) AS snap_at FROM role_policies WHERE observed_at <= $as_of::TIMESTAMPTZ),
-extra AS (SELECT lower(unnest(from_json($tier0_roles, '["VARCHAR"]'))) AS r),
-p AS (
-  SELECT rp.*, coalesce(ro.role_name, d.role_name, rp.role_id) AS name,
-         coalesce(ro.tier0, false) OR rp.role_id IN (SELECT r FROM extra) OR lower(coalesce(ro.role_name, d.role_name)) IN (SELECT r FROM extra) AS tier0
-  FROM role_policies rp JOIN snap ON rp.observed_at = snap.snap_at
-  LEFT JOIN roles ro USING (role_id)
-  LEFT JOIN (SELECT role_id, arg_max(role_name, observed_at) AS role_name FROM role_definitions GROUP BY role_id) d USING (role_id)
-)
+WITH p AS (SELECT * FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles))
 SELECT 'check_role_max_activation' AS check_id,
        CASE WHEN tier0 THEN 'high' ELSE 'medium' END AS severity,
        'role' AS subject_type, role_id AS subject_id, name AS subject_name,
@@ -34,5 +26,5 @@ WHERE max_activation_seconds > 3600 * CASE WHEN tier0 THEN $tier0_max_activation
 UNION ALL
 SELECT 'check_role_max_activation', 'info', 'check', 'check_role_max_activation', 'not computable', NULL, NULL,
        'not computable: no role-settings snapshot at or before as-of; run pimops ingest snapshot (needs RoleManagementPolicy.Read.Directory)', NULL, NULL
-WHERE (SELECT snap_at FROM snap) IS NULL
+WHERE NOT EXISTS (SELECT 1 FROM role_policies WHERE observed_at <= $as_of::TIMESTAMPTZ)
 ORDER BY severity, subject_name;

@@ -13,11 +13,12 @@ export type { StageCounts } from './stage.js';
 const PIM_MODELS = ['int_pim_events', 'pim_activations', 'pim_requests', 'role_assignments', 'pim_approvals'];
 
 export async function ensureSchema(db: Db): Promise<void> {
-  await db.run(modelSql('schema'));
+  // Lookup tables first: macros in schema.sql read them.
   await db.run(`CREATE OR REPLACE TABLE pim_activity_map (activity VARCHAR PRIMARY KEY, step VARCHAR, request_type VARCHAR, kind VARCHAR, permanent BOOLEAN);
     INSERT INTO pim_activity_map VALUES ${activityMapValuesSql()};
     CREATE OR REPLACE TABLE roles (role_id VARCHAR PRIMARY KEY, role_name VARCHAR, privileged BOOLEAN, tier0 BOOLEAN);
     INSERT INTO roles VALUES ${rolesValuesSql()};`);
+  await db.run(modelSql('schema'));
 }
 
 /**

@@ -124,3 +124,14 @@ CREATE TABLE IF NOT EXISTS access_review_decisions (
   observed_at TIMESTAMPTZ, definition_id VARCHAR, instance_id VARCHAR, decision_id VARCHAR, principal_id VARCHAR, principal_upn VARCHAR,
   decision VARCHAR, recommendation VARCHAR, reviewed_by VARCHAR, reviewed_at TIMESTAMPTZ, apply_result VARCHAR, landing_file VARCHAR
 );
+
+-- The role settings in force at a moment (newest snapshot at or before it), with each role's name and
+-- whether it is tier 0 (the shipped list, or named in tier0_roles: a JSON list of names or ids).
+CREATE OR REPLACE MACRO role_settings_at(as_of, tier0_roles) AS TABLE
+  WITH snap AS (SELECT max(observed_at) AS snap_at FROM role_policies WHERE observed_at <= as_of),
+  extra AS (SELECT lower(unnest(from_json(tier0_roles, '["VARCHAR"]'))) AS r)
+  SELECT rp.*, coalesce(ro.role_name, d.role_name, rp.role_id) AS name,
+         coalesce(ro.tier0, false) OR rp.role_id IN (SELECT r FROM extra) OR lower(coalesce(ro.role_name, d.role_name)) IN (SELECT r FROM extra) AS tier0
+  FROM role_policies rp JOIN snap ON rp.observed_at = snap.snap_at
+  LEFT JOIN roles ro USING (role_id)
+  LEFT JOIN (SELECT role_id, arg_max(role_name, observed_at) AS role_name FROM role_definitions GROUP BY role_id) d USING (role_id);
