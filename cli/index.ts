@@ -69,7 +69,7 @@ export async function writeReport(dbPath: string, config: Config, period: Period
   } finally {
     db.close();
   }
-  const target = resolve(o.out ?? join('reports', `pimops-${period.from.toISOString().slice(0, 10)}.${type}`));
+  const target = resolve(o.out ?? join('pimops-reports', `pimops-${period.from.toISOString().slice(0, 10)}.${type}`));
   mkdirSync(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   writeFileSync(tmp, text, { mode: 0o600 });
@@ -162,7 +162,7 @@ export function buildProgram(): Command {
         const s = summarize(findings);
         out(`\nFindings (pimops checks): ${[...SEVERITIES].reverse().map((x) => `${s[x]} ${x}`).join(', ')}\n`);
         for (const f of atOrAbove(findings, 'high')) out(`  ${f.severity.padEnd(8)} ${f.detail}\n`);
-        stderr(`\nnext: pimops checks --config pimops-demo.config.json --from 2026-10-01 --to 2026-11-01 | pimops metrics --config pimops-demo.config.json --from 2026-10-01 --to 2026-11-01 --json | pimops shell`);
+        stderr(`\nnext: npx pimops checks --config pimops-demo.config.json --from 2026-10-01 --to 2026-11-01 | npx pimops report --config pimops-demo.config.json --period 2026-10 | npx pimops shell`);
       }
     });
 
@@ -247,7 +247,7 @@ export function buildProgram(): Command {
     .option('--to <date>', 'period end, exclusive')
     .option('--as-of <time>', 'as-of time (default: period end, or now)')
     .option('--compare <n>', 'previous periods to compare with ("previous" = 1)', '2')
-    .option('--out <path>', 'where to write (default: ./reports/pimops-<from>.<ext>)')
+    .option('--out <path>', 'where to write (default: ./pimops-reports/pimops-<from>.<ext>)')
     .option('--pseudonymize', 'replace people by stable keyed aliases (key: PIMOPS_PSEUDONYM_KEY)')
     .addOption(new Option('--type <type>', 'html, md or json (default: from --out, else html)').choices(['html', 'md', 'json']))
     .action(async (_o, cmd: Command) => {

@@ -80,7 +80,7 @@ export const ConfigSchema = z.object({
   run: z.object({
     // What the unattended job pulls before it reports; [] = only what is already landed.
     sources: z.array(z.enum(['graph', 'snapshot', 'log-analytics'])).default([]),
-    reportDir: z.string().default('./reports'),
+    reportDir: z.string().default('./pimops-reports'),
     reportFormats: z.array(z.enum(['html', 'md', 'json'])).default(['html', 'md', 'json']),
     compare: z.number().int().min(0).max(24).default(2),
     failOn: z.enum(['info', 'low', 'medium', 'high', 'critical']).default('high'),
