@@ -1,7 +1,8 @@
 -- id: check_security_operations
 -- title: Microsoft's PIM security-operations signals
 -- description: From Microsoft's security-operations guide for PIM: bursts of eligible assignments by
---   one actor (more than the limit within 60 minutes; a lower limit for privileged roles), PIM alerts
+--   one actor (more than the limit within 60 minutes; a lower limit for privileged roles), bulk role
+--   removals by one actor (same limit), PIM alerts
 --   disabled, activations outside business hours, and the first time someone holds a role.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
@@ -33,6 +34,17 @@ bursts AS (
          min(event_time) AS first_seen, max(event_time) AS last_seen
   FROM adds GROUP BY actor_id
   HAVING max(n_all) > $eligible_adds_per_hour::INTEGER OR max(n_priv) > $eligible_adds_per_hour_privileged::INTEGER
+),
+removals AS (
+  SELECT e.actor_id, e.actor_upn, e.event_time,
+         count(*) OVER (PARTITION BY e.actor_id ORDER BY e.event_time RANGE BETWEEN INTERVAL 60 MINUTES PRECEDING AND CURRENT ROW) AS n
+  FROM int_pim_events e
+  WHERE e.step IN ('removed', 'direct_remove') AND e.event_time >= $from::TIMESTAMPTZ AND e.event_time < $to::TIMESTAMPTZ
+),
+bulk_removals AS (
+  SELECT 'medium', 'actor', actor_id, coalesce(any_value(actor_upn), actor_id), max(n) || ' role removals within 60 min', '≤ ' || $eligible_adds_per_hour,
+         coalesce(any_value(actor_upn), actor_id) || ' removed ' || max(n) || ' role assignments within an hour', min(event_time), max(event_time)
+  FROM removals GROUP BY actor_id HAVING max(n) > $eligible_adds_per_hour::INTEGER
 ),
 alerts_off AS (
   SELECT 'high', 'actor', actor_id, coalesce(actor_upn, actor_name, actor_id), activity, 'alerts enabled',
@@ -70,6 +82,6 @@ first_time AS (
     AND NOT EXISTS (SELECT 1 FROM role_assignments a WHERE a.principal_id = f.principal_id AND a.role_id = f.role_id AND a.kind = 'active' AND a.start_at < f.first_at)
 )
 SELECT 'check_security_operations' AS check_id, * FROM (
-  SELECT * FROM bursts UNION ALL SELECT * FROM alerts_off UNION ALL SELECT * FROM after_hours UNION ALL SELECT * FROM first_time
+  SELECT * FROM bursts UNION ALL SELECT * FROM bulk_removals UNION ALL SELECT * FROM alerts_off UNION ALL SELECT * FROM after_hours UNION ALL SELECT * FROM first_time
 )
 ORDER BY severity, first_seen;

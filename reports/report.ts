@@ -23,8 +23,8 @@ export interface ReportModel {
   pseudonymized: boolean;
   targets: Target[];
   metrics: MetricsReport;
-  previous: { label: string; metrics: MetricsReport; findings: Record<string, number> }[];
-  findings: { summary: Record<string, number>; items: Finding[] };
+  previous: { label: string; metrics: MetricsReport; findings: Record<string, number>; byCheck: Record<string, number> }[];
+  findings: { summary: Record<string, number>; byCheck: Record<string, number>; items: Finding[] };
   coverage: { source: string; files: number; records: number; firstEvent: string | null; lastEvent: string | null; lastLanded: string | null; ageHours: number | null }[];
   staleness: string[];
   tables: {
@@ -106,7 +106,8 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
   const previous: ReportModel['previous'] = [];
   for (let i = 1; i <= opts.compare; i++) {
     const p = { from: subMonths(period.from, months * i), to: subMonths(period.to, months * i), asOf: subMonths(period.to, months * i) };
-    previous.push({ label: `${p.from.toISOString().slice(0, 10)} → ${p.to.toISOString().slice(0, 10)}`, metrics: await metricsReport(db, config, p), findings: summarize(await runChecks(db, config, p)) });
+    const f = await runChecks(db, config, p);
+    previous.push({ label: `${p.from.toISOString().slice(0, 10)} → ${p.to.toISOString().slice(0, 10)}`, metrics: await metricsReport(db, config, p), findings: summarize(f), byCheck: byCheck(f) });
   }
   previous.reverse();
   const coverageRows = await runQuery(db, 'data_coverage', { as_of: period.asOf });
@@ -126,7 +127,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
     .filter((r) => r.plane === 'entra_role').map((r) => ({ role: String(r.role_name ?? r.role_id), outcome: String(r.outcome), requests: Number(r.requests) }));
   const hours = metrics.activeHours.map((h) => ({ admin: h.principalUpn ?? h.principalId, month: h.month, activations: h.activations, hours: h.hours })).sort((a, b) => b.hours - a.hours);
   const topN = opts.topN ?? 15;
-  const findings = { summary: summarize(findingItems), items: findingItems };
+  const findings = { summary: summarize(findingItems), byCheck: byCheck(findingItems), items: findingItems };
   let model: ReportModel = {
     schemaVersion: 1,
     title: `PIM operations report ${period.from.toISOString().slice(0, 10)} → ${period.to.toISOString().slice(0, 10)}`,
@@ -152,6 +153,13 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
     findings: await renderSvg(findingsTrend(periods.flatMap((p) => SEVERITIES.map((s) => ({ period: p.label, severity: s, findings: p.f[s] ?? 0 }))))),
   };
   return model;
+}
+
+/** Findings that are not info, per check: each alert's trend over the compared periods. */
+function byCheck(findings: Finding[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of findings) if (f.severity !== 'info') out[f.checkId] = (out[f.checkId] ?? 0) + 1;
+  return out;
 }
 
 function aggregateHours(rows: { admin: string; hours: number }[]): { admin: string; hours: number }[] {

@@ -97,3 +97,35 @@ describe('check_right_sizing and check_justification_quality', () => {
     expect(f.find((x) => x.subjectType === 'role')).toMatchObject({ severity: 'medium', observed: '22 request(s) without a ticket' });
   });
 });
+
+import { generateTenant, emitFiles, detectionTruth } from '../fixtures/generator/index.js';
+import { importPaths } from '../cli/pipeline.js';
+
+describe.each([{ seed: 3, admins: 10 }, { seed: 42, admins: 16 }])('generator ground truth, seed $seed', (c) => {
+  it('after-hours activations, unused eligibility, short and boilerplate justifications match the model', async () => {
+    const t = generateTenant({ seed: c.seed, admins: c.admins, start: new Date('2026-06-01T00:00:00Z'), days: 75 });
+    const dir = join(tmp.dir, `gt${c.seed}`);
+    emitFiles(t.records, t.tenant.id, { dir: join(dir, 'in'), seed: c.seed });
+    const config = testConfig({}, dir);
+    const db = join(dir, 'p.duckdb');
+    await importPaths(db, config, [join(dir, 'in')]);
+    const p = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-08-01T00:00:00Z'), asOf: new Date('2026-08-01T00:00:00Z') };
+    const truth = detectionTruth(t, { ...p, startHour: 7, endHour: 19, unusedDays: 30, minJustification: 10, boilerplateRepeats: 10 });
+    const f = await withDb(db, config, (x) => runChecks(x, config, p, ['check_security_operations', 'check_pim_alerts', 'check_justification_quality']));
+    expect(new Set(f.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId))).toEqual(truth.afterHours);
+    expect(new Set(f.filter((x) => x.checkId === 'check_pim_alerts' && x.severity === 'low' && x.subjectType === 'assignment' && !x.observed?.includes('activations within')).map((x) => x.subjectId))).toEqual(truth.unused);
+    expect(new Set(f.filter((x) => x.checkId === 'check_justification_quality' && x.subjectType === 'principal').map((x) => x.subjectId))).toEqual(truth.shortBy);
+    expect(new Set(f.filter((x) => x.subjectType === 'text').map((x) => x.subjectName))).toEqual(truth.boilerplate);
+    expect(truth.afterHours.size).toBeGreaterThan(0);
+    expect(truth.shortBy.size + truth.boilerplate.size).toBeGreaterThan(0);
+  });
+});
+
+describe('bulk removals', () => {
+  it('5 role removals by one actor within an hour is bulk; 4 is not', async () => {
+    const rm = (actor: string, i: number, minute: number) => `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, kind, plane, request_key, keyed, principal_id, role_id, actor_id, actor_upn)
+      VALUES ('r${actor}${i}', '2026-10-07T09:${String(minute).padStart(2, '0')}:00Z', 'Remove member from role', 'Core Directory', 'direct_remove', 'active', 'entra_role', 'k${actor}${i}', false, 'p${i}', '${UA}', '${actor}', '${actor}@x.example')`;
+    const f = await findings('check_security_operations', [...[0, 5, 10, 15, 20].map((m, i) => rm('bulk', i, m)), ...[0, 5, 10, 15].map((m, i) => rm('few', i, m))]);
+    expect(f.filter((x) => x.observed?.includes('removals')).map((x) => x.subjectId)).toEqual(['bulk']);
+  });
+});
