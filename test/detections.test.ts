@@ -129,3 +129,24 @@ describe('bulk removals', () => {
     expect(f.filter((x) => x.observed?.includes('removals')).map((x) => x.subjectId)).toEqual(['bulk']);
   });
 });
+
+describe('the remaining detections', () => {
+  it('right-sizing: runs to its end 3 of 5 (info) but not 2 of 5; 16 activations against peers of 4 is an outlier, 12 is not', async () => {
+    const mk = (who: string, n: number, expired: number, role = UA) => Array.from({ length: n }, (_, i) => act(who, role, `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T${String(8 + Math.floor(i / 28)).padStart(2, '0')}:00:00Z`, 60, i < expired ? 'expired' : 'deactivated', `${who}-${i}`));
+    const f = await findings('check_right_sizing', [...mk('a', 5, 3), ...mk('b', 5, 2), ...mk('p1', 4, 0, GA), ...mk('p2', 4, 0, GA), ...mk('p3', 4, 0, GA), ...mk('hot', 16, 0, GA), ...mk('warm', 12, 0, GA)]);
+    expect(f.filter((x) => x.observed?.includes('ran to their end')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
+    expect(f.filter((x) => x.observed?.includes('vs a median')).map((x) => x.subjectId)).toEqual([`hot|${GA}`]);
+  });
+  it('elevation without activity; roles assigned outside PIM; PIM alerts disabled', async () => {
+    const ev = (id: string, actor: string, at: string, activity: string, service = 'Core Directory', reason = '') => `INSERT INTO audit_events (event_id, event_time, activity, service, result_reason, actor_id, actor_upn, source_shape, landing_file, landing_line, ingested_at)
+      VALUES ('${id}', '${at}', '${activity}', '${service}', '${reason}', '${actor}', '${actor}@x.example', 't', 'f', 1, now())`;
+    const f1 = await findings('check_elevation_without_activity', [act('busy', UA, '2026-10-05T10:00:00Z', 60), act('idle', UA, '2026-10-05T10:00:00Z', 60), ev('x1', 'busy', '2026-10-05T10:30:00Z', 'Update user'), ev('x2', 'idle', '2026-10-05T11:30:00Z', 'Update user')]);
+    expect(f1.map((x) => x.subjectId)).toEqual(['idle']); // idle's only record came after the activation ended
+    const outside = `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, kind, plane, request_key, keyed, principal_id, principal_upn, role_id, role_name, actor_id, actor_upn)
+      VALUES ('o1', '2026-10-08T09:00:00Z', 'Add member to role', 'Core Directory', 'direct_add', 'active', 'entra_role', 'event:o1', false, 'victim', 'victim@x.example', '${GA}', 'Global Administrator', 'admin', 'admin@x.example')`;
+    const f2 = await findings('check_pim_alerts', [outside]);
+    expect(f2.filter((x) => x.severity === 'high').map((x) => x.detail)).toEqual(['victim@x.example was given Global Administrator outside PIM by admin@x.example']);
+    const f3 = await findings('check_security_operations', [ev('a1', 'admin', '2026-10-09T09:00:00Z', 'Disable PIM alert', 'PIM', 'Roles are being assigned outside of PIM'), ev('a2', 'admin', '2026-10-09T09:05:00Z', 'Resolve PIM alert', 'PIM')]);
+    expect(f3.filter((x) => x.severity === 'high').map((x) => x.observed)).toEqual(['Disable PIM alert']);
+  });
+});
