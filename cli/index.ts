@@ -111,6 +111,7 @@ async function printSummary(g: GlobalOptions, summary: Record<string, number>, w
   if (g.json || g.format === 'json') out(JSON.stringify(summary) + '\n');
   stderr(`${what}: ${summary.files} files, ${summary.records} records: ${summary.new} new, ${summary.duplicates} duplicates, ${summary.quarantined} quarantined`);
   if (summary.quarantined > 0) stderr(`  see them with: pimops sql "SELECT * FROM quarantine"`);
+  if (summary.conflicts) stderr(`  ${summary.conflicts} record id(s) arrived again with different content; the first copy is kept: pimops sql "SELECT * FROM id_conflicts"`);
 }
 
 export function buildProgram(): Command {

@@ -7,7 +7,7 @@ import { LandingStore } from '../core/landing.js';
 import { fileSource } from '../ingest/files/index.js';
 import { transform, rebuild, ensureSchema, type StageCounts } from '../transform/index.js';
 
-export interface ImportSummary { files: number; records: number; new: number; duplicates: number; quarantined: number }
+export interface ImportSummary { files: number; records: number; new: number; duplicates: number; quarantined: number; conflicts?: number }
 
 export async function withDb<T>(dbPath: string, config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
   const db = await Db.open(dbPath, { memoryLimit: config.storage.memoryLimit });
@@ -52,6 +52,10 @@ export async function importPaths(dbPath: string, config: Config, paths: string[
       summary.duplicates += stored;
       summary.quarantined += q;
     }
+    // Same id, different content: reported (the first copy in manifest order is kept).
+    const conflicts = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM id_conflicts WHERE other_file IN (SELECT landed_file FROM landing_files WHERE seq IN (SELECT unnest($seqs::INTEGER[])))',
+      { seqs: `[${[...transformedNow].join(',')}]` });
+    if (conflicts && conflicts.n > 0n) summary.conflicts = Number(conflicts.n);
     return summary;
   });
 }

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   'threshold-breached': 1,
   'data-stale': 1,
   'run-failed': 1,
+  'output-unwritable': 1,
   'internal': 1,
 } as const;
 
@@ -40,6 +41,16 @@ export class PimopsError extends Error {
 export function asPimopsError(err: unknown): PimopsError {
   if (err instanceof PimopsError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  const e = err as NodeJS.ErrnoException;
+  // mkdir -p over a file in the way says EEXIST: the same as a path through a file.
+  const errno = e?.code === 'EEXIST' && e.syscall === 'mkdir' ? 'ENOTDIR' : e?.code;
+  if (errno && ['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'EDQUOT'].includes(errno)) {
+    const why = { ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is used up', EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only', ENOTDIR: 'a part of the path is a file, not a folder', EISDIR: 'the path is a folder' }[errno];
+    return new PimopsError('output-unwritable', `Cannot write ${(err as NodeJS.ErrnoException).path ?? 'the output'}: ${why}. Nothing was left half-written.`, { cause: err });
+  }
+  if (/No space left on device/i.test(message)) {
+    return new PimopsError('output-unwritable', `Cannot write: the disk is full (${message.split('\n')[0]}).`, { cause: err });
+  }
   if (/Could not set lock on file|Conflicting lock is held/i.test(message)) {
     return new PimopsError('database-locked', 'The database is in use by another process (a running import?). Try again when it finishes.', { cause: err });
   }

@@ -84,6 +84,12 @@ describe('pimops demo (the quick start)', () => {
     expect(statSync(join(tmp.dir, 'pimops.landing', 'manifest.ndjson')).mode & 0o077).toBe(0);
   });
 
+  it('says clearly when it cannot write its output', () => {
+    const unwritable = pimops(['report', '--period', '2026-10', '--out', '/etc/hostname/report.html', '--json']);
+    expect(unwritable.code).toBe(1);
+    expect(JSON.parse(unwritable.stdout)).toMatchObject({ code: 'output-unwritable', error: expect.stringContaining('a part of the path is a file') });
+  });
+
   it('re-importing the demo files changes nothing', () => {
     const before = pimops(['sql', 'SELECT count(*) AS n FROM audit_events', '--json']);
     const r = pimops(['import', 'pimops-demo', '--json']);

@@ -132,7 +132,7 @@ describe('bulk removals', () => {
 
 describe('the remaining detections', () => {
   it('right-sizing: runs to its end 3 of 5 (info) but not 2 of 5; 16 activations against peers of 4 is an outlier, 12 is not', async () => {
-    const mk = (who: string, n: number, expired: number, role = UA) => Array.from({ length: n }, (_, i) => act(who, role, `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T${String(8 + Math.floor(i / 28)).padStart(2, '0')}:00:00Z`, 60, i < expired ? 'expired' : 'deactivated', `${who}-${i}`));
+    const mk = (who: string, n: number, expired: number, role: string = UA) => Array.from({ length: n }, (_, i) => act(who, role, `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T${String(8 + Math.floor(i / 28)).padStart(2, '0')}:00:00Z`, 60, i < expired ? 'expired' : 'deactivated', `${who}-${i}`));
     const f = await findings('check_right_sizing', [...mk('a', 5, 3), ...mk('b', 5, 2), ...mk('p1', 4, 0, GA), ...mk('p2', 4, 0, GA), ...mk('p3', 4, 0, GA), ...mk('hot', 16, 0, GA), ...mk('warm', 12, 0, GA)]);
     expect(f.filter((x) => x.observed?.includes('ran to their end')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
     expect(f.filter((x) => x.observed?.includes('vs a median')).map((x) => x.subjectId)).toEqual([`hot|${GA}`]);

@@ -162,7 +162,11 @@ describe('idempotence', () => {
     const p1 = w.write('one.ndjson', ndjson([first, records[2]]));
     const p2 = w.write('two.ndjson', ndjson([second, records[4]]));
     await w.imp([p1]);
-    await w.imp([p2]);
+    const secondImport = await w.imp([p2]);
+    // The differing copy is reported, not silently dropped; the identical-by-id copy from another shape is not a conflict.
+    expect(secondImport.conflicts).toBe(1);
+    const conflicts = await w.sql('SELECT event_id, differs, other_line FROM id_conflicts');
+    expect(conflicts).toEqual([{ event_id: records[1].id, differs: 'result_reason', other_line: 1n }]);
     const check = async () => (await w.sql(`SELECT result_reason FROM audit_events WHERE event_id = '${records[1].id}'`))[0].result_reason;
     expect(await check()).toBe('first copy');
     const checksum = async () => (await w.sql(`SELECT

@@ -111,6 +111,13 @@ describe('Log Analytics exports through import', () => {
     expect(s).toMatchObject({ records: rows.length, new: rows.length, quarantined: 0 });
     expect(await withDb(join(d, 'p.duckdb'), config, (db) => db.one(CHECKSUM_SQL))).toEqual(graphChecksum);
 
+    // The Log Analytics copy of records the store already has from Graph: duplicates, not conflicts
+    // (fields that differ only by shape, like AADOperationType vs operationType, are not compared).
+    const both = await importPaths(join(tmp.dir, 'ref', 'p.duckdb'), testConfig({}, join(tmp.dir, 'ref')), [join(d, 'AuditLogs.csv')]);
+    expect(both).toMatchObject({ new: 0, duplicates: rows.length, quarantined: 0 });
+    const diff = await withDb(join(tmp.dir, 'ref', 'p.duckdb'), testConfig({}, join(tmp.dir, 'ref')), (db) => db.all('SELECT differs, count(*) AS n FROM id_conflicts GROUP BY 1'));
+    expect(diff).toEqual([]);
+
     const j = join(tmp.dir, 'json');
     mkdirSync(j, { recursive: true });
     writeFileSync(join(j, 'query-result.json'), JSON.stringify(rows));

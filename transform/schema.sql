@@ -135,3 +135,9 @@ CREATE OR REPLACE MACRO role_settings_at(as_of, tier0_roles) AS TABLE
   FROM role_policies rp JOIN snap ON rp.observed_at = snap.snap_at
   LEFT JOIN roles ro USING (role_id)
   LEFT JOIN (SELECT role_id, arg_max(role_name, observed_at) AS role_name FROM role_definitions GROUP BY role_id) d USING (role_id);
+
+-- The same record id seen again with different content (other than what differs by source shape).
+-- The first copy in manifest order is kept; the conflict is reported here, never resolved silently.
+CREATE TABLE IF NOT EXISTS id_conflicts (
+  event_id VARCHAR, kept_file VARCHAR, kept_line BIGINT, other_file VARCHAR, other_line BIGINT, differs VARCHAR, detected_at TIMESTAMPTZ
+);

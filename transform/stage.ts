@@ -172,6 +172,19 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
      FROM stage WHERE line_no IN (SELECT line_no FROM stage_keep)`,
     { shape: `${e.shape}:${e.flavor}`, file: e.landedFile },
   );
+  // A copy of a stored id whose content differs: keep the first, report the other.
+  await db.run(`INSERT INTO id_conflicts
+    SELECT a.event_id, a.landing_file, a.landing_line, $file, s.line_no,
+      concat_ws(', ', CASE WHEN a.event_time IS DISTINCT FROM s.event_time THEN 'event_time' END, CASE WHEN a.activity IS DISTINCT FROM s.activity THEN 'activity' END,
+        CASE WHEN a.result IS DISTINCT FROM s.result THEN 'result' END, CASE WHEN a.result_reason IS DISTINCT FROM s.result_reason THEN 'result_reason' END,
+        CASE WHEN a.request_key IS DISTINCT FROM s.request_key THEN 'request_key' END, CASE WHEN a.actor_id IS DISTINCT FROM s.actor_id THEN 'actor_id' END,
+        CASE WHEN a.principal_id IS DISTINCT FROM s.principal_id THEN 'principal_id' END, CASE WHEN a.role_id IS DISTINCT FROM s.role_id THEN 'role_id' END),
+      now()
+    FROM stage s JOIN audit_events a USING (event_id)
+    WHERE s.reject_reason IS NULL AND NOT (a.landing_file = $file AND a.landing_line = s.line_no)
+      AND (a.event_time, a.activity, a.result, a.result_reason, a.request_key, a.actor_id, a.principal_id, a.role_id)
+          IS DISTINCT FROM (s.event_time, s.activity, s.result, s.result_reason, s.request_key, s.actor_id, s.principal_id, s.role_id)`,
+    { file: e.landedFile });
   const after = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
   const c = await db.one<{ total: bigint; rejected: bigint }>(
     'SELECT count(*) AS total, count(*) FILTER (WHERE reject_reason IS NOT NULL) AS rejected FROM stage');

@@ -30,7 +30,7 @@ SELECT
   operation_type,
   coalesce(pim_detail(details, 'AuditType'), NULL) AS audit_type,
   CASE WHEN result = '0' THEN 'success' ELSE lower(result) END AS result,
-  result_reason,
+  nullif(result_reason, '') AS result_reason,   -- an empty reason is no reason (CSV exports cannot tell them apart)
   lower(correlation_id) AS correlation_id,
   lower(coalesce(nullif(pim_detail(details, 'RoleAssignmentRequestId'), ''), request_t.id)) AS request_key,
   CASE
