@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { redact, redactRegistered, registerSecret } from '../core/redact.js';
 import { Db } from '../core/db.js';
-import { importPaths, rebuildAll, transformPending, withDb, ingestGraph, ingestLogAnalytics, ingestSnapshot } from './pipeline.js';
+import { importPaths, rebuildAll, transformPending, withDb, ingestGraph, ingestLogAnalytics, ingestSnapshot, pruneLanding } from './pipeline.js';
 import { SingleBar, Presets } from 'cli-progress';
 import { metricsReport, type Period } from '../reports/metrics.js';
 import { metricsText } from '../reports/metrics-text.js';
@@ -191,6 +191,18 @@ export function buildProgram(): Command {
       const g = globals(cmd);
       const c = await rebuildAll(g.db, loadConfig(g.config));
       stderr(`rebuilt: ${c.records} records: ${c.new} stored, ${c.duplicates} duplicates, ${c.quarantined} quarantined`);
+      if (c.prunedFiles) stderr(`  ${c.prunedFiles} landed files were pruned by retention: their records are no longer in the rebuilt tables`);
+    });
+
+  program.command('prune')
+    .description('delete landed files older than storage.retainLandingDays (their records stay in the database; a rebuild can no longer reproduce them)')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      if (!config.storage.retainLandingDays) throw new PimopsError('usage', 'storage.retainLandingDays is not set: landed files are kept (the default).');
+      const r = await pruneLanding(g.db, config);
+      if (g.json || g.format === 'json') out(JSON.stringify(r) + '\n');
+      stderr(r.files ? `pruned ${r.files} landed files (${r.records} records from ${r.from} to ${r.to}): they stay in the database, but 'pimops rebuild' can no longer reproduce them` : 'nothing to prune');
     });
 
   program.command('metrics')

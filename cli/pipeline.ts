@@ -64,7 +64,7 @@ export async function transformPending(dbPath: string, config: Config): Promise<
   return withDb(dbPath, config, (db) => transform(db, landingStore(dbPath, config), config, undefined, true));
 }
 
-export async function rebuildAll(dbPath: string, config: Config): Promise<StageCounts> {
+export async function rebuildAll(dbPath: string, config: Config): Promise<StageCounts & { prunedFiles: number }> {
   return withDb(dbPath, config, (db) => rebuild(db, landingStore(dbPath, config), config));
 }
 
@@ -120,5 +120,24 @@ export async function ingestSnapshot(dbPath: string, config: Config, now = new D
     const pulled = await pullSnapshot(client, store, now);
     const transformed = await transform(db, store, config);
     return { ...pulled, transformed };
+  });
+}
+
+/** Retention: deletes landed files past storage.retainLandingDays and says what a rebuild can no longer reproduce. */
+export async function pruneLanding(dbPath: string, config: Config, now = new Date()): Promise<{ files: number; records: number; from: string | null; to: string | null }> {
+  const days = config.storage.retainLandingDays;
+  if (!days) return { files: 0, records: 0, from: null, to: null };
+  const store = landingStore(dbPath, config);
+  return withDb(dbPath, config, async (db) => {
+    // Only files already in the database: a file not yet transformed would be lost outright.
+    const transformed = new Set((await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) => Number(r.seq)));
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
+    const candidates = store.manifest().filter((e) => transformed.has(e.seq) && new Date(e.landedAt) < cutoff);
+    if (!candidates.length) return { files: 0, records: 0, from: null, to: null };
+    const span = await db.one<{ lo: Date | null; hi: Date | null; n: bigint }>(
+      `SELECT min(event_time) AS lo, max(event_time) AS hi, count(*) AS n FROM audit_events WHERE landing_file IN (SELECT unnest($files::VARCHAR[]))`,
+      { files: JSON.stringify(candidates.map((e) => e.landedFile)) });
+    const pruned = store.prune(new Date(Math.max(...candidates.map((e) => Date.parse(e.landedAt))) + 1));
+    return { files: pruned.length, records: Number(span?.n ?? 0), from: span?.lo?.toISOString() ?? null, to: span?.hi?.toISOString() ?? null };
   });
 }

@@ -7,7 +7,7 @@ import { resolve, join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { Db } from '../core/db.js';
-import { ingestGraph, ingestSnapshot, ingestLogAnalytics, transformPending, withDb } from './pipeline.js';
+import { ingestGraph, ingestSnapshot, ingestLogAnalytics, transformPending, withDb, pruneLanding } from './pipeline.js';
 import { metricsReport, type Period } from '../reports/metrics.js';
 import { runChecks, summarize, atOrAbove } from '../reports/checks.js';
 import { buildReport, targetsOf } from '../reports/report.js';
@@ -137,6 +137,8 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
       }
     });
     if (config.run.lakeDir) await step('export parquet', async () => withDb(dbPath, config, async (db) => { const r = await exportLake(db, config, config.run.lakeDir!); return `${r.partitionsWritten} partitions written`; }));
+
+    if (config.storage.retainLandingDays) await step('prune landing', async () => { const r = await pruneLanding(dbPath, config); return r.files ? `${r.files} files (${r.from} → ${r.to}) no longer rebuildable` : 'nothing to prune'; });
 
     const failed = result.steps.filter((s) => !s.ok);
     result.status = failed.length ? 'failed' : result.reasons.some((r) => r.startsWith('stale')) ? 'stale' : result.reasons.length ? 'breached' : 'ok';

@@ -92,6 +92,10 @@ export const ConfigSchema = z.object({
     landingDir: z.string().optional()
       .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),
     memoryLimit: z.string().default('2GB'),
+    // Off by default: landed files are the system of record. When set, `pimops prune` (and `run`)
+    // delete landed files older than this; their records stay in the database, but a rebuild can
+    // no longer reproduce them.
+    retainLandingDays: z.number().positive().optional(),
   }).prefault({}),
 }).strict();
 

@@ -56,6 +56,24 @@ export class LandingStore {
     return (this.entries = entries);
   }
 
+  /** Sequence numbers of landed files deleted by retention (their manifest lines stay, as history). */
+  pruned(): Set<number> {
+    const p = join(this.dir, 'pruned.ndjson');
+    if (!existsSync(p)) return new Set();
+    return new Set(readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq));
+  }
+
+  /** Deletes landed files landed before `cutoff`, and records that they are gone. */
+  prune(cutoff: Date): ManifestEntry[] {
+    const done = this.pruned();
+    const victims = this.manifest().filter((e) => !done.has(e.seq) && new Date(e.landedAt) < cutoff);
+    for (const e of victims) {
+      rmSync(this.absolute(e), { force: true });
+      appendFileSync(join(this.dir, 'pruned.ndjson'), JSON.stringify({ seq: e.seq, prunedAt: new Date().toISOString() }) + '\n', { mode: 0o600 });
+    }
+    return victims;
+  }
+
   bySha(sha256: string): ManifestEntry | undefined {
     return this.manifest().find((e) => e.sha256 === sha256);
   }

@@ -119,7 +119,7 @@ describe('ingest graph', () => {
     expect(out.stdout + out.stderr).not.toContain(fake.clientSecret);
   });
 
-  it('converges to the uninterrupted tables after being killed between pages', async () => {
+  it('converges to the uninterrupted tables after SIGKILL at 20 points', async () => {
     // The child runs at the real clock: retention wide enough to keep the whole fixture window.
     const reference = workspace({ auditRetentionDays: 400 });
     await ingestGraph(reference.db, reference.config, { since: subDays(NOW, 29), now: NOW });
@@ -128,14 +128,17 @@ describe('ingest graph', () => {
     const w = workspace({ requestsPerWindow: 2, windowSeconds: 1, auditRetentionDays: 400 });
     const cfg = writeConfig(w);
     const args = ['--db', w.db, '--config', cfg, 'ingest', 'graph', '--since', subDays(NOW, 29).toISOString(), '--until', NOW.toISOString()];
-    const manifest = join(w.d, 'landing', 'manifest.ndjson');
-    const child = spawn(process.execPath, [resolve('bin/pimops.js'), ...args], { env: process.env, stdio: 'ignore' });
-    await new Promise<void>((res) => {
-      const timer = setInterval(() => {
-        if (existsSync(manifest) && readFileSync(manifest, 'utf8').split('\n').length > 4) { clearInterval(timer); child.kill('SIGKILL'); res(); }
-      }, 20);
-    });
-    await new Promise((r) => child.on('exit', r));
+    // SIGKILL at 20 points spread over the runs (startup, token, pages, landing, transform), each run resuming the last.
+    let killed = 0;
+    for (let i = 0; i < 20; i++) {
+      const child = spawn(process.execPath, [resolve('bin/pimops.js'), ...args], { env: process.env, stdio: 'ignore' });
+      const exited = await new Promise<boolean>((res) => {
+        const timer = setTimeout(() => { child.kill('SIGKILL'); res(false); }, 900 + ((i * 331) % 2400));
+        child.on('exit', () => { clearTimeout(timer); res(true); });
+      });
+      if (!exited) { killed++; await new Promise((r) => child.on('exit', r)); }
+    }
+    expect(killed).toBeGreaterThan(5);
     const resumed = await runCli([...args, '--json'], process.env);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).records, resumed.stdout).toBe(records.length);

@@ -206,3 +206,26 @@ describe('idempotence', () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+import { pruneLanding } from '../cli/pipeline.js';
+import { existsSync } from 'node:fs';
+
+describe('retention', () => {
+  it('prunes landed files past storage.retainLandingDays, keeps their records, and says a rebuild can no longer reproduce them', async () => {
+    const w = workspace();
+    const config = { ...w.config, storage: { ...w.config.storage, retainLandingDays: 30 } };
+    const p = w.write('old.ndjson', ndjson(records.slice(0, 6)));
+    await importPaths(w.db, config, [p]);
+    const nothing = await pruneLanding(w.db, config);
+    expect(nothing.files).toBe(0); // landed today: kept
+    const later = new Date(Date.now() + 31 * 86_400_000);
+    const r = await pruneLanding(w.db, config, later);
+    expect(r).toMatchObject({ files: 1, records: 6, from: '2026-10-01T00:01:00.000Z', to: '2026-10-01T00:06:00.000Z' });
+    const landed = await w.sql('SELECT landed_file FROM landing_files');
+    expect(existsSync(join(w.d, 'landing', String(landed[0].landed_file)))).toBe(false);
+    expect(Number((await w.sql('SELECT count(*) AS n FROM audit_events'))[0].n)).toBe(6);
+    const rebuilt = await rebuildAll(w.db, config);
+    expect(rebuilt.prunedFiles).toBe(1);
+    expect(Number((await w.sql('SELECT count(*) AS n FROM audit_events'))[0].n)).toBe(0);
+  });
+});

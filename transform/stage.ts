@@ -199,8 +199,9 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
 export async function stageNew(db: Db, store: LandingStore, onFile?: (e: ManifestEntry, c: StageCounts) => void): Promise<StageCounts> {
   const done = new Set((await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) => Number(r.seq)));
   const total: StageCounts = { records: 0, new: 0, duplicates: 0, quarantined: 0 };
+  const pruned = store.pruned();
   for (const e of store.manifest()) {
-    if (done.has(e.seq)) continue;
+    if (done.has(e.seq) || pruned.has(e.seq)) continue;
     const c = await stageOne(db, store, e);
     total.records += c.records;
     total.new += c.new;
