@@ -15,6 +15,7 @@ import { metricsReport, type Period } from '../reports/metrics.js';
 import { metricsText } from '../reports/metrics-text.js';
 import { parseFormat, renderRows, plain, type Format } from '../reports/format.js';
 import { allQueries, getQuery, runQueryJson, pickParams } from '../queries/registry.js';
+import { configParams } from '../queries/params.js';
 import { generateTenant, emitFiles, emitSignIns, emitSnapshot } from '../fixtures/generator/index.js';
 import { exportLake, lakeSizeBytes } from '../reports/lake.js';
 import { runDoctor } from '../ingest/doctor.js';
@@ -82,17 +83,6 @@ function parseSince(value: string, now: Date, flag: string): Date {
   const m = /^(\d+)([ydhm])$/.exec(value);
   if (m) return new Date(now.getTime() - Number(m[1]) * { y: 365 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'y' | 'd' | 'h' | 'm']);
   return parseTime(value, flag);
-}
-
-function configParams(config: Config, period?: Period): Record<string, unknown> {
-  return {
-    self_target_seconds: config.targets.selfActivationSeconds,
-    approval_target_seconds: config.targets.approvalSeconds,
-    denial_rate_flag: config.approvals.denialRateFlag,
-    min_decisions: config.approvals.minDecisions,
-    break_glass_accounts: JSON.stringify(config.breakGlassAccounts),
-    ...(period ? { from: period.from, to: period.to, as_of: period.asOf } : {}),
-  };
 }
 
 function stderr(message: string): void {

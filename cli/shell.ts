@@ -10,6 +10,7 @@ import { PimopsError } from '../core/errors.js';
 import { allQueries, getQuery, runQueryJson } from '../queries/registry.js';
 import { renderRows, FORMATS, type Format } from '../reports/format.js';
 import type { Config } from '../core/config.js';
+import { configParams } from '../queries/params.js';
 
 const HELP = `Type SQL ending with ';' (it may span lines). The database is a read-only snapshot copy.
 .tables                 list tables
@@ -105,10 +106,7 @@ export async function runShell(dbPath: string, config: Config, io: { input: Node
         break;
       case '.query': {
         const q = getQuery(args[0] ?? '');
-        const defaults: Record<string, unknown> = {
-          self_target_seconds: config.targets.selfActivationSeconds, approval_target_seconds: config.targets.approvalSeconds,
-          denial_rate_flag: config.approvals.denialRateFlag, min_decisions: config.approvals.minDecisions, break_glass_accounts: JSON.stringify(config.breakGlassAccounts),
-        };
+        const defaults = configParams(config);
         const params: Record<string, unknown> = Object.fromEntries(q.parameters.filter((p) => p.name in defaults).map((p) => [p.name, defaults[p.name]]));
         for (const kv of args.slice(1)) { const i = kv.indexOf('='); params[kv.slice(0, i)] = kv.slice(i + 1); }
         const res = await runQueryJson(db, q.id, params);

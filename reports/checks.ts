@@ -3,6 +3,7 @@
 import type { Db } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import { allQueries, runQuery, pickParams } from '../queries/registry.js';
+import { configParams } from '../queries/params.js';
 import type { Period } from './metrics.js';
 import { PimopsError } from '../core/errors.js';
 
@@ -19,25 +20,7 @@ export function checkIds(): string[] {
 }
 
 export function checkParams(config: Config, period: Period): Record<string, unknown> {
-  const c = config.checks;
-  const d = config.detections;
-  return {
-    from: period.from, to: period.to, as_of: period.asOf,
-    break_glass_accounts: JSON.stringify(config.breakGlassAccounts.map((x) => x.toLowerCase())),
-    tier0_roles: JSON.stringify(c.tier0Roles.map((x) => x.toLowerCase())),
-    max_activation_hours: c.maxActivationHours, tier0_max_activation_hours: c.tier0MaxActivationHours,
-    min_approvers: c.minApprovers, require_ticket: c.requireTicket, mutual_approval_days: c.mutualApprovalDays,
-    min_decisions: config.approvals.minDecisions, expired_rate_flag: c.expiredApprovalRateFlag, slow_approval_seconds: c.slowApprovalSeconds,
-    max_credential_age_days: c.breakGlassMaxCredentialAgeDays,
-    review_max_interval_months: c.reviewMaxIntervalMonths, lower_tier_review_max_interval_months: c.lowerTierReviewMaxIntervalMonths,
-    unused_role_days: d.unusedRoleDays, stale_sign_in_days: d.staleSignInDays, ga_count_threshold: d.globalAdminCountThreshold,
-    ga_share_threshold: d.globalAdminShareThreshold, frequent_activations: d.frequentActivations, frequent_window_minutes: d.frequentWindowMinutes,
-    eligible_adds_per_hour: d.eligibleAddsPerHour, eligible_adds_per_hour_privileged: d.eligibleAddsPerHourPrivileged,
-    business_start_hour: d.businessHours.start, business_end_hour: d.businessHours.end, business_time_zone: d.businessHours.timeZone,
-    business_weekdays: JSON.stringify(d.businessHours.weekdays),
-    short_activation_minutes: d.shortActivationMinutes, right_sizing_share: d.rightSizingShare, right_sizing_min_activations: d.rightSizingMinActivations,
-    justification_min_length: d.justificationMinLength, boilerplate_repeats: d.boilerplateRepeats,
-  };
+  return configParams(config, period);
 }
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));

@@ -8,7 +8,8 @@ import { addMonths } from 'date-fns';
 import type { Db } from '../core/db.js';
 import { sqlString } from '../core/db.js';
 import type { Config } from '../core/config.js';
-import { runQuery } from '../queries/registry.js';
+import { runQuery, pickParams } from '../queries/registry.js';
+import { configParams } from '../queries/params.js';
 
 export const LAKE_SCHEMA_VERSION = 1;
 const PARTITIONS_PER_COPY = 31;
@@ -42,13 +43,9 @@ async function buildMetricValues(db: Db, config: Config): Promise<void> {
   for (let m = new Date(Date.UTC(span.first.getUTCFullYear(), span.first.getUTCMonth(), 1)); m <= span.last; m = addMonths(m, 1)) {
     const to = addMonths(m, 1);
     const asOf = to < span.last ? to : span.last;
-    const params = {
-      from: m, to, as_of: asOf,
-      self_target_seconds: config.targets.selfActivationSeconds, approval_target_seconds: config.targets.approvalSeconds,
-      denial_rate_flag: config.approvals.denialRateFlag, min_decisions: config.approvals.minDecisions,
-    };
+    const params = configParams(config, { from: m, to, asOf });
     for (const id of METRIC_QUERIES) {
-      const q = await runQuery(db, id, Object.fromEntries(Object.entries(params).filter(([k]) => queryTakes(id, k))));
+      const q = await runQuery(db, id, pickParams(id, params));
       for (const r of q) {
         const dims: Record<string, unknown> = {};
         const measures: [string, number][] = [];
@@ -68,11 +65,6 @@ async function buildMetricValues(db: Db, config: Config): Promise<void> {
     const chunk = rows.slice(i, i + 500);
     await db.run(`INSERT INTO lake_metric_values VALUES ${chunk.map((r) => `(${r.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : sqlString(String(v)))).join(', ')})`).join(', ')}`);
   }
-}
-
-import { getQuery } from '../queries/registry.js';
-function queryTakes(id: string, param: string): boolean {
-  return getQuery(id).parameters.some((p) => p.name === param);
 }
 
 function readManifest(dir: string): LakeManifest | undefined {

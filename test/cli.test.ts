@@ -66,6 +66,20 @@ describe('pimops demo (the quick start)', () => {
     expect(csv.stdout).toBe("a,b\n'=cmd(),1\n");
   });
 
+  it('runs every named query with only its non-threshold parameters given: thresholds come from the config', () => {
+    const extra: Record<string, string[]> = {
+      principal_timeline: ['--param', 'principal=admin1@contoso.example'], role_timeline: ['--param', 'role=Global Administrator'],
+      who_held_role_at: ['--param', 'role=Global Administrator', '--param', 'at=2026-10-05T02:00:00Z'], request_trace: ['--param', 'request=none'],
+      approver_history: ['--param', 'approver=approver1@contoso.example'], elevation_activity: ['--param', 'request=none'],
+    };
+    const ids = pimops(['query', '--list', '--format', 'json']);
+    for (const { id } of JSON.parse(ids.stdout) as { id: string }[]) {
+      const r = pimops(['query', id, '--from', '2026-10-01', '--to', '2026-11-01', '--format', 'json', ...(extra[id] ?? [])]);
+      expect(r.code, `${id}: ${r.stderr}`).toBe(0);
+      expect(Array.isArray(JSON.parse(r.stdout)), id).toBe(true);
+    }
+  });
+
   it('refuses writes, file access and setting changes from ad hoc SQL', () => {
     for (const stmt of ['DELETE FROM audit_events', "COPY audit_events TO '/tmp/x.csv'", "SELECT * FROM read_csv('/etc/passwd')", 'SET enable_external_access = true',
       'CREATE TABLE x AS SELECT 1', 'DROP TABLE audit_events', "ATTACH '/tmp/other.duckdb' AS o", 'INSTALL httpfs', "SELECT * FROM read_text('/etc/hostname')"]) {
