@@ -30,6 +30,8 @@ export interface ManifestEntry {
 export class LandingStore {
   readonly manifestPath: string;
   private entries: ManifestEntry[] | undefined;
+  private bySha256: Map<string, ManifestEntry> | undefined;
+  private tailChecked = false;
 
   constructor(readonly dir: string) {
     this.manifestPath = join(dir, 'manifest.ndjson');
@@ -75,7 +77,9 @@ export class LandingStore {
   }
 
   bySha(sha256: string): ManifestEntry | undefined {
-    return this.manifest().find((e) => e.sha256 === sha256);
+    // Looked up once per file landed: an index, not a scan of a manifest that only grows.
+    this.bySha256 ??= new Map(this.manifest().map((e) => [e.sha256, e]));
+    return this.bySha256.get(sha256);
   }
 
   absolute(entry: Pick<ManifestEntry, 'landedFile'>): string {
@@ -104,7 +108,10 @@ export class LandingStore {
       landedFile: relative(this.dir, landedAbs),
       landedAt: new Date().toISOString(),
     };
-    this.repairTornTail();
+    if (!this.tailChecked) {
+      this.repairTornTail();
+      this.tailChecked = true;
+    }
     const fd = openSync(this.manifestPath, 'a', 0o600);
     try {
       appendFileSync(fd, JSON.stringify(full) + '\n');
@@ -113,6 +120,7 @@ export class LandingStore {
       closeSync(fd);
     }
     manifest.push(full);
+    this.bySha256?.set(full.sha256, full);
     return full;
   }
 
