@@ -13,7 +13,7 @@ import { importPaths, rebuildAll, transformPending, withDb, ingestGraph, ingestL
 import { SingleBar, Presets } from 'cli-progress';
 import { metricsReport, type Period } from '../reports/metrics.js';
 import { metricsText } from '../reports/metrics-text.js';
-import { parseFormat, renderRows, plain, type Format } from '../reports/format.js';
+import { parseFormat, renderRows, type Format } from '../reports/format.js';
 import { allQueries, getQuery, runQueryJson, pickParams } from '../queries/registry.js';
 import { configParams } from '../queries/params.js';
 import { generateTenant, emitFiles, emitSignIns, emitSnapshot } from '../fixtures/generator/index.js';
@@ -504,4 +504,3 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export { plain };

@@ -2,7 +2,7 @@
 // reports with dated names → lake export → notification. Exit 0 when all is well; 1 when a target is
 // breached, a finding reaches run.failOn, a step failed, or the newest data is older than
 // run.maxDataAgeHours; 2 on usage or config errors.
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
@@ -13,7 +13,6 @@ import { runChecks, summarize, atOrAbove } from '../reports/checks.js';
 import { buildReport, targetsOf } from '../reports/report.js';
 import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
 import { exportLake } from '../reports/lake.js';
-import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
 
 export type RunStatus = 'ok' | 'breached' | 'failed' | 'stale';
 export interface RunResult { status: RunStatus; period: Period; steps: { step: string; ok: boolean; detail: string }[]; reports: string[]; reasons: string[] }
@@ -165,4 +164,3 @@ async function notify(r: RunResult, log: (event: Record<string, unknown>) => voi
   }
 }
 
-export { existsSync };

@@ -3,7 +3,7 @@
 import { writeFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { tmpdir } from 'node:os';
-import { tableToIPC, tableFromArrays, vectorFromArray, Bool, Int32, Int64, Float64, Utf8, TimestampMillisecond, Table } from 'apache-arrow';
+import { tableToIPC, vectorFromArray, Bool, Int32, Int64, Float64, Utf8, TimestampMillisecond, Table } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Row } from '../core/db.js';
 import { sqlString } from '../core/db.js';
@@ -63,4 +63,3 @@ export async function writeParquet(r: TypedRows, path: string): Promise<void> {
   }
 }
 
-export { tableFromArrays };

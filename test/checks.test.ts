@@ -3,7 +3,7 @@
 // input says "not computable" instead of a false finding.
 import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
-import { generateTenant, emitFiles, emitSignIns, emitSnapshot } from '../fixtures/generator/index.js';
+import { generateTenant, emitFiles, emitSignIns } from '../fixtures/generator/index.js';
 import { importPaths, withDb } from '../cli/pipeline.js';
 import { runChecks, atOrAbove } from '../reports/checks.js';
 import { ROLES } from '../fixtures/generator/roles.js';

@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { subDays } from 'date-fns';
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
 import { ingestGraph, importPaths, withDb } from '../cli/pipeline.js';
