@@ -18,6 +18,8 @@ import { allQueries, getQuery, runQueryJson, pickParams } from '../queries/regis
 import { configParams } from '../queries/params.js';
 import { generateTenant, emitFiles, emitSignIns, emitSnapshot } from '../fixtures/generator/index.js';
 import { exportLake, lakeSizeBytes } from '../reports/lake.js';
+import { exportSentinel } from '../reports/sentinel/index.js';
+import { createCredential } from '../core/azure.js';
 import { runDoctor } from '../ingest/doctor.js';
 import { explainRequest } from '../reports/explain.js';
 import { runShell } from './shell.js';
@@ -436,6 +438,29 @@ export function buildProgram(): Command {
       const summary = { ...r, seconds: Math.round((performance.now() - t0) / 100) / 10, bytes: lakeSizeBytes(String(g.out)) };
       if (g.json || g.format === 'json') out(JSON.stringify(summary) + '\n');
       stderr(`lake ${resolve(String(g.out))}: ${r.tables} tables, ${r.rows} rows; ${r.partitionsWritten} partitions written, ${r.partitionsUnchanged} unchanged, ${r.partitionsRemoved} removed (${(summary.bytes / 2 ** 20).toFixed(1)} MiB)`);
+    });
+
+  exp.command('sentinel')
+    .description('payloads for the PIM custom tables (rows new or changed since the last upload), ARM templates for the tables and DCR, workbooks, analytics rules, watchlists and the metrics as KQL')
+    .requiredOption('--out <dir>', 'where the files go')
+    .option('--upload', 'send the pending rows with the Logs Ingestion API (sentinel.* in the config) and remember them')
+    .option('--full', 'send every current row again, not only new and changed ones (a new workspace)')
+    .option('--from <date>', 'period of the KQL metric files (default: last full month)')
+    .option('--to <date>', 'period end (exclusive)')
+    .option('--as-of <time>', 'the moment standing access and findings are taken at (default: now)')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      const period = resolvePeriod({ from: g.from as string | undefined, to: g.to as string | undefined, asOf: g.asOf as string | undefined });
+      if (!g.asOf) period.asOf = new Date();
+      const r = await withDb(g.db, config, (db) => exportSentinel(db, config, String(g.out), {
+        period, upload: Boolean(g.upload), full: Boolean(g.full), credential: () => createCredential(config), log: (m) => stderr(m),
+      }));
+      if (g.json || g.format === 'json') out(JSON.stringify(r) + '\n');
+      const lines = Object.entries(r.tables).map(([t, v]) => `  ${t}: ${v.current} rows, ${v.pending} to send (${v.tombstones} removals)${r.uploaded ? `, ${v.sent} sent${v.failed ? `, ${v.failed} refused` : ''}` : ''}`);
+      stderr(`sentinel export in ${resolve(String(g.out))} (${r.files.length} files):\n${lines.join('\n')}`);
+      if (r.failures.length) throw new PimopsError('azure-request', `The ingestion API refused ${r.failures.reduce((n, f) => n + f.rows, 0)} rows (${r.failures.map((f) => `${f.table}: ${f.reason}`).join('; ')}); they are sent again next time`);
     });
 
   return program;

@@ -77,6 +77,17 @@ export const ConfigSchema = z.object({
     justificationMinLength: z.number().int().min(0).default(10),
     boilerplateRepeats: z.number().int().min(2).default(10),
   }).prefault({}),
+  sentinel: z.object({
+    // The data collection rule's logs ingestion endpoint (kind Direct: properties.endpoints.logsIngestion)
+    // and its immutable id (dcr-…), both outputs of the generated tables-and-dcr template.
+    ingestionEndpoint: z.url().optional(),
+    dcrImmutableId: z.string().regex(/^dcr-[0-9a-f]+$/, 'the DCR immutable id looks like dcr-0123abcd…').optional(),
+    // Token audience of the ingestion API; national clouds differ (https://monitor.azure.us, …).
+    audience: z.url().default('https://monitor.azure.com'),
+    maxConcurrency: z.number().int().min(1).max(10).default(2),
+    // What the workbook and analytics rules call the watchlists the export writes.
+    watchlistPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).default('PIM'),
+  }).prefault({}),
   run: z.object({
     // What the unattended job pulls before it reports; [] = only what is already landed.
     sources: z.array(z.enum(['graph', 'snapshot', 'log-analytics'])).default([]),

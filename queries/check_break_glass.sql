@@ -26,7 +26,7 @@ ids AS (
 signins AS (
   SELECT 'critical' AS severity, 'account' AS subject_type, coalesce(i.id, s.user_id) AS subject_id, coalesce(i.upn, s.user_principal_name) AS subject_name,
          count(*) || ' sign-in(s)' AS observed, '0' AS threshold,
-         coalesce(i.upn, s.user_principal_name) || ' signed in ' || count(*) || ' time(s) (' || string_agg(DISTINCT coalesce(s.app_display_name, '?'), ', ') || ' from ' || string_agg(DISTINCT coalesce(s.ip_address, '?'), ', ') || ')' AS detail,
+         coalesce(i.upn, s.user_principal_name) || ' signed in ' || count(*) || ' time(s) (' || string_agg(DISTINCT coalesce(s.app_display_name, '?'), ', ' ORDER BY coalesce(s.app_display_name, '?')) || ' from ' || string_agg(DISTINCT coalesce(s.ip_address, '?'), ', ' ORDER BY coalesce(s.ip_address, '?')) || ')' AS detail,
          min(s.created_at) AS first_seen, max(s.created_at) AS last_seen
   FROM sign_ins s JOIN ids i ON s.user_id = i.id OR s.user_principal_name = i.upn
   WHERE s.created_at >= $from::TIMESTAMPTZ AND s.created_at < $to::TIMESTAMPTZ
@@ -34,7 +34,7 @@ signins AS (
 ),
 actions AS (
   SELECT 'critical', 'account', i.id, i.upn, count(*) || ' action(s)', '0',
-         i.upn || ' initiated ' || count(*) || ' audit record(s): ' || string_agg(DISTINCT e.activity, '; '),
+         i.upn || ' initiated ' || count(*) || ' audit record(s): ' || string_agg(DISTINCT e.activity, '; ' ORDER BY e.activity),
          min(e.event_time), max(e.event_time)
   FROM audit_events e JOIN ids i ON e.actor_id = i.id OR e.actor_upn = i.upn
   WHERE e.event_time >= $from::TIMESTAMPTZ AND e.event_time < $to::TIMESTAMPTZ
@@ -43,7 +43,7 @@ actions AS (
 changes AS (
   -- PIM's periodic notices about an assignment are not changes to the account.
   SELECT 'high', 'account', i.id, i.upn, count(*) || ' change(s)', '0',
-         'changes to ' || i.upn || ': ' || string_agg(DISTINCT e.activity || ' by ' || coalesce(e.actor_upn, e.actor_name, '?'), '; '),
+         'changes to ' || i.upn || ': ' || string_agg(DISTINCT e.activity || ' by ' || coalesce(e.actor_upn, e.actor_name, '?'), '; ' ORDER BY e.activity || ' by ' || coalesce(e.actor_upn, e.actor_name, '?')),
          min(e.event_time), max(e.event_time)
   FROM audit_events e JOIN ids i ON e.principal_id = i.id OR e.principal_upn = i.upn
   WHERE e.event_time >= $from::TIMESTAMPTZ AND e.event_time < $to::TIMESTAMPTZ

@@ -22,7 +22,7 @@ used AS (
 SELECT 'check_elevation_without_activity' AS check_id, 'info' AS severity, 'principal' AS subject_type, principal_id AS subject_id,
        coalesce(any_value(principal_upn), principal_id) AS subject_name,
        count(*) || ' of ' || any_value(total) || ' activations without other activity' AS observed, NULL AS threshold,
-       coalesce(any_value(principal_upn), principal_id) || ': ' || count(*) || ' of ' || any_value(total) || ' activations (' || string_agg(DISTINCT role_name, ', ') || ') left no other audit record' AS detail,
+       coalesce(any_value(principal_upn), principal_id) || ': ' || count(*) || ' of ' || any_value(total) || ' activations (' || string_agg(DISTINCT role_name, ', ' ORDER BY role_name) || ') left no other audit record' AS detail,
        min(started_at) AS first_seen, max(started_at) AS last_seen
 FROM (SELECT a.*, count(*) OVER (PARTITION BY a.principal_id) AS total FROM act a) x
 WHERE request_key NOT IN (SELECT request_key FROM used)

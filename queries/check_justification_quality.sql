@@ -20,7 +20,7 @@ WITH r AS (
 short AS (
   SELECT 'low' AS severity, 'principal' AS subject_type, principal_id AS subject_id, coalesce(any_value(principal_upn), principal_id) AS subject_name,
          count(*) || ' request(s) with an empty or short justification' AS observed, '≥ ' || $justification_min_length || ' characters' AS threshold,
-         coalesce(any_value(principal_upn), principal_id) || ' justified ' || count(*) || ' request(s) with: ' || string_agg(DISTINCT coalesce('"' || nullif(trim(justification), '') || '"', '(nothing)'), ', ') AS detail,
+         coalesce(any_value(principal_upn), principal_id) || ' justified ' || count(*) || ' request(s) with: ' || string_agg(DISTINCT coalesce('"' || nullif(trim(justification), '') || '"', '(nothing)'), ', ' ORDER BY coalesce('"' || nullif(trim(justification), '') || '"', '(nothing)')) AS detail,
          min(requested_at) AS first_seen, max(requested_at) AS last_seen
   FROM r WHERE length(trim(coalesce(justification, ''))) < $justification_min_length::INTEGER
   GROUP BY principal_id

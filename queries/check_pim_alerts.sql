@@ -44,7 +44,7 @@ unused AS (
 stale AS (
   SELECT 'medium', 'account', u.user_id, coalesce(u.user_principal_name, u.user_id), coalesce('last sign-in ' || strftime(u.last_sign_in, '%Y-%m-%d'), 'no sign-in recorded'),
          'within ' || $stale_sign_in_days || ' days',
-         coalesce(u.user_principal_name, u.user_id) || ' holds ' || string_agg(DISTINCT coalesce(h.role_name, h.role_id), ', ') || ' and has not signed in for ' || $stale_sign_in_days || '+ days',
+         coalesce(u.user_principal_name, u.user_id) || ' holds ' || string_agg(DISTINCT coalesce(h.role_name, h.role_id), ', ' ORDER BY coalesce(h.role_name, h.role_id)) || ' and has not signed in for ' || $stale_sign_in_days || '+ days',
          u.last_sign_in, u.last_sign_in
   FROM held h JOIN (SELECT user_id, arg_max(user_principal_name, observed_at) AS user_principal_name, arg_max(last_sign_in, observed_at) AS last_sign_in
                     FROM directory_users WHERE observed_at <= $as_of::TIMESTAMPTZ GROUP BY user_id) u ON u.user_id = h.principal_id

@@ -61,7 +61,7 @@ local AS (
 after_hours AS (
   SELECT 'low', 'principal', principal_id, coalesce(any_value(principal_upn), principal_id), count(*) || ' activation(s) outside business hours',
          $business_start_hour || ':00–' || $business_end_hour || ':00 ' || $business_time_zone || ' on business days',
-         coalesce(any_value(principal_upn), principal_id) || ' activated ' || string_agg(DISTINCT role_name, ', ') || ' ' || count(*) || ' time(s) outside business hours',
+         coalesce(any_value(principal_upn), principal_id) || ' activated ' || string_agg(DISTINCT role_name, ', ' ORDER BY role_name) || ' ' || count(*) || ' time(s) outside business hours',
          min(started_at), max(started_at)
   FROM local
   WHERE NOT list_contains(from_json($business_weekdays, '["INTEGER"]'), isodow(local_start))

@@ -24,8 +24,8 @@ acts AS (
 SELECT ev.event_time, ev.role_in_event AS role, ev.activity, ev.service, ev.result, ev.role_name AS target_role,
        CASE ev.role_in_event WHEN 'actor' THEN coalesce(ev.principal_upn, ev.principal_name, ev.principal_id)
             ELSE coalesce(ev.actor_upn, ev.actor_name, ev.actor_id) END AS other_party,
-       string_agg(DISTINCT acts.role_name, ', ') AS during_activation,
-       string_agg(DISTINCT acts.request_key, ', ') AS activation_key,
+       string_agg(DISTINCT acts.role_name, ', ' ORDER BY acts.role_name) AS during_activation,
+       string_agg(DISTINCT acts.request_key, ', ' ORDER BY acts.request_key) AS activation_key,
        ev.event_id
 FROM ev LEFT JOIN acts
   ON ev.event_time >= acts.started_at AND ev.event_time < coalesce(acts.ended_at, acts.scheduled_end, 'infinity'::TIMESTAMPTZ)

@@ -4,12 +4,10 @@
 // sees half a partition. Metric values come from the named metric queries, by id.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { addMonths } from 'date-fns';
 import type { Db } from '../core/db.js';
 import { sqlString } from '../core/db.js';
 import type { Config } from '../core/config.js';
-import { runQuery, pickParams } from '../queries/registry.js';
-import { configParams } from '../queries/params.js';
+import { metricValues } from './metric-values.js';
 
 export const LAKE_SCHEMA_VERSION = 1;
 const PARTITIONS_PER_COPY = 31;
@@ -26,40 +24,16 @@ export const LAKE_TABLES: Record<string, { source: string; time: string }> = {
   metric_values: { source: 'lake_metric_values', time: 'month_start' },
 };
 
-const METRIC_QUERIES = ['time_to_activate', 'approval_outcomes', 'approval_rate_by_role', 'active_hours'] as const;
-
 interface PartitionInfo { rows: number; checksum: string }
 interface TableManifest { rows: number; partitions: Record<string, PartitionInfo>; minTime: string | null; maxTime: string | null; columns: { name: string; type: string }[] }
 export interface LakeManifest { schemaVersion: number; exportedAt: string; partitionColumn: 'event_date'; tables: Record<string, TableManifest> }
 
 export interface LakeExportResult { tables: number; partitionsWritten: number; partitionsRemoved: number; partitionsUnchanged: number; rows: number }
 
-/** One row per (month, plane, metric, measure, dimensions): the metrics as a long table. */
+/** The metric values as a temp table the lake exports like any other. */
 async function buildMetricValues(db: Db, config: Config): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE lake_metric_values (month_start TIMESTAMPTZ, month VARCHAR, plane VARCHAR, metric_id VARCHAR, measure VARCHAR, dimensions VARCHAR, value DOUBLE)`);
-  const span = await db.one<{ first: Date | null; last: Date | null }>('SELECT min(event_time) AS first, max(event_time) AS last FROM audit_events');
-  if (!span?.first || !span.last) return;
-  const rows: unknown[][] = [];
-  for (let m = new Date(Date.UTC(span.first.getUTCFullYear(), span.first.getUTCMonth(), 1)); m <= span.last; m = addMonths(m, 1)) {
-    const to = addMonths(m, 1);
-    const asOf = to < span.last ? to : span.last;
-    const params = configParams(config, { from: m, to, asOf });
-    for (const id of METRIC_QUERIES) {
-      const q = await runQuery(db, id, pickParams(id, params));
-      for (const r of q) {
-        const dims: Record<string, unknown> = {};
-        const measures: [string, number][] = [];
-        for (const [k, v] of Object.entries(r)) {
-          if (k === 'plane') continue;
-          // 12 significant digits: parallel float sums differ in the last bits from run to run.
-          if (typeof v === 'number' || typeof v === 'bigint') measures.push([k, Number(Number(v).toPrecision(12))]);
-          else if (typeof v === 'boolean') measures.push([k, v ? 1 : 0]);
-          else dims[k] = v;
-        }
-        for (const [measure, value] of measures) rows.push([m.toISOString(), m.toISOString().slice(0, 7), r.plane ?? null, id, measure, JSON.stringify(dims), value]);
-      }
-    }
-  }
+  const rows = (await metricValues(db, config)).map((v) => [v.month_start, v.month, v.plane, v.metric_id, v.measure, v.dimensions, v.value]);
   // Small (months × metrics): a VALUES insert in chunks is plenty.
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);

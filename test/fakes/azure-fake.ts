@@ -1,8 +1,10 @@
 // A loopback HTTPS fake of the Azure services pimops talks to: the token authority, Graph
 // directoryAudits (paging, $filter on time, $orderby), and Log Analytics query. It behaves like
 // Azure where pimops depends on it, and injects faults on request: 429 with Retry-After, 503,
-// connection resets, expired tokens, broken nextLinks.
+// connection resets, expired tokens, broken nextLinks. The Logs Ingestion endpoint checks the token's
+// audience, the gzip body (at most 1 MB either way) and every row against the DCR's stream declaration.
 import { createServer, type Server } from 'node:https';
+import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +26,41 @@ export interface FakeAzure {
   /** Graph state for the snapshot endpoints, by path after /v1.0 (without the query); a number = that HTTP status. */
   state: Record<string, unknown[] | number>;
   users: Record<string, Record<string, unknown>>;
+  /** The data collection rule the ingestion endpoint enforces: its immutable id and the columns of each stream. */
+  dcr?: { immutableId: string; streams: Record<string, { name: string; type: string }[]> };
+  ingestionFaults: Map<number, Fault>;
+  ingestionRequests: { stream: string; status: number; compressedBytes: number; uncompressedBytes: number; rows: number; encoding: string | undefined }[];
+  /** Rows the service accepted, per stream. */
+  ingested: Record<string, Record<string, unknown>[]>;
+  /** A rule to refuse a chunk (return the reason), for partial failures. */
+  ingestionReject?: (stream: string, rows: Record<string, unknown>[]) => string | undefined;
   close(): Promise<void>;
+}
+
+function readRaw(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** Why a row does not fit the stream declaration, or undefined. */
+function rowProblem(row: Record<string, unknown>, columns: { name: string; type: string }[]): string | undefined {
+  const types = new Map(columns.map((c) => [c.name, c.type]));
+  for (const [k, v] of Object.entries(row)) {
+    const t = types.get(k);
+    if (!t) return `column ${k} is not declared in the stream`;
+    if (v === null) continue;
+    const ok = t === 'string' ? typeof v === 'string'
+      : t === 'long' || t === 'int' ? Number.isInteger(v)
+      : t === 'real' ? typeof v === 'number'
+      : t === 'boolean' ? typeof v === 'boolean'
+      : t === 'datetime' ? typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v))
+      : true;
+    if (!ok) return `column ${k} (${t}) cannot hold ${JSON.stringify(v)}`;
+  }
+  return undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -52,11 +88,12 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
   const tenantId = '72f988bf-0000-4000-8000-000000000001';
   const fake: FakeAzure = {
     url: '', port: 0, tenantId, clientSecret: 'test-secret-value-123', records: opts.records ?? [], faults: new Map(),
-    graphRequests: [], tokensIssued: [], laRequests: [], state: {}, users: {}, close: async () => undefined,
+    graphRequests: [], tokensIssued: [], laRequests: [], state: {}, users: {}, ingestionFaults: new Map(), ingestionRequests: [], ingested: {}, close: async () => undefined,
   };
   const validTokens = new Set<string>();
   const cursors = new Map<string, { filter: ReturnType<typeof parseFilter>; offset: number; top: number; matching?: Record<string, unknown>[] }>();
   let graphCount = 0;
+  let ingestionCount = 0;
   let tokenCount = 0;
 
   const server: Server = createServer({ cert: readFileSync(process.env.PIMOPS_TEST_CERT!), key: readFileSync(process.env.PIMOPS_TEST_KEY!) }, async (req, res) => {
@@ -147,6 +184,44 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
       fake.laRequests.push({ body });
       const answer = fake.laHandler?.(body) ?? { body: { tables: [{ name: 'PrimaryResult', columns: [], rows: [] }] } };
       return json(res, answer.status ?? 200, answer.body);
+    }
+    // --- Logs Ingestion API (a DCR of kind Direct)
+    const ingest = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(path);
+    if (ingest && req.method === 'POST') {
+      const n = ++ingestionCount;
+      const [, ruleId, stream] = ingest;
+      const raw = await readRaw(req);
+      const entry = { stream: decodeURIComponent(stream), status: 0, compressedBytes: raw.length, uncompressedBytes: 0, rows: 0, encoding: req.headers['content-encoding'] };
+      fake.ingestionRequests.push(entry);
+      const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) => { entry.status = status; return json(res, status, { error: { code, message } }, headers); };
+      const fault = fake.ingestionFaults.get(n);
+      if (fault?.kind === 'reset') { entry.status = -1; req.socket.destroy(); return; }
+      const token = req.headers.authorization?.replace(/^Bearer /, '');
+      if (!token || !validTokens.has(token) || !token.endsWith('https://monitor.azure.com/.default')) return fail(401, 'InvalidToken', 'The token is missing, expired or for another audience.');
+      if (fault?.kind === 'status') return fail(fault.status, fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', 'fault', fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
+      if (new URLSearchParams(url.search).get('api-version') !== '2023-01-01') return fail(400, 'InvalidApiVersion', 'api-version must be 2023-01-01');
+      if (!fake.dcr || ruleId !== fake.dcr.immutableId) return fail(404, 'NotFound', `no data collection rule ${ruleId}`);
+      const columns = fake.dcr.streams[entry.stream];
+      if (!columns) return fail(400, 'InvalidStream', `stream ${entry.stream} is not declared in the rule`);
+      if (raw.length > 1_000_000) return fail(413, 'ContentLengthLimitExceeded', 'The request body exceeds 1 MB.');
+      let text: string;
+      try { text = entry.encoding === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8'); } catch { return fail(400, 'InvalidContentEncoding', 'body is not gzip'); }
+      entry.uncompressedBytes = Buffer.byteLength(text);
+      if (entry.uncompressedBytes > 1_000_000) return fail(413, 'ContentLengthLimitExceeded', 'The uncompressed body exceeds 1 MB.');
+      let rows: Record<string, unknown>[];
+      try { rows = JSON.parse(text); } catch { return fail(400, 'InvalidPayload', 'body is not JSON'); }
+      if (!Array.isArray(rows)) return fail(400, 'InvalidPayload', 'body must be a JSON array of rows');
+      entry.rows = rows.length;
+      for (const [i, r] of rows.entries()) {
+        const why = rowProblem(r, columns);
+        if (why) return fail(400, 'InvalidPayload', `row ${i}: ${why}`);
+      }
+      const refused = fake.ingestionReject?.(entry.stream, rows);
+      if (refused) return fail(400, 'InvalidPayload', refused);
+      (fake.ingested[entry.stream] ??= []).push(...rows);
+      entry.status = 204;
+      res.writeHead(204);
+      return res.end();
     }
     json(res, 404, { error: { code: 'NotFound', message: `fake has no ${req.method} ${path}` } });
   });

@@ -1,0 +1,108 @@
+// `pimops export sentinel`: payloads for the custom tables (new and changed rows since the last
+// upload), the ARM templates, workbooks, analytics rules, watchlists and the KQL metrics, all made
+// from the same table list, and with --upload the rows sent through the Logs Ingestion API.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TokenCredential } from '@azure/identity';
+import type { Db } from '../../core/db.js';
+import type { Config } from '../../core/config.js';
+import { asPimopsError } from '../../core/errors.js';
+import { runQueryJson, pickParams } from '../../queries/registry.js';
+import { configParams, type ParamPeriod } from '../../queries/params.js';
+import { renderRows } from '../format.js';
+import { SENTINEL_TABLES } from './tables.js';
+import { pendingRows, markSent, type PendingRow } from './rows.js';
+import { tablesAndDcrTemplate, watchlistsTemplate, type Watchlist } from './templates.js';
+import { customTablesWorkbook, auditLogsWorkbook, workbookArm } from './workbook.js';
+import { analyticsRules, ruleYaml, rulesArm, watchlistAlias } from './rules.js';
+import { KQL_METRICS } from './kql.js';
+import { uploadRows } from './upload.js';
+
+export interface SentinelExportResult {
+  version: number;
+  tables: Record<string, { current: number; pending: number; tombstones: number; sent: number; failed: number }>;
+  files: string[];
+  uploaded: boolean;
+  failures: { table: string; rows: number; reason: string }[];
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+const json = (o: unknown) => JSON.stringify(o, null, 2) + '\n';
+const datetime = (d: Date) => `datetime(${d.toISOString()})`;
+
+async function watchlists(db: Db, config: Config, period: ParamPeriod): Promise<Watchlist[]> {
+  const params = configParams(config, period);
+  const csv = async (id: string) => {
+    const res = await runQueryJson(db, id, pickParams(id, params));
+    return { csv: renderRows(res.columns, res.rows, 'csv') };
+  };
+  const bg = await csv('watchlist_break_glass');
+  const roles = await csv('watchlist_privileged_roles');
+  const standing = await csv('standing_assignments');
+  return [
+    { alias: watchlistAlias(config, 'BreakGlass'), displayName: 'PIM break-glass accounts', description: 'Emergency-access accounts (pimops breakGlassAccounts)', searchKey: 'account', csv: bg.csv },
+    { alias: watchlistAlias(config, 'PrivilegedRoles'), displayName: 'PIM privileged roles', description: 'Privileged and tier-0 Entra roles as pimops classifies them', searchKey: 'role_id', csv: roles.csv },
+    { alias: watchlistAlias(config, 'StandingAssignments'), displayName: 'PIM standing assignments', description: 'Active assignments with no end date, from the newest state snapshot', searchKey: 'principal_id',
+      csv: standing.csv },
+  ];
+}
+
+export async function exportSentinel(db: Db, config: Config, outDir: string, opts: {
+  period: ParamPeriod; upload?: boolean; credential?: () => TokenCredential; full?: boolean; log?: (m: string) => void;
+}): Promise<SentinelExportResult> {
+  const out = resolve(outDir);
+  const files: string[] = [];
+  const write = (rel: string, text: string) => { writeAtomic(join(out, rel), text); files.push(rel); };
+  try {
+    for (const d of ['payloads', 'templates', 'workbooks', 'rules', 'watchlists', 'kql']) mkdirSync(join(out, d), { recursive: true });
+  } catch (err) {
+    throw asPimopsError(err);
+  }
+
+  const { version, rows, current } = await pendingRows(db, config, opts.period.asOf, { full: opts.full });
+  try {
+    for (const t of SENTINEL_TABLES) write(`payloads/${t.name}.ndjson`, rows.filter((r) => r.table === t.name).map((r) => JSON.stringify(r.payload) + '\n').join(''));
+
+    write('templates/tables-and-dcr.json', json(tablesAndDcrTemplate()));
+    const lists = await watchlists(db, config, opts.period);
+    for (const w of lists) write(`watchlists/${w.alias}.csv`, w.csv);
+    write('templates/watchlists.json', json(watchlistsTemplate(lists)));
+    const a = customTablesWorkbook(config);
+    const b = auditLogsWorkbook(config);
+    write('workbooks/pimops-custom-tables.workbook', json(a));
+    write('workbooks/pimops-auditlogs.workbook', json(b));
+    write('templates/workbook-custom-tables.json', json(workbookArm(a, 'PIM operations (pimops tables)')));
+    write('templates/workbook-auditlogs.json', json(workbookArm(b, 'PIM operations (AuditLogs)')));
+    const rules = analyticsRules(config);
+    for (const r of rules) write(`rules/${r.file}`, ruleYaml(r));
+    write('templates/analytics-rules.json', json(rulesArm(rules)));
+    const window = { from: datetime(opts.period.from), to: datetime(opts.period.to), asOf: datetime(opts.period.asOf < opts.period.to ? opts.period.asOf : opts.period.to) };
+    const targets = { selfTargetSeconds: config.targets.selfActivationSeconds, approvalTargetSeconds: config.targets.approvalSeconds };
+    for (const m of KQL_METRICS) write(`kql/${m.id}.kql`, m.text(window, targets) + '\n');
+  } catch (err) {
+    throw asPimopsError(err);
+  }
+
+  let sent: PendingRow[] = [];
+  let failures: SentinelExportResult['failures'] = [];
+  if (opts.upload && rows.length) {
+    const res = await uploadRows(config, opts.credential!(), rows, opts.log);
+    sent = res.sent;
+    failures = res.failed;
+    await markSent(db, sent, version);
+  }
+  const tables: SentinelExportResult['tables'] = {};
+  for (const t of SENTINEL_TABLES) {
+    const mine = rows.filter((r) => r.table === t.name);
+    tables[t.name] = { current: current[t.name], pending: mine.length, tombstones: mine.filter((r) => r.deleted).length,
+      sent: sent.filter((r) => r.table === t.name).length, failed: failures.filter((f) => f.table === t.name).reduce((n, f) => n + f.rows, 0) };
+  }
+  const result = { version, tables, files, uploaded: Boolean(opts.upload), failures };
+  write('payloads/summary.json', json(result));
+  return result;
+}

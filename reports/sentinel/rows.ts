@@ -1,0 +1,144 @@
+// Rows for the custom tables, and which of them still have to be sent. The database remembers the
+// content hash and version of every row that reached the workspace (sentinel_sent), so a repeated
+// export sends only rows that are new or changed, and a tombstone (RowDeleted) for a row that
+// disappeared: Log Analytics never updates a row, readers take the newest version.
+import { createHash } from 'node:crypto';
+import type { Db, Row } from '../../core/db.js';
+import type { Config } from '../../core/config.js';
+import { runQuery, pickParams } from '../../queries/registry.js';
+import { configParams } from '../../queries/params.js';
+import { runChecks } from '../checks.js';
+import { metricValues } from '../metric-values.js';
+import { SENTINEL_TABLES, type SentinelTable, type SentinelColumn } from './tables.js';
+
+export type Payload = Record<string, string | number | boolean | null | object>;
+
+export interface CurrentRow { rowId: string; hash: string; eventTime: string | null; content: Payload }
+
+export interface PendingRow { table: string; rowId: string; hash: string | null; eventTime: string | null; deleted: boolean; payload: Payload }
+
+// Azure truncates field values over 64 KB; cut long text ourselves, visibly, well below that.
+const MAX_TEXT = 32_000;
+
+function iso(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const d = v instanceof Date ? v : new Date(String(v));
+  if (Number.isNaN(d.getTime())) throw new Error(`not a time: ${String(v)}`);
+  return d.toISOString();
+}
+
+/** A source value as the column's Kusto type carries it in JSON. */
+export function toKusto(col: SentinelColumn, v: unknown): Payload[string] {
+  if (v === null || v === undefined) return null;
+  switch (col.type) {
+    case 'string': {
+      const s = v instanceof Date ? v.toISOString() : String(v);
+      return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}… [cut by pimops: ${s.length} characters]` : s;
+    }
+    case 'long': return Math.trunc(Number(v));
+    case 'real': { const n = Number(v); return Number.isFinite(n) ? n : null; }
+    case 'boolean': return Boolean(v);
+    case 'datetime': return iso(v);
+    case 'dynamic': return typeof v === 'string' ? (JSON.parse(v) as object) : (v as object);
+  }
+}
+
+async function sourceRows(db: Db, config: Config, t: SentinelTable, asOf: Date): Promise<Row[]> {
+  const span = await db.one<{ first: Date | null }>('SELECT min(event_time) AS first FROM audit_events');
+  const period = { from: span?.first ?? asOf, to: asOf, asOf };
+  if ('query' in t.rows) return runQuery(db, t.rows.query, pickParams(t.rows.query, configParams(config, period)));
+  if ('metricValues' in t.rows) return (await metricValues(db, config)) as unknown as Row[];
+  // Findings over everything the database holds, as of the export.
+  return (await runChecks(db, config, period)).map((f) => ({
+    check_id: f.checkId, severity: f.severity, subject_type: f.subjectType, subject_id: f.subjectId, subject_name: f.subjectName,
+    observed: f.observed, threshold: f.threshold, detail: f.detail, first_seen: f.firstSeen, last_seen: f.lastSeen,
+  }));
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The table's rows as they stand now, keyed by a RowId that is stable across runs. */
+export async function currentRows(db: Db, config: Config, t: SentinelTable, asOf: Date): Promise<CurrentRow[]> {
+  const rows = await sourceRows(db, config, t, asOf);
+  const seen = new Map<string, number>();
+  return rows.map((r) => {
+    const idParts = t.rowId.map((k) => (r[k] === null || r[k] === undefined ? '' : r[k] instanceof Date ? (r[k] as Date).toISOString() : String(r[k])));
+    let rowId = idParts.length === 1 ? idParts[0] : sha(idParts.join('\u001f')).slice(0, 32);
+    // The same identity twice in one export (two identical findings): number them in output order.
+    const n = (seen.get(rowId) ?? 0) + 1;
+    seen.set(rowId, n);
+    if (n > 1) rowId = `${rowId}#${n}`;
+    const content: Payload = {};
+    for (const col of t.columns) {
+      if (!col.from) continue;
+      if (!(col.from in r)) throw new Error(`${t.name}.${col.name}: the source has no column ${col.from}`);
+      content[col.name] = toKusto(col, r[col.from]);
+    }
+    return { rowId, hash: sha(JSON.stringify(content)), eventTime: iso(r[t.eventTime]), content };
+  });
+}
+
+export async function ensureSentState(db: Db): Promise<void> {
+  await db.run(`CREATE TABLE IF NOT EXISTS sentinel_sent (
+    table_name VARCHAR, row_id VARCHAR, row_hash VARCHAR, row_version BIGINT, deleted BOOLEAN, event_time TIMESTAMPTZ, sent_at TIMESTAMPTZ,
+    PRIMARY KEY (table_name, row_id))`);
+}
+
+interface SentState { hash: string | null; version: number; deleted: boolean; eventTime: string | null }
+
+async function sentState(db: Db, table: string): Promise<Map<string, SentState>> {
+  const rows = await db.all<{ row_id: string; row_hash: string | null; row_version: bigint; deleted: boolean; event_time: Date | null }>(
+    'SELECT row_id, row_hash, row_version, deleted, event_time FROM sentinel_sent WHERE table_name = $t', { t: table });
+  return new Map(rows.map((r) => [r.row_id, { hash: r.row_hash, version: Number(r.row_version), deleted: r.deleted, eventTime: iso(r.event_time) }]));
+}
+
+/**
+ * What to send: rows that are new, changed or back after a deletion, and a tombstone for each sent
+ * row that no longer exists. `full` sends every current row again (a new workspace, a lost table).
+ */
+export async function pendingRows(db: Db, config: Config, asOf: Date, opts: { full?: boolean; now?: Date } = {}): Promise<{ version: number; rows: PendingRow[]; current: Record<string, number> }> {
+  await ensureSentState(db);
+  const maxSent = await db.one<{ v: bigint | null }>('SELECT max(row_version) AS v FROM sentinel_sent');
+  // Export time in ms, never below a version already sent: a clock set back cannot make a newer
+  // state lose to an older one in arg_max.
+  const version = Math.max((opts.now ?? new Date()).getTime(), Number(maxSent?.v ?? 0) + 1);
+  const generated = new Date(version).toISOString();
+  const out: PendingRow[] = [];
+  const current: Record<string, number> = {};
+  for (const t of SENTINEL_TABLES) {
+    const now = await currentRows(db, config, t, asOf);
+    current[t.name] = now.length;
+    const sent = await sentState(db, t.name);
+    const envelope = (rowId: string, deleted: boolean, eventTime: string | null): Payload =>
+      ({ TimeGenerated: generated, RowId: rowId, RowVersion: version, RowDeleted: deleted, EventTime: eventTime ?? generated });
+    const live = new Set<string>();
+    for (const r of now) {
+      live.add(r.rowId);
+      const s = sent.get(r.rowId);
+      if (!opts.full && s && !s.deleted && s.hash === r.hash) continue;
+      out.push({ table: t.name, rowId: r.rowId, hash: r.hash, eventTime: r.eventTime, deleted: false, payload: { ...envelope(r.rowId, false, r.eventTime), ...r.content } });
+    }
+    for (const [rowId, s] of sent) {
+      if (live.has(rowId) || s.deleted) continue;
+      out.push({ table: t.name, rowId, hash: null, eventTime: s.eventTime, deleted: true, payload: envelope(rowId, true, s.eventTime) });
+    }
+  }
+  return { version, rows: out, current };
+}
+
+/** Records rows the workspace accepted. */
+export async function markSent(db: Db, rows: PendingRow[], version: number): Promise<void> {
+  if (!rows.length) return;
+  const sentAt = new Date().toISOString();
+  await db.transaction(async () => {
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      const params: Record<string, string | number | boolean | null> = {};
+      const values = chunk.map((r, j) => {
+        Object.assign(params, { [`t${j}`]: r.table, [`r${j}`]: r.rowId, [`h${j}`]: r.hash, [`d${j}`]: r.deleted, [`e${j}`]: r.eventTime });
+        return `($t${j}, $r${j}, $h${j}, ${version}, $d${j}, $e${j}::TIMESTAMPTZ, '${sentAt}'::TIMESTAMPTZ)`;
+      });
+      await db.run(`INSERT OR REPLACE INTO sentinel_sent VALUES ${values.join(', ')}`, params);
+    }
+  });
+}
