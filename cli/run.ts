@@ -13,6 +13,8 @@ import { runChecks, summarize, atOrAbove } from '../reports/checks.js';
 import { buildReport, targetsOf } from '../reports/report.js';
 import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
 import { exportLake } from '../reports/lake.js';
+import { exportSentinel } from '../reports/sentinel/index.js';
+import { createCredential } from '../core/azure.js';
 
 export type RunStatus = 'ok' | 'breached' | 'failed' | 'stale';
 export interface RunResult { status: RunStatus; period: Period; steps: { step: string; ok: boolean; detail: string }[]; reports: string[]; reasons: string[] }
@@ -136,6 +138,15 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
       }
     });
     if (config.run.lakeDir) await step('export parquet', async () => withDb(dbPath, config, async (db) => { const r = await exportLake(db, config, config.run.lakeDir!); return `${r.partitionsWritten} partitions written`; }));
+
+    if (config.run.sentinelDir) {
+      await step('export sentinel', async () => withDb(dbPath, config, async (db) => {
+        const r = await exportSentinel(db, config, config.run.sentinelDir!, { period: { ...period, asOf: new Date() }, upload: config.run.sentinelUpload, credential: () => createCredential(config) });
+        const rows = Object.values(r.tables);
+        if (r.failures.length) throw new PimopsError('azure-request', `the ingestion API refused ${r.failures.reduce((n, f) => n + f.rows, 0)} rows; they are sent again next run`);
+        return `${rows.reduce((n, t) => n + t.pending, 0)} rows ${r.uploaded ? 'sent' : 'written'}`;
+      }));
+    }
 
     if (config.storage.retainLandingDays) await step('prune landing', async () => { const r = await pruneLanding(dbPath, config); return r.files ? `${r.files} files (${r.from} → ${r.to}) no longer rebuildable` : 'nothing to prune'; });
 

@@ -98,6 +98,10 @@ export const ConfigSchema = z.object({
     maxDataAgeHours: z.number().positive().default(48),
     lockWaitSeconds: z.number().min(0).default(300),
     lakeDir: z.string().optional(),
+    // Sentinel export after the reports: files in this folder, and with sentinelUpload the new and
+    // changed rows sent through the Logs Ingestion API (sentinel.* settings).
+    sentinelDir: z.string().optional(),
+    sentinelUpload: z.boolean().default(false),
   }).prefault({}),
   storage: z.object({
     landingDir: z.string().optional()
