@@ -1,6 +1,6 @@
 // Graph pull rate against the loopback fake: pimops (landing every page) vs the same Graph client
 // draining the same pages bare, throttle off; then with a 10-requests-per-second limit, checking
-// the fake never saw more. Run by bench/run.ts with NODE_EXTRA_CA_CERTS set.
+// the fake never saw more. Run by bench/run.ts (once per bench run) with NODE_EXTRA_CA_CERTS set.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateTenant } from '../fixtures/generator/index.js';
@@ -64,5 +64,7 @@ const bareRate = await bare();
 const pimops = await landed(100000, 1);
 const throttled = await landed(10, 1);
 await fake.close();
+// The last stdout line is what bench/run.ts reads; maxRSS is this process's peak in kB (fake included).
 console.log(JSON.stringify({ records: records.length, pages: Math.ceil(records.length / 1000), bareRecordsPerSecond: Math.round(bareRate), pimopsRecordsPerSecond: Math.round(pimops.rate),
-  ratio: pimops.rate / bareRate, throttled10PerSecond: { recordsPerSecond: Math.round(throttled.rate), maxRequestsInAnyWindow: throttled.maxInWindow } }));
+  bareSeconds: records.length / bareRate, pimopsSeconds: records.length / pimops.rate, ratio: pimops.rate / bareRate,
+  throttled10PerSecond: { recordsPerSecond: Math.round(throttled.rate), maxRequestsInAnyWindow: throttled.maxInWindow }, maxRSS: process.resourceUsage().maxRSS }));
