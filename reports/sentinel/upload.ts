@@ -21,7 +21,10 @@ export async function uploadRows(config: Config, credential: TokenCredential, ro
   const client = new LogsIngestionClient(s.ingestionEndpoint, credential, { audience: s.audience });
   const result: UploadResult = { sent: [], failed: [] };
   const byTable = new Map<string, PendingRow[]>();
-  for (const r of rows) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r]);
+  for (const r of rows) {
+    const list = byTable.get(r.table);
+    if (list) list.push(r); else byTable.set(r.table, [r]);
+  }
   for (const [table, pending] of byTable) {
     const stream = streamName(tableByName(table));
     const batches = batchBySize(pending);
