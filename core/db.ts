@@ -8,7 +8,20 @@ export type Params = Record<string, string | number | boolean | null>;
 
 /** The one owner of DuckDB connections: every stage goes through it, so every session is UTC. */
 export class Db {
-  private constructor(readonly path: string, private readonly instance: DuckDBInstance, readonly conn: DuckDBConnection) {}
+  private constructor(readonly path: string, private readonly instance: DuckDBInstance, readonly conn: DuckDBConnection,
+    private readonly ownsInstance = true) {}
+
+  /** A second connection to the same database (its own temp tables and transactions), for work that
+   *  can run beside this one. Closing it leaves the database open. */
+  async fork(): Promise<Db> {
+    try {
+      const conn = await this.instance.connect();
+      await conn.run("SET TimeZone = 'UTC'");
+      return new Db(this.path, this.instance, conn, false);
+    } catch (err) {
+      throw asPimopsError(err);
+    }
+  }
 
   static async open(path: string, opts: { memoryLimit?: string } = {}): Promise<Db> {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -81,7 +94,7 @@ export class Db {
 
   close(): void {
     this.conn.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }
 

@@ -50,7 +50,7 @@ async function readLines(db: Db, file: string): Promise<void> {
   await db.run(`DROP TABLE IF EXISTS stage_rejects; DROP TABLE IF EXISTS stage_rejects_scan;`);
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_raw AS
     SELECT o, line FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
-                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE},
+                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}, buffer_size=${2 * MAX_LINE},
                     ignore_errors=true, store_rejects=true, rejects_table='stage_rejects', rejects_scan='stage_rejects_scan') WITH ORDINALITY AS t(line, o)`);
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_reject_lines AS
     SELECT line AS r, row_number() OVER (ORDER BY line) AS i, left(csv_line, 500) AS raw, error_type FROM stage_rejects`);
@@ -101,8 +101,18 @@ async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: 
   await db.run(stageSql(lineSource(e.flavor), e.flavor));
 }
 
-/** Stages one landed file into audit_events and quarantine, atomically. */
-async function stageOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<StageCounts> {
+function isRefused(e: ManifestEntry): boolean {
+  return Boolean(e.rejectReason) || !e.flavor || !STAGED_FLAVORS.includes(e.flavor);
+}
+
+/** Reads one landed file into this connection's temp table `stage` (no transaction: may run beside another file's). */
+async function prepareOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<void> {
+  if (e.flavor === 'snapshot' || isRefused(e)) return;
+  await readIntoStage(db, store.absolute(e), e as ManifestEntry & { flavor: Flavor });
+}
+
+/** Moves what prepareOne staged into audit_events and quarantine, with the manifest mark, atomically. */
+async function commitOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<StageCounts> {
   if (e.flavor === 'snapshot' && !e.rejectReason) {
     return db.transaction(async () => {
       await registerFile(db, e);
@@ -111,8 +121,7 @@ async function stageOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<
       return { records: 0, new: 0, duplicates: 0, quarantined: 0, snapshotRows: rows };
     });
   }
-  const refused = Boolean(e.rejectReason) || !e.flavor || !STAGED_FLAVORS.includes(e.flavor);
-  if (!refused) await readIntoStage(db, store.absolute(e), e as ManifestEntry & { flavor: Flavor });
+  const refused = isRefused(e);
   return db.transaction(async () => {
     await registerFile(db, e);
     let counts: StageCounts;
@@ -140,7 +149,7 @@ async function attachRawLines(db: Db, file: string): Promise<void> {
   await db.run(`UPDATE stage SET raw_line = l.raw FROM (
       SELECT o AS line_no, left(line, 500) AS raw
       FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
-                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}) WITH ORDINALITY AS t(line, o)
+                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}, buffer_size=${2 * MAX_LINE}) WITH ORDINALITY AS t(line, o)
     ) l WHERE stage.line_no = l.line_no AND stage.reject_reason IS NOT NULL`);
 }
 
@@ -156,59 +165,109 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
     { file: e.landedFile, orig: e.originalPath },
   );
   const before = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
+  // One pass over the stored ids (the table only grows): the copies of ids already stored, with what
+  // is needed to tell a repeat from a conflict. Everything after works on the file's own rows.
+  await timed(`  seen ${e.seq}`, () => db.run(`CREATE OR REPLACE TEMP TABLE stage_seen AS
+    SELECT s.line_no, a.event_id, a.landing_file, a.landing_line, a.event_time, a.activity, a.result, a.result_reason,
+           a.request_key, a.actor_id, a.principal_id, a.role_id
+    FROM stage s JOIN audit_events a USING (event_id) WHERE s.reject_reason IS NULL`));
   // Decide which lines to keep on narrow columns (ids and line numbers), then copy the wide rows once.
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_keep AS
-    SELECT line_no FROM (
-      SELECT event_id, line_no FROM stage WHERE reject_reason IS NULL
-      QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no) = 1
-    ) s
-    WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.event_id = s.event_id)`);
-  await db.run(
+    SELECT line_no FROM stage s WHERE reject_reason IS NULL
+      AND NOT EXISTS (SELECT 1 FROM stage_seen x WHERE x.event_id = s.event_id)
+    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no) = 1`);
+  const all = await db.one<{ all: boolean }>(`SELECT (SELECT count(*) FROM stage_keep) = (SELECT count(*) FROM stage) AS "all"`);
+  await timed(`  copy ${e.seq}`, () => db.run(
     `INSERT INTO audit_events
      SELECT event_id, tenant_id, event_time, activity, category, service, operation_type, audit_type, result, result_reason,
             correlation_id, request_key, actor_type, actor_id, actor_upn, actor_name, actor_app_id, actor_ip,
             role_id, role_name, principal_id, principal_upn, principal_name, principal_type, scope_id, details, targets,
             $shape, $file, line_no, now()
-     FROM stage WHERE line_no IN (SELECT line_no FROM stage_keep)`,
+     FROM stage ${all?.all ? '' : 'WHERE line_no IN (SELECT line_no FROM stage_keep)'}`,
     { shape: `${e.shape}:${e.flavor}`, file: e.landedFile },
-  );
-  // A copy of a stored id whose content differs: keep the first, report the other.
-  await db.run(`INSERT INTO id_conflicts
+  ));
+  // A copy of a stored id (stored before, or earlier in this file) whose content differs: keep the first, report the other.
+  if (!all?.all) {
+    await db.run(`INSERT INTO id_conflicts
+    WITH firsts AS (
+      SELECT * FROM stage_seen
+      UNION ALL
+      SELECT s.line_no, s.event_id, $file, s.line_no, s.event_time, s.activity, s.result, s.result_reason, s.request_key, s.actor_id, s.principal_id, s.role_id
+      FROM stage s WHERE s.line_no IN (SELECT line_no FROM stage_keep)
+    )
     SELECT a.event_id, a.landing_file, a.landing_line, $file, s.line_no,
       concat_ws(', ', CASE WHEN a.event_time IS DISTINCT FROM s.event_time THEN 'event_time' END, CASE WHEN a.activity IS DISTINCT FROM s.activity THEN 'activity' END,
         CASE WHEN a.result IS DISTINCT FROM s.result THEN 'result' END, CASE WHEN a.result_reason IS DISTINCT FROM s.result_reason THEN 'result_reason' END,
         CASE WHEN a.request_key IS DISTINCT FROM s.request_key THEN 'request_key' END, CASE WHEN a.actor_id IS DISTINCT FROM s.actor_id THEN 'actor_id' END,
         CASE WHEN a.principal_id IS DISTINCT FROM s.principal_id THEN 'principal_id' END, CASE WHEN a.role_id IS DISTINCT FROM s.role_id THEN 'role_id' END),
       now()
-    FROM stage s JOIN audit_events a USING (event_id)
+    FROM stage s JOIN (SELECT DISTINCT ON (event_id) * FROM firsts) a USING (event_id)
     WHERE s.reject_reason IS NULL AND NOT (a.landing_file = $file AND a.landing_line = s.line_no)
       AND (a.event_time, a.activity, a.result, a.result_reason, a.request_key, a.actor_id, a.principal_id, a.role_id)
           IS DISTINCT FROM (s.event_time, s.activity, s.result, s.result_reason, s.request_key, s.actor_id, s.principal_id, s.role_id)`,
     { file: e.landedFile });
+  }
   const after = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
   const c = await db.one<{ total: bigint; rejected: bigint }>(
     'SELECT count(*) AS total, count(*) FILTER (WHERE reject_reason IS NOT NULL) AS rejected FROM stage');
-  await db.run('DROP TABLE stage; DROP TABLE stage_keep; DROP TABLE IF EXISTS stage_raw; DROP TABLE IF EXISTS stage_reject_lines; DROP TABLE IF EXISTS stage_rejects; DROP TABLE IF EXISTS stage_rejects_scan;');
+  await db.run('DROP TABLE stage; DROP TABLE stage_keep; DROP TABLE stage_seen; DROP TABLE IF EXISTS stage_raw; DROP TABLE IF EXISTS stage_reject_lines; DROP TABLE IF EXISTS stage_rejects; DROP TABLE IF EXISTS stage_rejects_scan;');
   const total = Number(c!.total);
   const rejected = Number(c!.rejected);
   const added = Number(after!.n - before!.n);
   return { records: total, new: added, duplicates: total - rejected - added, quarantined: rejected };
 }
 
-/** Stages every landed file the database has not seen yet, in manifest order. */
+/** Files read at once, each on its own connection: a gzip file is read by one thread, so a second
+ *  file keeps the second core busy (measured 1.6× on 2 cores). Commits still go one by one in manifest order. */
+const READERS = 2;
+
+/** Stages every landed file the database has not seen yet, committing in manifest order. */
 export async function stageNew(db: Db, store: LandingStore, onFile?: (e: ManifestEntry, c: StageCounts) => void): Promise<StageCounts> {
   const done = new Set((await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) => Number(r.seq)));
   const total: StageCounts = { records: 0, new: 0, duplicates: 0, quarantined: 0 };
   const pruned = store.pruned();
-  for (const e of store.manifest()) {
-    if (done.has(e.seq) || pruned.has(e.seq)) continue;
-    const c = await stageOne(db, store, e);
-    total.records += c.records;
-    total.new += c.new;
-    total.duplicates += c.duplicates;
-    total.quarantined += c.quarantined;
-    if (c.snapshotRows) total.snapshotRows = (total.snapshotRows ?? 0) + c.snapshotRows;
-    onFile?.(e, c);
+  const pending = store.manifest().filter((e) => !done.has(e.seq) && !pruned.has(e.seq));
+  if (pending.length === 0) return total;
+  const connections = [db];
+  for (let i = 1; i < Math.min(READERS, pending.length); i++) connections.push(await db.fork());
+  // A file commits only after every file before it: the first copy of an id is the one in the earlier file.
+  let turn = 0;
+  let failure: unknown;
+  const waiting = new Map<number, () => void>();
+  const myTurn = (i: number) => (i === turn || failure !== undefined ? Promise.resolve() : new Promise<void>((r) => waiting.set(i, r)));
+  const pass = () => {
+    turn++;
+    waiting.get(turn)?.();
+    waiting.delete(turn);
+  };
+  let next = 0;
+  try {
+    await Promise.all(connections.map(async (conn) => {
+      while (failure === undefined && next < pending.length) {
+        const i = next++;
+        const e = pending[i];
+        try {
+          await prepareOne(conn, store, e);
+          await myTurn(i);
+          if (failure !== undefined) return;
+          const c = await commitOne(conn, store, e);
+          total.records += c.records;
+          total.new += c.new;
+          total.duplicates += c.duplicates;
+          total.quarantined += c.quarantined;
+          if (c.snapshotRows) total.snapshotRows = (total.snapshotRows ?? 0) + c.snapshotRows;
+          onFile?.(e, c);
+          pass();
+        } catch (err) {
+          failure ??= err;
+          for (const wake of waiting.values()) wake();
+          return;
+        }
+      }
+    }));
+  } finally {
+    for (const c of connections.slice(1)) c.close();
   }
+  if (failure !== undefined) throw failure;
   return total;
 }
