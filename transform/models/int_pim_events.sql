@@ -5,7 +5,6 @@
 -- it differs across PIM's asynchronous steps.
 -- Core Directory role-membership records initiated by MS-PIM are companions of PIM's own records;
 -- the same records by anyone else are assignments made outside PIM.
-CREATE OR REPLACE TABLE int_pim_events AS
 WITH base AS (
   SELECT a.event_id, a.event_time, a.activity, a.service, a.request_key AS raw_key,
     m.step, m.request_type, m.kind, m.permanent,
@@ -53,4 +52,4 @@ SELECT
   TRY_CAST(pim_detail(b.details, 'StartTime') AS TIMESTAMPTZ) AS start_time,
   TRY_CAST(pim_detail(b.details, 'ExpirationTime') AS TIMESTAMPTZ) AS expiration_time,
   b.result_reason
-FROM base b LEFT JOIN paired p ON p.event_id = b.event_id;
+FROM base b LEFT JOIN paired p ON p.event_id = b.event_id

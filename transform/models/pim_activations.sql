@@ -2,7 +2,6 @@
 -- key when the end record carries the activation's key (expiry does), else by time: the latest
 -- activation of the same (plane, principal, role, scope) that started at or before it (PIM does
 -- not allow two overlapping activations of one role). The first end wins.
-CREATE OR REPLACE TABLE pim_activations AS
 WITH act AS (
   SELECT request_key, plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id,
          event_time AS activated_at, coalesce(start_time, event_time) AS started_at, expiration_time AS scheduled_end
@@ -34,4 +33,4 @@ SELECT a.request_key, a.plane, a.principal_id, a.principal_upn, a.principal_type
        -- PIM logs an expiry seconds after access really ended: the scheduled end is the true end when stated.
        CASE WHEN f.end_step = 'expired' AND a.scheduled_end IS NOT NULL THEN least(f.ended_at, a.scheduled_end) ELSE f.ended_at END AS ended_at,
        coalesce(f.end_step, 'open') AS end_reason
-FROM act a LEFT JOIN first_end f ON f.activation_key = a.request_key;
+FROM act a LEFT JOIN first_end f ON f.activation_key = a.request_key

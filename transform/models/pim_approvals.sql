@@ -2,7 +2,6 @@
 -- relates to the requester: self (PIM forbids it: a finding), security_team (config), manager (the
 -- requester's manager in the newest users snapshot), peer (eligible for the same role when deciding),
 -- else unknown.
-CREATE OR REPLACE TABLE pim_approvals AS
 WITH team AS (SELECT unnest(from_json($security_team, '["VARCHAR"]')) AS who),
 managers AS (
   SELECT user_id, arg_max(manager_id, observed_at) AS manager_id FROM directory_users GROUP BY user_id
@@ -27,4 +26,4 @@ SELECT d.*,
                    AND coalesce(a.removed_at, a.end_at, 'infinity'::TIMESTAMPTZ) > d.decided_at) THEN 'peer'
     ELSE 'unknown'
   END AS relation
-FROM d;
+FROM d

@@ -1,6 +1,5 @@
 -- pim_requests: one row per PIM request. The decision (what the approver did) and the activation's
 -- life (pim_activations.end_reason) are separate columns: "expired" never means both.
-CREATE OR REPLACE TABLE pim_requests AS
 WITH ev AS (
   SELECT * FROM int_pim_events
   WHERE step NOT IN ('companion', 'direct_add', 'direct_remove', 'outside_pim', 'policy_updated', 'expired')
@@ -50,4 +49,4 @@ SELECT g.request_key, g.request_type, g.plane, g.principal_id, g.principal_upn, 
   g.decided_at, g.approver_id, g.approver_upn, g.activated_at, g.completed_at,
   a.ended_at, a.end_reason, a.scheduled_end - a.started_at AS requested_duration,
   g.keyed, g.events
-FROM g LEFT JOIN pim_activations a ON a.request_key = g.request_key;
+FROM g LEFT JOIN pim_activations a ON a.request_key = g.request_key

@@ -2,8 +2,6 @@
 -- one (plane, principal, role, scope, kind) are one assignment until a removal, so PIM's repeated
 -- "outside of PIM" notices and a Core Directory add of the same assignment count once.
 -- Rows from Graph state snapshots (source = 'snapshot') are added by the snapshot ingest.
-DELETE FROM role_assignments WHERE source = 'audit_replay';
-INSERT INTO role_assignments
 WITH ev AS (
   SELECT event_id, event_time, plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id, kind,
     CASE WHEN step IN ('assigned', 'direct_add', 'outside_pim') THEN 'add' ELSE 'remove' END AS op,
@@ -20,4 +18,4 @@ marked AS (
 SELECT plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id, kind, 'direct',
   event_time, CASE WHEN is_permanent THEN NULL ELSE expiration_time END, next_remove, is_permanent, via_pim,
   'audit_replay', NULL, event_id
-FROM marked WHERE op = 'add' AND (prev_op IS NULL OR prev_op = 'remove');
+FROM marked WHERE op = 'add' AND (prev_op IS NULL OR prev_op = 'remove')
