@@ -12,12 +12,21 @@
 WITH act AS (
   SELECT * FROM pim_activations WHERE plane = 'entra_role' AND started_at >= $from::TIMESTAMPTZ AND started_at < $to::TIMESTAMPTZ
 ),
+-- Only the period's records by the activating principals are looked at (event_time is what the
+-- store is ordered by), and the principal is matched by id and by UPN in two equi-joins: an OR in one
+-- join condition cannot be hashed and scanned every activation against every record.
+candidates AS (
+  SELECT e.event_id, e.event_time, e.actor_id, e.actor_upn FROM audit_events e
+  WHERE e.event_time >= $from::TIMESTAMPTZ AND e.event_time < $as_of::TIMESTAMPTZ
+    AND (e.actor_id IN (SELECT principal_id FROM act) OR e.actor_upn IN (SELECT principal_upn FROM act))
+    AND e.event_id NOT IN (SELECT event_id FROM int_pim_events WHERE event_time >= $from::TIMESTAMPTZ AND event_time < $as_of::TIMESTAMPTZ)
+),
 used AS (
-  SELECT DISTINCT a.request_key
-  FROM act a JOIN audit_events e
-    ON (e.actor_id = a.principal_id OR (a.principal_upn IS NOT NULL AND e.actor_upn = a.principal_upn))
+  SELECT a.request_key FROM act a JOIN candidates e ON e.actor_id = a.principal_id
    AND e.event_time >= a.started_at AND e.event_time < least(coalesce(a.ended_at, a.scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ)
-  WHERE e.event_id NOT IN (SELECT event_id FROM int_pim_events)
+  UNION
+  SELECT a.request_key FROM act a JOIN candidates e ON e.actor_upn = a.principal_upn
+   AND e.event_time >= a.started_at AND e.event_time < least(coalesce(a.ended_at, a.scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ)
 )
 SELECT 'check_elevation_without_activity' AS check_id, 'info' AS severity, 'principal' AS subject_type, principal_id AS subject_id,
        coalesce(any_value(principal_upn), principal_id) AS subject_name,
