@@ -64,6 +64,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 -- Looks up an additionalDetails value by key, case-insensitively (PIM's key casing is not a contract).
 CREATE OR REPLACE MACRO pim_detail(details, k) AS (list_filter(details, d -> lower(d."key") = lower(k))[1]."value");
+-- The same for many keys of one record: lower its keys once (pim_detail_keys), then look each up.
+CREATE OR REPLACE MACRO pim_detail_keys(details) AS (list_transform(details, d -> lower(d."key")));
+CREATE OR REPLACE MACRO pim_detail_at(details, detail_keys, k) AS (details[list_position(detail_keys, lower(k))]."value");
 -- The first target whose type is one of kinds: targets are selected by type, never by index.
 CREATE OR REPLACE MACRO pim_target(targets, kinds) AS (list_filter(targets, t -> list_contains(kinds, lower(t."type")))[1]);
 -- A modifiedProperties value: they are JSON-encoded strings ("\"Security Administrator\"").

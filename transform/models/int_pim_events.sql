@@ -5,7 +5,7 @@
 -- it differs across PIM's asynchronous steps.
 -- Core Directory role-membership records initiated by MS-PIM are companions of PIM's own records;
 -- the same records by anyone else are assignments made outside PIM.
-WITH base AS (
+WITH base_all AS (
   SELECT a.event_id, a.event_time, a.activity, a.service, a.request_key AS raw_key,
     m.step, m.request_type, m.kind, m.permanent,
     CASE lower(a.category) WHEN 'groupmanagement' THEN 'group' WHEN 'resourcemanagement' THEN 'azure_resource' ELSE 'entra_role' END AS plane,
@@ -23,6 +23,19 @@ WITH base AS (
   FROM audit_events a
   WHERE a.service = 'Core Directory' AND a.activity IN ('Add member to role', 'Remove member from role')
     AND coalesce(a.result, 'success') <> 'failure'
+),
+-- The detail values are read here, once (the keys lowered once per record), so the rows carried
+-- through pairing are narrow.
+base AS (
+  SELECT * EXCLUDE (details, detail_keys),
+    coalesce(nullif(pim_detail_at(details, detail_keys, 'Justification'), ''), result_reason) AS justification,
+    nullif(pim_detail_at(details, detail_keys, 'TicketNumber'), '') AS ticket_number,
+    nullif(pim_detail_at(details, detail_keys, 'TicketSystem'), '') AS ticket_system,
+    lower(pim_detail_at(details, detail_keys, 'IsAuthenticatedWithMfa')) = 'true' AS mfa_flag,
+    lower(pim_detail_at(details, detail_keys, 'IsActivationRequireApproval')) = 'true' AS approval_flag,
+    TRY_CAST(pim_detail_at(details, detail_keys, 'StartTime') AS TIMESTAMPTZ) AS start_time,
+    TRY_CAST(pim_detail_at(details, detail_keys, 'ExpirationTime') AS TIMESTAMPTZ) AS expiration_time
+  FROM (SELECT *, pim_detail_keys(details) AS detail_keys FROM base_all)
 ),
 keyless_requests AS (
   SELECT event_id, event_time, plane, principal_id, role_id, scope_id FROM base WHERE raw_key IS NULL AND step = 'act_requested'
@@ -44,12 +57,6 @@ SELECT
   b.raw_key IS NOT NULL AS keyed,
   b.principal_id, b.principal_upn, b.principal_type, b.role_id, b.role_name, b.scope_id,
   b.actor_type, b.actor_id, b.actor_upn, b.actor_name,
-  coalesce(nullif(pim_detail(b.details, 'Justification'), ''), b.result_reason) AS justification,
-  nullif(pim_detail(b.details, 'TicketNumber'), '') AS ticket_number,
-  nullif(pim_detail(b.details, 'TicketSystem'), '') AS ticket_system,
-  lower(pim_detail(b.details, 'IsAuthenticatedWithMfa')) = 'true' AS mfa_flag,
-  lower(pim_detail(b.details, 'IsActivationRequireApproval')) = 'true' AS approval_flag,
-  TRY_CAST(pim_detail(b.details, 'StartTime') AS TIMESTAMPTZ) AS start_time,
-  TRY_CAST(pim_detail(b.details, 'ExpirationTime') AS TIMESTAMPTZ) AS expiration_time,
+  b.justification, b.ticket_number, b.ticket_system, b.mfa_flag, b.approval_flag, b.start_time, b.expiration_time,
   b.result_reason
 FROM base b LEFT JOIN paired p ON p.event_id = b.event_id
