@@ -106,7 +106,9 @@ export const ConfigSchema = z.object({
   storage: z.object({
     landingDir: z.string().optional()
       .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),
-    memoryLimit: z.string().default('2GB'),
+    // DuckDB's buffer limit, not the process's: the process peaks a few hundred MB above it. 1.5GB
+    // keeps a 10M-record import under 2 GB (docs/benchmarks.md); more does not make it faster.
+    memoryLimit: z.string().default('1.5GB'),
     // Off by default: landed files are the system of record. When set, `pimops prune` (and `run`)
     // delete landed files older than this; their records stay in the database, but a rebuild can
     // no longer reproduce them.
