@@ -6,7 +6,7 @@
 // Usage: node --import tsx bench/queries.ts <store.duckdb>
 import { Db, type Params } from '../core/db.js';
 import { loadConfig } from '../core/config.js';
-import { allQueries, runQuery, pickParams } from '../queries/registry.js';
+import { allQueries, countQueryRows, pickParams } from '../queries/registry.js';
 import { configParams } from '../queries/params.js';
 
 const dbPath = process.argv[2];
@@ -62,8 +62,10 @@ try {
     const params = pickParams(q.id, available);
     const q0 = performance.now();
     try {
-      const rows = await runQuery(db, q.id, params);
-      queries.push({ id: q.id, kind: kindOf(q.id), seconds: (performance.now() - q0) / 1000, rows: rows.length, peakRssKB: process.resourceUsage().maxRSS });
+      // Streamed and counted: the export feeds return every row of the store (millions at 10M), which
+      // as JS objects would measure Node's heap rather than the query.
+      const rows = await countQueryRows(db, q.id, params);
+      queries.push({ id: q.id, kind: kindOf(q.id), seconds: (performance.now() - q0) / 1000, rows, peakRssKB: process.resourceUsage().maxRSS });
     } catch (err) {
       queries.push({ id: q.id, kind: kindOf(q.id), seconds: null, rows: null, peakRssKB: process.resourceUsage().maxRSS, error: err instanceof Error ? err.message : String(err) });
     }

@@ -115,6 +115,12 @@ export async function runQuery(db: Db, id: string, params: Record<string, unknow
   return db.all(q.sql, bind(q, params));
 }
 
+/** How many rows a named query returns, streamed: for timing queries whose results are too big to hold. */
+export async function countQueryRows(db: Db, id: string, params: Record<string, unknown>): Promise<number> {
+  const q = getQuery(id);
+  return db.countRows(q.sql, bind(q, params));
+}
+
 export async function runQueryJson(db: Db, id: string, params: Record<string, unknown>): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
   const q = getQuery(id);
   return db.allJson(q.sql, bind(q, params));
