@@ -19,7 +19,7 @@ const toDate = (v: unknown) => v instanceof Date ? v : new Date(String(v));
 
 const config = loadConfig();
 const t0 = performance.now();
-const db = await Db.openReadOnly(dbPath);
+const db = await Db.openReadOnly(dbPath, { memoryLimit: config.storage.memoryLimit });
 const openSeconds = (performance.now() - t0) / 1000;
 try {
   const span = await db.one<{ events: bigint; first: unknown; last: unknown }>('SELECT count(*) AS events, min(event_time) AS first, max(event_time) AS last FROM audit_events');

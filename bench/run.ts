@@ -344,7 +344,7 @@ for (const r of runs) {
   if (r.reimport) table.push([size, 're-import of the same files', fmtS(r.reimport.seconds), fmtR(r.reimport.ratioToBaseline), fmtMB(r.reimport.rssKB), '', '']);
   if (r.incremental) {
     table.push([size, `incremental import of ${fmtN(INCREMENTAL)} new records`, fmtS(r.incremental.seconds), fmtR(r.incremental.ratioToBaseline), fmtMB(r.incremental.rssKB),
-      `≤ 5% of import: ${(100 * r.incremental.ratioToImport).toFixed(1)}%`, verdict(r.incremental.ratioToImport <= 0.05, true)]);
+      `≤ 5% of import: ${(100 * r.incremental.ratioToImport).toFixed(1)}%`, verdict(r.incremental.ratioToImport <= 0.05, r.records === biggest)]);
   }
   table.push([size, r.error ? `FAILED: ${r.error.split('\n')[0].slice(0, 60)}` : 'completes; peak RSS of the pimops steps', '', '', fmtMB(r.peakRssKB),
     '≤ 2 GB at 10M', verdict(!r.error && r.peakRssKB! <= RSS_LIMIT_KB, r.records === 10_000_000)]);
@@ -360,7 +360,8 @@ if (graph) {
 }
 
 // The targets of issue 10, each judged once.
-type Target = { target: string; measured: string; result: 'PASS' | 'FAIL' | 'not run' };
+// (pass)/(fail): a figure shown at a size its target does not apply to.
+type Target = { target: string; measured: string; result: 'PASS' | 'FAIL' | 'not run' | '(pass)' | '(fail)' };
 const targets: Target[] = [];
 const at1m = ok.find((r) => r.records === 1_000_000);
 targets.push(at1m?.import
@@ -381,9 +382,10 @@ if (big?.queries) {
 } else {
   targets.push({ target: 'each metric and check query ≤ 1/20 baseline on the biggest store', measured: 'no store built', result: 'not run' });
 }
+// The target is the biggest store's (the issue: 1k records into the 10M store); smaller sizes are information.
 for (const r of runs) {
   targets.push(r.incremental
-    ? { target: `1k incremental ≤ 5% of the full import at ${fmtN(r.records)}`, measured: `${fmtS(r.incremental.seconds)} s = ${(100 * r.incremental.ratioToImport).toFixed(1)}% of ${fmtS(r.import!.seconds)} s`, result: r.incremental.ratioToImport <= 0.05 ? 'PASS' : 'FAIL' }
+    ? { target: `1k incremental ≤ 5% of the full import at ${fmtN(r.records)}`, measured: `${fmtS(r.incremental.seconds)} s = ${(100 * r.incremental.ratioToImport).toFixed(1)}% of ${fmtS(r.import!.seconds)} s`, result: verdict(r.incremental.ratioToImport <= 0.05, r.records === biggest) }
     : { target: `1k incremental ≤ 5% of the full import at ${fmtN(r.records)}`, measured: 'not reached', result: r.error ? 'FAIL' : 'not run' });
 }
 targets.push(graph

@@ -4,6 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { PimopsError, asPimopsError } from './errors.js';
 
 export type Row = Record<string, unknown>;
+
+/** DuckDB's buffer limit when the config gives none (the config's own default is the same). */
+export const DEFAULT_MEMORY_LIMIT = '1.5GB';
 export type Params = Record<string, string | number | boolean | null>;
 
 /** The one owner of DuckDB connections: every stage goes through it, so every session is UTC. */
@@ -26,7 +29,7 @@ export class Db {
   static async open(path: string, opts: { memoryLimit?: string } = {}): Promise<Db> {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     try {
-      const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? '1.5GB' });
+      const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
       const conn = await instance.connect();
       await conn.run("SET TimeZone = 'UTC'");
       return new Db(path, instance, conn);
@@ -39,12 +42,13 @@ export class Db {
    * A read-only, sandboxed session for ad hoc SQL: no writes, no file or network access,
    * and the settings cannot be changed back from inside the query.
    */
-  static async openReadOnly(path: string): Promise<Db> {
+  static async openReadOnly(path: string, opts: { memoryLimit?: string } = {}): Promise<Db> {
     if (path !== ':memory:' && !existsSync(path)) {
       throw new PimopsError('database-missing', `No database at ${path}. Run 'pimops import' or 'pimops demo' first.`);
     }
     try {
-      const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+      // Bounded like a writer: an export feed over a 10M-record store otherwise takes DuckDB's default (80% of RAM).
+      const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
       const conn = await instance.connect();
       await conn.run("SET TimeZone = 'UTC'");
       await conn.run('SET enable_external_access = false');
