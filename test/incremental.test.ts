@@ -114,4 +114,37 @@ describe('incremental derivation', () => {
       expect(r?.principal_id).toBeTruthy();
     });
   });
+
+  it('ends an activation imported earlier when its expiry, in another partition, arrives later', async () => {
+    // An expiry record without its user target falls in another partition than the activation it
+    // ends; it still ends it by key, and the activation's partition has to be derived again.
+    const t = generateTenant({ seed: 7, admins: 4, start: new Date('2026-05-01T00:00:00Z'), days: 10 });
+    const i = t.records.findIndex((r) => r.activityDisplayName === 'Remove member from role (PIM activation expired)'
+      && r.additionalDetails.some((d) => d.key === 'RoleAssignmentRequestId'));
+    expect(i).toBeGreaterThanOrEqual(0);
+    const expiry = { ...t.records[i], targetResources: t.records[i].targetResources.filter((x) => x.type !== 'User') };
+    const key = expiry.additionalDetails.find((d) => d.key === 'RoleAssignmentRequestId')!.value.toLowerCase();
+    const dir = join(tmp.dir, 'expiry');
+    mkdirSync(dir, { recursive: true });
+    const first = join(dir, 'a.ndjson');
+    const second = join(dir, 'b.ndjson');
+    writeFileSync(first, t.records.filter((_, j) => j !== i).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(second, JSON.stringify(expiry) + '\n');
+
+    const all = join(dir, 'all.duckdb');
+    const inc = join(dir, 'inc.duckdb');
+    const config = testConfig({}, join(dir, 'all'));
+    const configInc = testConfig({}, join(dir, 'inc'));
+    await importPaths(all, config, [first, second]);
+    await importPaths(inc, configInc, [first]);
+    const before = await withDb(inc, configInc, (db) => db.one<{ end_reason: string }>('SELECT end_reason FROM pim_activations WHERE request_key = $k', { k: key }));
+    expect(before?.end_reason).toBe('open');
+    await importPaths(inc, configInc, [second]);
+    for (const table of DERIVED) {
+      const d = await difference(all, inc, table);
+      expect(d, table).toEqual({ onlyA: 0, onlyB: 0, rows: d.rows });
+    }
+    const after = await withDb(inc, configInc, (db) => db.one<{ end_reason: string }>('SELECT end_reason FROM pim_activations WHERE request_key = $k', { k: key }));
+    expect(after?.end_reason).toBe('expired');
+  });
 });
