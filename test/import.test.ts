@@ -1,13 +1,14 @@
 // Landing and staging: every shape by content, bad input quarantined with file, line and reason,
 // nothing lost or counted twice on re-import, overlap or rebuild.
 import { describe, it, expect, afterAll } from 'vitest';
-import { writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Rng } from '../fixtures/generator/prng.js';
 import { pimRecord, noiseRecord, type AuditRecord } from '../fixtures/generator/records.js';
 import { ROLES } from '../fixtures/generator/roles.js';
-import { importPaths, rebuildAll, withDb } from '../cli/pipeline.js';
+import { importPaths, rebuildAll, withDb, landingStore, transformPending } from '../cli/pipeline.js';
+import { fileSource } from '../ingest/files/index.js';
 import { tempDir, testConfig } from './helpers.js';
 
 const rng = new Rng(99);
@@ -153,6 +154,18 @@ describe('idempotence', () => {
     expect([Number(rows[0].n), Number(rows[0].d)]).toEqual([12, 12]);
     const files = await w.sql('SELECT count(*) AS n FROM landing_files');
     expect(Number(files[0].n)).toBe(2);
+  });
+
+  it('stops at a landed file it cannot read, after committing the files before it and none after', async () => {
+    // Two files are read at once; the one that fails must not leave the other waiting for its turn.
+    const w = workspace();
+    const paths = [0, 1, 2].map((k) => w.write(`p${k}.ndjson`, ndjson(records.slice(4 * k, 4 * k + 4))));
+    const store = landingStore(w.db, w.config);
+    const landed = (await fileSource.land(store, { paths })).landed;
+    rmSync(store.absolute(landed[1]));
+    await expect(transformPending(w.db, w.config)).rejects.toThrow(landed[1].landedFile.split('/').pop()!);
+    const rows = await w.sql('SELECT landing_file, count(*) AS n FROM audit_events GROUP BY 1');
+    expect(rows.map((r) => [r.landing_file, Number(r.n)])).toEqual([[landed[0].landedFile, 4]]);
   });
 
   it('keeps the copy first in manifest order when two copies of an id differ, and a rebuild agrees', async () => {

@@ -101,14 +101,14 @@ async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: 
   await db.run(stageSql(lineSource(e.flavor), e.flavor));
 }
 
-function isRefused(e: ManifestEntry): boolean {
-  return Boolean(e.rejectReason) || !e.flavor || !STAGED_FLAVORS.includes(e.flavor);
+/** A landed file of audit records (not a snapshot, not refused at landing). */
+function holdsAuditRecords(e: ManifestEntry): e is ManifestEntry & { flavor: Flavor } {
+  return !e.rejectReason && e.flavor !== null && STAGED_FLAVORS.includes(e.flavor);
 }
 
 /** Reads one landed file into this connection's temp table `stage` (no transaction: may run beside another file's). */
 async function prepareOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<void> {
-  if (e.flavor === 'snapshot' || isRefused(e)) return;
-  await readIntoStage(db, store.absolute(e), e as ManifestEntry & { flavor: Flavor });
+  if (holdsAuditRecords(e)) await readIntoStage(db, store.absolute(e), e);
 }
 
 /** Moves what prepareOne staged into audit_events and quarantine, with the manifest mark, atomically. */
@@ -121,7 +121,7 @@ async function commitOne(db: Db, store: LandingStore, e: ManifestEntry): Promise
       return { records: 0, new: 0, duplicates: 0, quarantined: 0, snapshotRows: rows };
     });
   }
-  const refused = isRefused(e);
+  const refused = !holdsAuditRecords(e);
   return db.transaction(async () => {
     await registerFile(db, e);
     let counts: StageCounts;
@@ -230,11 +230,13 @@ export async function stageNew(db: Db, store: LandingStore, onFile?: (e: Manifes
   if (pending.length === 0) return total;
   const connections = [db];
   for (let i = 1; i < Math.min(READERS, pending.length); i++) connections.push(await db.fork());
-  // A file commits only after every file before it: the first copy of an id is the one in the earlier file.
+  // A file commits only after every file before it: the first copy of an id is the one in the earlier
+  // file. When a file fails, the files before it still commit and none after it does, as one by one.
   let turn = 0;
+  let failedAt = Infinity;
   let failure: unknown;
   const waiting = new Map<number, () => void>();
-  const myTurn = (i: number) => (i === turn || failure !== undefined ? Promise.resolve() : new Promise<void>((r) => waiting.set(i, r)));
+  const myTurn = (i: number) => (i === turn || i > failedAt ? Promise.resolve() : new Promise<void>((r) => waiting.set(i, r)));
   const pass = () => {
     turn++;
     waiting.get(turn)?.();
@@ -243,13 +245,13 @@ export async function stageNew(db: Db, store: LandingStore, onFile?: (e: Manifes
   let next = 0;
   try {
     await Promise.all(connections.map(async (conn) => {
-      while (failure === undefined && next < pending.length) {
+      while (next < pending.length && next < failedAt) {
         const i = next++;
         const e = pending[i];
         try {
           await prepareOne(conn, store, e);
           await myTurn(i);
-          if (failure !== undefined) return;
+          if (i > failedAt) return;
           const c = await commitOne(conn, store, e);
           total.records += c.records;
           total.new += c.new;
@@ -259,8 +261,8 @@ export async function stageNew(db: Db, store: LandingStore, onFile?: (e: Manifes
           onFile?.(e, c);
           pass();
         } catch (err) {
-          failure ??= err;
-          for (const wake of waiting.values()) wake();
+          if (i < failedAt) [failedAt, failure] = [i, err];
+          for (const [j, wake] of waiting) if (j > failedAt) wake();
           return;
         }
       }
