@@ -8,7 +8,7 @@ import { existsSync, rmSync, writeFileSync, renameSync, mkdirSync } from 'node:f
 import { loadConfig, type Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { redact, redactRegistered, registerSecret } from '../core/redact.js';
-import { Db } from '../core/db.js';
+import { Db, requireDatabase } from '../core/db.js';
 import { importPaths, rebuildAll, transformPending, withDb, ingestGraph, ingestLogAnalytics, ingestSnapshot, pruneLanding } from './pipeline.js';
 import { SingleBar, Presets } from 'cli-progress';
 import { metricsReport, type Period } from '../reports/metrics.js';
@@ -206,7 +206,7 @@ export function buildProgram(): Command {
       const g = globals(cmd);
       const config = loadConfig(g.config);
       const period = resolvePeriod({ from: g.from as string | undefined, to: g.to as string | undefined, asOf: g.asOf as string | undefined });
-      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      requireDatabase(g.db);
       const report = await withDb(g.db, config, (db) => metricsReport(db, config, period));
       if (g.json || g.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
       else out(metricsText(report));
@@ -223,7 +223,7 @@ export function buildProgram(): Command {
       const g = globals(cmd);
       const config = loadConfig(g.config);
       const period = resolvePeriod({ from: g.from as string | undefined, to: g.to as string | undefined, asOf: g.asOf as string | undefined });
-      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      requireDatabase(g.db);
       const db = await Db.openReadOnly(g.db);
       let findings;
       try {
@@ -259,7 +259,7 @@ export function buildProgram(): Command {
       const g = globals(cmd);
       const config = loadConfig(g.config);
       const period = reportPeriod(g);
-      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      requireDatabase(g.db);
       const written = await writeReport(g.db, config, period, {
         compare: g.compare === 'previous' ? 1 : Number(g.compare), pseudonymize: Boolean(g.pseudonymize), out: g.out as string | undefined,
         type: (g.type as 'html' | 'md' | 'json' | undefined) ?? (g.json ? 'json' : undefined),
@@ -432,7 +432,7 @@ export function buildProgram(): Command {
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
       const config = loadConfig(g.config);
-      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      requireDatabase(g.db);
       const t0 = performance.now();
       const r = await withDb(g.db, config, (db) => exportLake(db, config, String(g.out), progress(g)));
       const summary = { ...r, seconds: Math.round((performance.now() - t0) / 100) / 10, bytes: lakeSizeBytes(String(g.out)) };
@@ -451,7 +451,7 @@ export function buildProgram(): Command {
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
       const config = loadConfig(g.config);
-      if (!existsSync(g.db)) throw new PimopsError('database-missing', `No database at ${g.db}. Run 'pimops import' or 'pimops demo' first.`);
+      requireDatabase(g.db);
       const period = resolvePeriod({ from: g.from as string | undefined, to: g.to as string | undefined, asOf: g.asOf as string | undefined });
       if (!g.asOf) period.asOf = new Date();
       const r = await withDb(g.db, config, (db) => exportSentinel(db, config, String(g.out), {

@@ -5,8 +5,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Db } from '../core/db.js';
-import { PimopsError } from '../core/errors.js';
+import { Db, requireDatabase } from '../core/db.js';
 import { allQueries, getQuery, runQueryJson } from '../queries/registry.js';
 import { renderRows, FORMATS, type Format } from '../reports/format.js';
 import type { Config } from '../core/config.js';
@@ -23,7 +22,7 @@ const HELP = `Type SQL ending with ';' (it may span lines). The database is a re
 `;
 
 export async function runShell(dbPath: string, config: Config, io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream } = { input: process.stdin, output: process.stdout }): Promise<void> {
-  if (!existsSync(dbPath)) throw new PimopsError('database-missing', `No database at ${dbPath}. Run 'pimops import' or 'pimops demo' first.`);
+  requireDatabase(dbPath);
   const dir = mkdtempSync(join(tmpdir(), 'pimops-shell-'));
   const copy = join(dir, 'snapshot.duckdb');
   copyFileSync(dbPath, copy);

@@ -43,9 +43,7 @@ export class Db {
    * and the settings cannot be changed back from inside the query.
    */
   static async openReadOnly(path: string, opts: { memoryLimit?: string } = {}): Promise<Db> {
-    if (path !== ':memory:' && !existsSync(path)) {
-      throw new PimopsError('database-missing', `No database at ${path}. Run 'pimops import' or 'pimops demo' first.`);
-    }
+    if (path !== ':memory:') requireDatabase(path);
     try {
       // Bounded like a writer: an export feed over a 10M-record store otherwise takes DuckDB's default (80% of RAM).
       const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
@@ -109,6 +107,11 @@ export class Db {
     this.conn.closeSync();
     if (this.ownsInstance) this.instance.closeSync();
   }
+}
+
+/** Commands that only read refuse a missing database with one message, instead of creating an empty one. */
+export function requireDatabase(path: string): void {
+  if (!existsSync(path)) throw new PimopsError('database-missing', `No database at ${path}. Run 'pimops import' or 'pimops demo' first.`);
 }
 
 /** Quotes a string as a SQL literal, for the few places (file paths in table functions) that cannot bind. */
