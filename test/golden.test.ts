@@ -239,3 +239,59 @@ describe('standing assignments', () => {
     expect(r.standingAssignments.items[0].principalUpn).toBe('zed@golden.example');
   });
 });
+
+describe('approval latency', () => {
+  const erin: Principal = { id: 'f0000000-0000-4000-8000-00000000000f', upn: 'erin@golden.example', name: 'Erin', type: 'User' };
+  const decided = (p: Principal, role: { id: string; name: string }, key: string, by: Principal, outcome: 'approved' | 'denied', requested: string, at: string) => [
+    pim({ activity: 'Add member to role requested (PIM activation)', at: T(requested), role, principal: p, actor: p, key, keyMode: 'detail', extraDetails: { IsActivationRequireApproval: 'true' } }),
+    pim({ activity: 'Add member to role approval requested (PIM activation)', at: new Date(T(requested).getTime() + 1000), role, principal: p, actor: p, key, keyMode: 'detail' }),
+    pim({ activity: `Add member to role request ${outcome} (PIM activation)`, at: T(at), role, principal: p, actor: by, key, keyMode: 'detail' }),
+  ];
+  const unanswered = (p: Principal, role: { id: string; name: string }, key: string, requested: string, expiredAt?: string) => [
+    pim({ activity: 'Add member to role requested (PIM activation)', at: T(requested), role, principal: p, actor: p, key, keyMode: 'detail', extraDetails: { IsActivationRequireApproval: 'true' } }),
+    ...(expiredAt ? [pim({ activity: 'PIM activation request expired', at: T(expiredAt), role, principal: p, actor: 'system', key, keyMode: 'detail' })] : []),
+  ];
+  let ctx: Awaited<ReturnType<typeof load>>;
+  beforeAll(async () => {
+    ctx = await load('latency', [
+      // September by its request time although decided in October: 1800 s, Dave, Global Administrator.
+      ...decided(alice, ROLES.globalAdmin, 'l-sep', approver, 'approved', '2026-09-30T23:50:00Z', '2026-10-01T00:20:00Z'),
+      // October, Global Administrator: 600 s (Dave), 1800 s (Dave), 3600 s (Erin, denied), and one that expired unanswered.
+      ...decided(alice, ROLES.globalAdmin, 'l-ga1', approver, 'approved', '2026-10-02T10:00:00Z', '2026-10-02T10:10:00Z'),
+      ...decided(bob, ROLES.globalAdmin, 'l-ga2', approver, 'approved', '2026-10-03T11:00:00Z', '2026-10-03T11:30:00Z'),
+      ...decided(carol, ROLES.globalAdmin, 'l-ga3', erin, 'denied', '2026-10-04T12:00:00Z', '2026-10-04T13:00:00Z'),
+      ...unanswered(carol, ROLES.globalAdmin, 'l-ga4', '2026-10-05T08:00:00Z', '2026-10-06T08:00:00Z'),
+      // October, Security Administrator: 120 s (Erin), 300 s (Dave), and one still pending at the end of the log.
+      ...decided(alice, ROLES.securityAdmin, 'l-sa1', erin, 'approved', '2026-10-07T09:00:00Z', '2026-10-07T09:02:00Z'),
+      ...decided(bob, ROLES.securityAdmin, 'l-sa2', approver, 'approved', '2026-10-08T09:00:00Z', '2026-10-08T09:05:00Z'),
+      ...unanswered(bob, ROLES.securityAdmin, 'l-sa3', '2026-10-30T09:00:00Z'),
+      // October, Privileged Role Administrator: nobody ever answered; its only request expired.
+      ...unanswered(carol, ROLES.privilegedRoleAdmin, 'l-pra', '2026-10-10T08:00:00Z', '2026-10-11T08:00:00Z'),
+      // An extend approved by Dave after a day: not an activation, so no part of the latency.
+      pim({ activity: 'Update member in PIM requested (extend)', at: T('2026-10-12T08:00:00Z'), role: ROLES.userAdmin, principal: bob, actor: bob, key: 'l-ext', keyMode: 'detail' }),
+      pim({ activity: 'Update member in PIM approved by admin (extend/renew)', at: T('2026-10-13T08:00:00Z'), role: ROLES.userAdmin, principal: bob, actor: approver, key: 'l-ext', keyMode: 'detail' }),
+    ]);
+  });
+
+  it('waits from request to decision per approver and per role, in the period of the request', async () => {
+    const rows = await ctx.query('approval_latency', { from: '2026-10-01', to: '2026-11-01' });
+    expect(rows.map((r) => ({ ...r, decisions: Number(r.decisions), expired: r.expired === null ? null : Number(r.expired), pending: r.pending === null ? null : Number(r.pending) }))).toEqual([
+      // Dave: 300, 600, 1800 → p50 600; p90 at position 0.9 × 2 = 1.8 → 600 + 0.8 × 1200 = 1560.
+      { dimension: 'approver', id: approver.id, name: 'dave@golden.example', decisions: 3, p50_wait_seconds: 600, p90_wait_seconds: 1560, expired: null, pending: null },
+      // Erin: 120, 3600 → p50 1860; p90 = 120 + 0.9 × 3480 = 3252.
+      { dimension: 'approver', id: erin.id, name: 'erin@golden.example', decisions: 2, p50_wait_seconds: 1860, p90_wait_seconds: 3252, expired: null, pending: null },
+      // Global Administrator: 600, 1800, 3600 → p50 1800; p90 = 1800 + 0.8 × 1800 = 3240; one expired.
+      { dimension: 'role', id: ROLES.globalAdmin.id, name: 'Global Administrator', decisions: 3, p50_wait_seconds: 1800, p90_wait_seconds: 3240, expired: 1, pending: 0 },
+      // Security Administrator: 120, 300 → p50 210; p90 = 120 + 0.9 × 180 = 282; one pending.
+      { dimension: 'role', id: ROLES.securityAdmin.id, name: 'Security Administrator', decisions: 2, p50_wait_seconds: 210, p90_wait_seconds: 282, expired: 0, pending: 1 },
+      // Privileged Role Administrator: no decision to time, and still a role whose request nobody answered.
+      { dimension: 'role', id: ROLES.privilegedRoleAdmin.id, name: 'Privileged Role Administrator', decisions: 0, p50_wait_seconds: null, p90_wait_seconds: null, expired: 1, pending: 0 },
+    ]);
+    // September holds only the request made before midnight, decided 30 min later in October.
+    const sep = await ctx.query('approval_latency', { from: '2026-09-01', to: '2026-10-01' });
+    expect(sep.map((r) => [r.dimension, r.name, Number(r.decisions), r.p50_wait_seconds])).toEqual([
+      ['approver', 'dave@golden.example', 1, 1800],
+      ['role', 'Global Administrator', 1, 1800],
+    ]);
+  });
+});
