@@ -1,4 +1,7 @@
-import { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
+import {
+  DuckDBInstance, DuckDBConnection, DuckDBListValue, DuckDBTimestampTZValue, LIST, VARCHAR, BIGINT, DOUBLE, BOOLEAN,
+  listValue, timestampTZValue, type DuckDBType, type DuckDBValue,
+} from '@duckdb/node-api';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PimopsError, asPimopsError } from './errors.js';
@@ -7,7 +10,36 @@ export type Row = Record<string, unknown>;
 
 /** DuckDB's buffer limit when the config gives none (the config's own default is the same). */
 export const DEFAULT_MEMORY_LIMIT = '1.5GB';
-export type Params = Record<string, string | number | boolean | null>;
+/** A value bound to a `$name` parameter: scalars, a JS Date (bound as TIMESTAMPTZ), or a LIST made
+ *  with `listValue` (re-exported here), so a list reaches SQL as a list rather than as JSON text. */
+export type Param = string | number | bigint | boolean | null | Date | DuckDBTimestampTZValue | DuckDBListValue;
+export type Params = Record<string, Param>;
+export { listValue };
+
+function toDuckDB(v: Param): DuckDBValue {
+  return v instanceof Date ? timestampTZValue(BigInt(v.getTime()) * 1000n) : v;
+}
+
+/** A list's type from all its items, not only the first (DuckDB's guess): [1, 2.5] is DOUBLE[], and
+ *  an empty list, which DuckDB cannot type at all, is VARCHAR[] (SQL casts it to what it needs). */
+function listType(items: readonly DuckDBValue[]): DuckDBType | undefined {
+  if (items.every((i) => typeof i === 'string')) return LIST(VARCHAR);
+  if (items.every((i) => typeof i === 'boolean')) return LIST(BOOLEAN);
+  if (items.every((i) => typeof i === 'number' && Number.isSafeInteger(i))) return LIST(BIGINT);
+  if (items.every((i) => typeof i === 'number')) return LIST(DOUBLE);
+  return undefined;
+}
+
+function bindable(params?: Params): [Record<string, DuckDBValue> | undefined, Record<string, DuckDBType | undefined> | undefined] {
+  if (!params) return [undefined, undefined];
+  const values: Record<string, DuckDBValue> = {};
+  const types: Record<string, DuckDBType | undefined> = {};
+  for (const [k, v] of Object.entries(params)) {
+    values[k] = toDuckDB(v);
+    if (v instanceof DuckDBListValue) types[k] = listType(v.items);
+  }
+  return [values, types];
+}
 
 /** The one owner of DuckDB connections: every stage goes through it, so every session is UTC. */
 export class Db {
@@ -58,17 +90,36 @@ export class Db {
   }
 
   async run(sql: string, params?: Params): Promise<void> {
-    await this.conn.run(sql, params as never);
+    await this.conn.run(sql, ...bindable(params));
+  }
+
+  /** Appends rows to a table through DuckDB's appender: values never become SQL text. */
+  async appendRows(table: string, rows: readonly (readonly Param[])[]): Promise<void> {
+    const appender = await this.conn.createAppender(table);
+    try {
+      for (const row of rows) {
+        for (const v of row) appender.appendValue(toDuckDB(v));
+        appender.endRow();
+      }
+      appender.closeSync(); // flushes
+    } catch (err) {
+      try {
+        appender.closeSync();
+      } catch {
+        /* the first error is the one to report */
+      }
+      throw asPimopsError(err);
+    }
   }
 
   async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params as never);
+    const reader = await this.conn.runAndReadAll(sql, ...bindable(params));
     return reader.getRowObjectsJS() as T[];
   }
 
   /** Rows as JSON-safe values (bigints and timestamps as strings), for output. */
   async allJson(sql: string, params?: Params): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
-    const reader = await this.conn.runAndReadAll(sql, params as never);
+    const reader = await this.conn.runAndReadAll(sql, ...bindable(params));
     return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowObjectsJS() as Row[] };
   }
 
@@ -81,7 +132,7 @@ export class Db {
   /** Runs a query and reads the result chunk by chunk without making JS values of its rows: the
    *  row count of a result too big to hold (an export feed over a 10M-record store). */
   async countRows(sql: string, params?: Params): Promise<number> {
-    const result = await this.conn.stream(sql, params as never);
+    const result = await this.conn.stream(sql, ...bindable(params));
     let n = 0;
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) n += chunk.rowCount;
     return n;
