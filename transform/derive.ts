@@ -1,4 +1,5 @@
 import type { Db, Params } from '../core/db.js';
+import { listValue } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import { modelSql } from './sql.js';
 import { timed } from '../core/profile.js';
@@ -32,7 +33,7 @@ function windowParams(config: Config): Params {
 
 async function deriveApprovals(db: Db, config: Config): Promise<void> {
   await timed('pim_approvals', () => db.run(`CREATE OR REPLACE TABLE pim_approvals AS ${modelSql('pim_approvals')}`,
-    { security_team: JSON.stringify(config.checks.securityTeam.map((x) => x.toLowerCase())) }));
+    { security_team: listValue(config.checks.securityTeam.map((x) => x.toLowerCase())) }));
 }
 
 interface DeriveState { complete: boolean; derivedSeq: number | null; pairingWindowHours: number | null }

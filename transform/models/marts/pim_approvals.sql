@@ -2,7 +2,7 @@
 -- relates to the requester: self (PIM forbids it: a finding), security_team (config), manager (the
 -- requester's manager in the newest users snapshot), peer (eligible for the same role when deciding),
 -- else unknown.
-WITH team AS (SELECT unnest(from_json($security_team, '["VARCHAR"]')) AS who),
+WITH team AS (SELECT unnest($security_team::VARCHAR[]) AS who),
 managers AS (
   SELECT user_id, arg_max(manager_id, observed_at) AS manager_id FROM directory_users GROUP BY user_id
 ),
