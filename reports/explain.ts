@@ -3,6 +3,7 @@
 import type { Db } from '../core/db.js';
 import { PimopsError } from '../core/errors.js';
 import { runQuery } from '../queries/registry.js';
+import { terminalText, terminalValues } from './neutralise.js';
 
 function dur(seconds: number): string {
   const s = Math.round(seconds);
@@ -12,8 +13,10 @@ function dur(seconds: number): string {
 }
 const t = (d: unknown) => (d instanceof Date ? d.toISOString().replace('.000Z', 'Z') : String(d));
 
-export async function explainRequest(db: Db, key: string): Promise<string> {
-  const req = await db.one<Record<string, unknown>>(`SELECT * FROM pim_requests WHERE request_key = lower($k)`, { k: key });
+export async function explainRequest(db: Db, rawKey: string): Promise<string> {
+  const key = terminalText(rawKey); // echoed below; matched as typed
+  // The story goes to a terminal: every stored string is shown without being obeyed, and on one line.
+  const req = terminalValues(await db.one<Record<string, unknown>>(`SELECT * FROM pim_requests WHERE request_key = lower($k)`, { k: rawKey }));
   if (!req) throw new PimopsError('usage', `No request with key '${key}'. Find keys with: pimops sql "SELECT request_key, principal_upn, role_name, requested_at FROM pim_requests ORDER BY requested_at DESC LIMIT 20"`);
   const who = String(req.principal_upn ?? req.principal_id);
   const role = String(req.role_name ?? req.role_id);
@@ -41,7 +44,7 @@ export async function explainRequest(db: Db, key: string): Promise<string> {
     if (req.end_reason === 'deactivated') lines.push(`${who} deactivated it at ${t(req.ended_at)}.`);
     else if (req.end_reason === 'expired') lines.push(`It expired at ${t(req.ended_at)}.`);
     else lines.push('It had not ended when the log ends (open).');
-    const acts = await runQuery(db, 'elevation_activity', { request: key });
+    const acts = terminalValues(await runQuery(db, 'elevation_activity', { request: rawKey }));
     if (acts.length) {
       lines.push(`While it was active, ${who} did ${acts.length} other thing${acts.length === 1 ? '' : 's'}:`);
       for (const a of acts.slice(0, 20)) lines.push(`  - ${t(a.event_time)} (+${Math.round(Number(a.minutes_into_activation))} min) ${a.activity}${a.target ? ` → ${a.target}` : ''} [${a.service}]`);
@@ -50,7 +53,7 @@ export async function explainRequest(db: Db, key: string): Promise<string> {
       lines.push(`No other audit record by ${who} falls inside the activation: the elevation left no trace in the audit log.`);
     }
   }
-  const trace = await runQuery(db, 'request_trace', { request: key });
+  const trace = await runQuery(db, 'request_trace', { request: rawKey });
   lines.push('', `Records (${trace.length}): pimops query request_trace --param request=${key}`);
   return lines.join('\n') + '\n';
 }

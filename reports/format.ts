@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import type { Row } from '../core/db.js';
 import { PimopsError } from '../core/errors.js';
+import { csvCell, markdownCell, terminalText } from './neutralise.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson', 'markdown'] as const; // arrow and parquet: reports/binary.ts
 export type Format = (typeof FORMATS)[number];
@@ -31,9 +32,11 @@ function cell(value: unknown): string {
   return String(v);
 }
 
-/** Spreadsheet apps run cells that start with these as formulas (OWASP CSV injection). */
-function csvSafe(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
+/** CSV of the rows. For people (the default) a cell a spreadsheet would run as a formula is made
+ * text; `exact` keeps every value as stored, for files programs join on (Sentinel watchlists). */
+export function renderCsv(columns: string[], rows: Row[], opts: { exact?: boolean } = {}): string {
+  const safe = opts.exact ? (s: string) => s : csvCell;
+  return stringify([columns.map(safe), ...rows.map((r) => columns.map((c) => safe(cell(r[c]))))]);
 }
 
 export function renderRows(columns: string[], rows: Row[], format: Format): string {
@@ -43,15 +46,13 @@ export function renderRows(columns: string[], rows: Row[], format: Format): stri
     case 'ndjson':
       return rows.map((r) => JSON.stringify(plain(r))).join('\n') + (rows.length ? '\n' : '');
     case 'csv':
-      return stringify([columns, ...rows.map((r) => columns.map((c) => csvSafe(cell(r[c]))))]);
-    case 'markdown': {
-      const esc = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
-      return [`| ${columns.map(esc).join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`,
-        ...rows.map((r) => `| ${columns.map((c) => esc(cell(r[c]))).join(' | ')} |`)].join('\n') + '\n';
-    }
+      return renderCsv(columns, rows);
+    case 'markdown':
+      return [`| ${columns.map(markdownCell).join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`,
+        ...rows.map((r) => `| ${columns.map((c) => markdownCell(cell(r[c]))).join(' | ')} |`)].join('\n') + '\n';
     case 'table': {
-      const t = new Table({ head: columns, style: { head: [], border: [], compact: true } });
-      for (const r of rows) t.push(columns.map((c) => cell(r[c])));
+      const t = new Table({ head: columns.map((c) => terminalText(c)), style: { head: [], border: [], compact: true } });
+      for (const r of rows) t.push(columns.map((c) => terminalText(cell(r[c]))));
       return t.toString() + `\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
     }
   }

@@ -1,4 +1,5 @@
 import type { MetricsReport } from './metrics.js';
+import { terminalValues } from './neutralise.js';
 
 function duration(seconds: number | null): string {
   if (seconds === null) return '—';
@@ -12,7 +13,9 @@ const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '�
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
 
 /** A terminal summary of the metrics report: the numbers a PIM owner looks at first. */
-export function metricsText(r: MetricsReport): string {
+export function metricsText(report: MetricsReport): string {
+  // Role names and UPNs come from the log: shown on a terminal, never obeyed by it.
+  const r = terminalValues(report);
   const out: string[] = [];
   const tta = r.timeToActivate;
   out.push(`PIM operations ${day(r.period.from)} → ${day(r.period.to)} (UTC, end exclusive), as of ${r.period.asOf}`);

@@ -1,13 +1,14 @@
 // Renders the report model: one self-contained HTML file (inline CSS and SVG, no network), Markdown
 // for GitHub / Azure DevOps / Teams, and JSON with the same numbers. All data is escaped.
 import type { ReportModel, Status } from './report.js';
+import { markdownCell } from './neutralise.js';
 
 export function escapeHtml(v: unknown): string {
   return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 function escapeMd(v: unknown): string {
-  return String(v ?? '').replace(/([\\|*_`<>[\]])/g, '\\$1').replace(/\r?\n/g, ' ');
+  return markdownCell(String(v ?? ''));
 }
 
 const ICON: Record<Status, string> = { pass: '✅', warn: '⚠️', fail: '❌' };
