@@ -19,6 +19,17 @@ export async function withDb<T>(dbPath: string, config: Config, fn: (db: Db) => 
   }
 }
 
+/** Readers (metrics, checks, reports, exports that write no state) open read-only: they never block
+ *  an import's lock for longer than they read, and cannot change the store by mistake. */
+export async function withReadOnlyDb<T>(dbPath: string, config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await Db.openReadOnly(dbPath, { memoryLimit: config.storage.memoryLimit });
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
 export function landingStore(dbPath: string, config: Config): LandingStore {
   return new LandingStore(landingDirFor(resolve(dbPath), config));
 }

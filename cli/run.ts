@@ -2,13 +2,15 @@
 // reports with dated names → lake export → notification. Exit 0 when all is well; 1 when a target is
 // breached, a finding reaches run.failOn, a step failed, or the newest data is older than
 // run.maxDataAgeHours; 2 on usage or config errors.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { writeFileAtomic } from '../core/output.js';
 import { resolve, join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { Db } from '../core/db.js';
-import { ingestGraph, ingestSnapshot, ingestLogAnalytics, transformPending, withDb, pruneLanding } from './pipeline.js';
-import { metricsReport, type Period } from '../reports/metrics.js';
+import { ingestGraph, ingestSnapshot, ingestLogAnalytics, transformPending, withDb, withReadOnlyDb, pruneLanding } from './pipeline.js';
+import { metricsReport } from '../reports/metrics.js';
+import type { Period } from '../core/time.js';
 import { runChecks, summarize, atOrAbove } from '../reports/checks.js';
 import { buildReport, targetsOf } from '../reports/report.js';
 import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
@@ -69,12 +71,6 @@ async function waitForDatabase(dbPath: string, waitSeconds: number): Promise<voi
   }
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, path);
-}
-
 export async function runJob(dbPath: string, config: Config, period: Period, log: (event: Record<string, unknown>) => void): Promise<RunResult> {
   const release = await acquireRunLock(dbPath, config.run.lockWaitSeconds);
   const result: RunResult = { status: 'ok', period, steps: [], reports: [], reasons: [] };
@@ -106,7 +102,7 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
     if (!config.run.sources.length) await step('transform', async () => { const c = await transformPending(dbPath, config); return `${c.new} new records`; });
 
     let newest: Date | null = null;
-    await step('metrics and checks', async () => withDb(dbPath, config, async (db) => {
+    await step('metrics and checks', async () => withReadOnlyDb(dbPath, config, async (db) => {
       const m = await metricsReport(db, config, period);
       const findings = await runChecks(db, config, period);
       const summary = summarize(findings);
@@ -121,7 +117,7 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
     if (ageHours > config.run.maxDataAgeHours) result.reasons.unshift(`stale: the newest audit record is ${Number.isFinite(ageHours) ? `${Math.round(ageHours)} h` : 'missing'} old at ${period.asOf.toISOString()} (limit ${config.run.maxDataAgeHours} h)`);
 
     await step('reports', async () => {
-      const db = await Db.openReadOnly(dbPath);
+      const db = await Db.openReadOnly(dbPath, { memoryLimit: config.storage.memoryLimit });
       try {
         const model = await buildReport(db, config, period, { compare: config.run.compare, pseudonymize: false });
         const dir = resolve(config.run.reportDir);
@@ -129,7 +125,7 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
         const stem = `pimops-${period.from.toISOString().slice(0, 10)}`;
         for (const f of config.run.reportFormats) {
           const path = join(dir, `${stem}.${f}`);
-          writeAtomic(path, f === 'html' ? renderHtml(model) : f === 'md' ? renderMarkdown(model) : renderJson(model));
+          writeFileAtomic(path, f === 'html' ? renderHtml(model) : f === 'md' ? renderMarkdown(model) : renderJson(model));
           result.reports.push(path);
         }
         return result.reports.join(', ');

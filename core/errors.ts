@@ -56,3 +56,17 @@ export function asPimopsError(err: unknown): PimopsError {
   }
   return new PimopsError('internal', message, { cause: err });
 }
+
+/** An error from ad hoc SQL: the sandbox refusing something is a usage error, anything else a failed query. */
+export function sqlError(err: unknown): PimopsError {
+  if (err instanceof PimopsError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/read-only mode|read_only|Permission Error|disabled by configuration|lock_configuration|Cannot change/i.test(message)) {
+    return new PimopsError(
+      'sql-not-read-only',
+      `Refused: ad hoc SQL is read-only and cannot reach files or settings (${message.split('\n')[0]}). Use --write to change the database.`,
+      { cause: err },
+    );
+  }
+  return new PimopsError('sql-error', message.split('\n')[0], { cause: err });
+}

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { Db } from '../../core/db.js';
+import { explainRequest } from '../../reports/explain.js';
+import { optionsOf, out } from '../context.js';
+
+export function register(program: Command): void {
+  program
+    .command('explain-request')
+    .description(
+      'tell one request as a story: who asked, why, who approved and after how long, when it took effect and ended, what was done meanwhile',
+    )
+    .argument('<key>', 'request key (see pim_requests.request_key)')
+    .action(async (key: string, _o, cmd: Command) => {
+      const o = optionsOf(cmd);
+      const db = await Db.openReadOnly(o.db);
+      try {
+        out(await explainRequest(db, key));
+      } finally {
+        db.close();
+      }
+    });
+}

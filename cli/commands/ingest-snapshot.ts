@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { PimopsError } from '../../core/errors.js';
+import { ingestSnapshot } from '../pipeline.js';
+import { configOf, optionsOf, printJson, stderr, wantsJson } from '../context.js';
+
+export function register(ingest: Command): void {
+  ingest
+    .command('snapshot')
+    .description('PIM state from Graph: eligible and active assignments, role settings, role definitions, access reviews, users')
+    .action(async (_o, cmd: Command) => {
+      const o = optionsOf(cmd);
+      const r = await ingestSnapshot(o.db, configOf(o));
+      const rows = r.transformed.snapshotRows ?? 0;
+      if (wantsJson(o)) printJson({ observedAt: r.observedAt, endpoints: r.endpoints, snapshotRows: rows });
+      for (const e of r.endpoints) stderr(`${e.error ? '✗' : '✓'} ${e.name}: ${e.error ?? `${e.records} records`}`);
+      stderr(`snapshot observed at ${r.observedAt}: ${rows} rows loaded`);
+      if (r.endpoints.every((e) => e.error)) {
+        throw new PimopsError('azure-permission', 'No snapshot endpoint answered: see the permissions above and docs/azure-setup.md');
+      }
+    });
+}

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { Db } from '../../core/db.js';
+import { PimopsError, sqlError } from '../../core/errors.js';
+import { allQueries, getQuery, runQueryJson, pickParams } from '../../queries/registry.js';
+import { configParams } from '../../queries/params.js';
+import { parseFormat, renderRows } from '../../reports/format.js';
+import { collect, configOf, defaultRowFormat, optionsOf, out, periodOf } from '../context.js';
+import { emitResult } from '../results.js';
+
+function parseParam(kv: string): [string, string] {
+  const eq = kv.indexOf('=');
+  if (eq < 1) throw new PimopsError('usage', `--param takes k=v, got '${kv}'`);
+  return [kv.slice(0, eq), kv.slice(eq + 1)];
+}
+
+export function register(program: Command): void {
+  program
+    .command('query')
+    .description('run a named query from queries/ (see --list)')
+    .argument('[id]', 'query id')
+    .option('--list', 'list the named queries and their parameters')
+    .option('--param <k=v>', 'a parameter (repeatable)', collect, [] as string[])
+    .option('--from <date>', 'sets the from parameter')
+    .option('--to <date>', 'sets the to parameter')
+    .option('--as-of <time>', 'sets the as_of parameter')
+    .option('--out <file>', 'write the result to a file (required for arrow and parquet)')
+    .action(async (id: string | undefined, _o, cmd: Command) => {
+      const o = optionsOf(cmd);
+      if (o.list || !id) {
+        const rows = [...allQueries().values()].map((q) => ({
+          id: q.id,
+          title: q.title,
+          parameters: q.parameters.map((p) => `${p.name} ${p.type}`).join(', '),
+        }));
+        out(renderRows(['id', 'title', 'parameters'], rows, parseFormat(o.format, o.json, defaultRowFormat())));
+        return;
+      }
+      const config = configOf(o);
+      const q = getQuery(id);
+      const params = pickParams(q.id, configParams(config, periodOf(o)));
+      for (const [k, v] of (o.param as string[]).map(parseParam)) params[k] = v;
+      const db = await Db.openReadOnly(o.db, { memoryLimit: config.storage.memoryLimit });
+      try {
+        const res = await runQueryJson(db, q.id, params).catch((err: unknown) => {
+          throw sqlError(err);
+        });
+        await emitResult(o, res);
+      } finally {
+        db.close();
+      }
+    });
+}

@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { runShell } from '../shell.js';
+import { configOf, optionsOf } from '../context.js';
+
+export function register(program: Command): void {
+  program
+    .command('shell')
+    .description('interactive read-only SQL on a snapshot copy of the database (never blocks an import or the scheduled run)')
+    .action(async (_o, cmd: Command) => {
+      const o = optionsOf(cmd);
+      await runShell(o.db, configOf(o));
+    });
+}
