@@ -86,6 +86,30 @@ describe('time to activate', () => {
     const rows = await ctx.query('time_to_activate', { from: '2026-09-01', to: '2026-11-01', self_target_seconds: 300, approval_target_seconds: 1800 });
     expect(rows.reduce((n, r) => n + Number(r.count), 0)).toBe(5);
   });
+
+  it('lists each activation behind the distribution, slowest first, in the period of its request', async () => {
+    const rows = await ctx.query('time_to_activate_detail', { from: '2026-10-01', to: '2026-11-01' });
+    // The four October activations: 3000 s and 1500 s with Dave's approval, then 120 s and 60 s self-service.
+    expect(rows.map((r) => [r.route, r.principal_upn, r.role_name, r.seconds, r.approver_upn])).toEqual([
+      ['approval', 'carol@golden.example', 'Global Administrator', 3000, 'dave@golden.example'],
+      ['approval', 'carol@golden.example', 'Global Administrator', 1500, 'dave@golden.example'],
+      ['self', 'bob@golden.example', 'Exchange Administrator', 120, null],
+      ['self', 'alice@golden.example', 'User Administrator', 60, null],
+    ]);
+    expect(rows.filter((r) => ['k-appr1', 'k-target'].includes(String(r.request_key))).map((r) => r.seconds)).toEqual([1500, 60]);
+    // The one requested before midnight on 30 September belongs to September, though granted in October.
+    const sep = await ctx.query('time_to_activate_detail', { from: '2026-09-01', to: '2026-10-01' });
+    expect(sep.map((r) => [r.request_key, r.route, r.seconds])).toEqual([['k-sep', 'self', 300]]);
+  });
+
+  it('counts self-activated and approved requests per role', async () => {
+    const rows = await ctx.query('request_outcomes_by_role', { from: '2026-10-01', to: '2026-11-01' });
+    expect(rows.map((r) => [r.plane, r.role_name, r.outcome, Number(r.requests)])).toEqual([
+      ['entra_role', 'Exchange Administrator', 'self-activated', 1],
+      ['entra_role', 'Global Administrator', 'approved', 2],
+      ['entra_role', 'User Administrator', 'self-activated', 1],
+    ]);
+  });
 });
 
 describe('approvals', () => {
@@ -292,6 +316,20 @@ describe('approval latency', () => {
     expect(sep.map((r) => [r.dimension, r.name, Number(r.decisions), r.p50_wait_seconds])).toEqual([
       ['approver', 'dave@golden.example', 1, 1800],
       ['role', 'Global Administrator', 1, 1800],
+    ]);
+  });
+
+  it('counts requests per role by how they ended: approved, denied, expired, pending; extends apart', async () => {
+    const rows = await ctx.query('request_outcomes_by_role', { from: '2026-10-01', to: '2026-11-01' });
+    // Global Administrator: ga1, ga2 approved, ga3 denied, ga4 expired; Privileged Role Administrator: pra
+    // expired; Security Administrator: sa1, sa2 approved, sa3 pending. The extend is no activation.
+    expect(rows.map((r) => [r.role_name, r.outcome, Number(r.requests)])).toEqual([
+      ['Global Administrator', 'approved', 2],
+      ['Global Administrator', 'denied', 1],
+      ['Global Administrator', 'expired', 1],
+      ['Privileged Role Administrator', 'expired', 1],
+      ['Security Administrator', 'approved', 2],
+      ['Security Administrator', 'pending', 1],
     ]);
   });
 });
