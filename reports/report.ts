@@ -23,8 +23,8 @@ export interface ReportModel {
   pseudonymized: boolean;
   targets: Target[];
   metrics: MetricsReport;
-  previous: { label: string; metrics: MetricsReport; findings: Record<string, number>; byCheck: Record<string, number> }[];
-  findings: { summary: Record<string, number>; byCheck: Record<string, number>; items: Finding[] };
+  previous: { label: string; metrics: MetricsReport; findings: Record<string, number>; byRule: Record<string, number> }[];
+  findings: { summary: Record<string, number>; byRule: Record<string, number>; items: Finding[] };
   coverage: { source: string; files: number; records: number; firstEvent: string | null; lastEvent: string | null; lastLanded: string | null; ageHours: number | null }[];
   staleness: string[];
   tables: {
@@ -78,13 +78,9 @@ export function alias(value: string, key: string): string {
 }
 
 async function identities(db: Db): Promise<string[]> {
-  const rows = await db.all<{ v: string }>(`SELECT DISTINCT v FROM (
-      SELECT unnest([principal_id, principal_upn, actor_id, actor_upn, principal_name, actor_name]) AS v FROM audit_events
-      UNION ALL SELECT unnest([user_id, user_principal_name, display_name, manager_id]) FROM directory_users
-      UNION ALL SELECT unnest([principal_id, principal_upn]) FROM role_assignments
-      UNION ALL SELECT unnest([user_id, user_principal_name]) FROM sign_ins) WHERE v IS NOT NULL AND length(v) > 3
-      AND v NOT IN ('MS-PIM', 'MS-PIM-Fairfax', 'Azure AD PIM')`);
-  return rows.map((r) => r.v).sort((a, b) => b.length - a.length);
+  const rows = await runQuery(db, 'pseudonym_identities', {});
+  // Longest first, so a UPN is replaced whole before a display name that is part of it.
+  return rows.map((r) => String(r.v)).sort((a, b) => b.length - a.length);
 }
 
 function pseudonymize<T>(model: T, names: string[], key: string): T {
@@ -107,7 +103,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
   for (let i = 1; i <= opts.compare; i++) {
     const p = { from: subMonths(period.from, months * i), to: subMonths(period.to, months * i), asOf: subMonths(period.to, months * i) };
     const f = await runChecks(db, config, p);
-    previous.push({ label: `${p.from.toISOString().slice(0, 10)} → ${p.to.toISOString().slice(0, 10)}`, metrics: await metricsReport(db, config, p), findings: summarize(f), byCheck: byCheck(f) });
+    previous.push({ label: `${p.from.toISOString().slice(0, 10)} → ${p.to.toISOString().slice(0, 10)}`, metrics: await metricsReport(db, config, p), findings: summarize(f), byRule: byRule(f) });
   }
   previous.reverse();
   const coverageRows = await runQuery(db, 'data_coverage', { as_of: period.asOf });
@@ -127,7 +123,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
     .filter((r) => r.plane === 'entra_role').map((r) => ({ role: String(r.role_name ?? r.role_id), outcome: String(r.outcome), requests: Number(r.requests) }));
   const hours = metrics.activeHours.map((h) => ({ admin: h.principalUpn ?? h.principalId, month: h.month, activations: h.activations, hours: h.hours })).sort((a, b) => b.hours - a.hours);
   const topN = opts.topN ?? 15;
-  const findings = { summary: summarize(findingItems), byCheck: byCheck(findingItems), items: findingItems };
+  const findings = { summary: summarize(findingItems), byRule: byRule(findingItems), items: findingItems };
   let model: ReportModel = {
     schemaVersion: 1,
     title: `PIM operations report ${period.from.toISOString().slice(0, 10)} → ${period.to.toISOString().slice(0, 10)}`,
@@ -155,10 +151,10 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
   return model;
 }
 
-/** Findings that are not info, per check: each alert's trend over the compared periods. */
-function byCheck(findings: Finding[]): Record<string, number> {
+/** Findings that are not info, per rule: each alert's trend over the compared periods. */
+function byRule(findings: Finding[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const f of findings) if (f.severity !== 'info') out[f.checkId] = (out[f.checkId] ?? 0) + 1;
+  for (const f of findings) if (f.severity !== 'info') out[f.ruleId] = (out[f.ruleId] ?? 0) + 1;
   return out;
 }
 
