@@ -1,6 +1,9 @@
 // The PIM activity names and what each step means. Matched exactly (a lookup table, not regexes
-// built from docs): reference/pim-audit-events.md §2.1–2.2. The same strings serve Entra roles,
-// PIM for Groups and Azure resources; the audit category tells the plane.
+// built from docs). The names are those the Microsoft Learn page "Microsoft Entra audit log
+// categories and activities" (learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities)
+// lists for Privileged Identity Management; the step each one stands for is pimops' reading of the
+// request lifecycle, described in docs/schema.md (int_pim_events, pim_requests). The same strings
+// serve Entra roles, PIM for Groups and Azure resources; the audit category tells the plane.
 
 export type Step =
   | 'act_requested' | 'approval_requested' | 'approved' | 'denied' | 'approval_expired' | 'canceled' | 'activated'

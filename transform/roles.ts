@@ -1,5 +1,8 @@
-// Built-in Entra role template ids (stable across tenants) with the privileged label Microsoft
-// gives them, and the tier-0 set pimops ships (reference/azure-apis.md §3.5). Config extends tier 0.
+// Built-in Entra role template ids (stable across tenants) with the PRIVILEGED label Microsoft
+// gives them, both from the Microsoft Learn page "Microsoft Entra built-in roles"
+// (learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference). The tier-0
+// set is pimops' own choice, not Microsoft's: roles that can grant themselves or anyone else the
+// rest. Config (checks.tier0Roles) extends it.
 export interface RoleRow { id: string; name: string; privileged: boolean; tier0: boolean }
 
 const r = (id: string, name: string, privileged: boolean, tier0 = false): RoleRow => ({ id, name, privileged, tier0 });
