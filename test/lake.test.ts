@@ -1,11 +1,11 @@
 // The Parquet lake read back by DuckDB itself: same rows, same content, after a full and after an
 // incremental export; untouched partitions are not rewritten.
 import { describe, it, expect, afterAll } from 'vitest';
-import { statSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { statSync, readFileSync, existsSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
 import { importPaths, withDb } from '../cli/pipeline.js';
-import { exportLake, LAKE_TABLES } from '../reports/lake.js';
+import { exportLake, isPartitionKey, LAKE_TABLES } from '../reports/lake.js';
 import type { Db } from '../core/db.js';
 import { tempDir, testConfig } from './helpers.js';
 
@@ -66,6 +66,52 @@ describe('export parquet', () => {
     expect(statSync(readdirSync(early).map((f) => join(early, f))[0]).mtimeMs).toBe(earlyMtime);
     expect(readdirSync(lake).filter((f) => f.startsWith('.staging'))).toEqual([]);
     expect(existsSync(join(lake, 'audit_events', 'event_date=2026-04-09'))).toBe(true);
+  });
+});
+
+describe('export parquet: a planted manifest', () => {
+  it('takes as partition keys only real calendar days and the unknown partition', () => {
+    expect(['2026-03-01', '2024-02-29', 'unknown'].filter(isPartitionKey)).toHaveLength(3);
+    expect(['2026-02-30', '2026-13-01', '2026-3-1', '/../../../victim', '../x', 'unknown/..', '2026-03-01/..', ''].filter(isPartitionKey)).toEqual([]);
+  });
+
+  it('never steers a deletion outside the lake: the manifest is ignored with a warning and the export is full', async () => {
+    const t = generateTenant({ seed: 3, admins: 4, start: new Date('2026-03-01T00:00:00Z'), days: 10 });
+    const dir = join(tmp.dir, 'planted');
+    emitFiles(t.records, t.tenant.id, { dir: join(dir, 'in'), seed: 3 });
+    const config = testConfig({}, dir);
+    const dbPath = join(dir, 'p.duckdb');
+    const lake = join(dir, 'lake');
+    await importPaths(dbPath, config, [join(dir, 'in')]);
+    const first = await withDb(dbPath, config, (db) => exportLake(db, config, lake));
+
+    // audit_events/event_date=/../../../victim resolves to <dir>/victim, beside the lake.
+    const victim = join(dir, 'victim');
+    mkdirSync(victim);
+    writeFileSync(join(victim, 'keep.txt'), 'precious');
+    const manifest = JSON.parse(readFileSync(join(lake, '_manifest.json'), 'utf8'));
+    manifest.tables.audit_events.partitions['/../../../victim'] = { rows: 1, checksum: '1' };
+    manifest.tables.audit_events.partitions['../x'] = { rows: 1, checksum: '1' };
+    writeFileSync(join(lake, '_manifest.json'), JSON.stringify(manifest));
+
+    const again = await withDb(dbPath, config, async (db) => {
+      const r = await exportLake(db, config, lake);
+      await compare(db, lake);
+      return r;
+    });
+    expect(readFileSync(join(victim, 'keep.txt'), 'utf8')).toBe('precious');
+    expect(again.warnings).toHaveLength(1);
+    expect(again.warnings[0]).toMatch(/_manifest\.json is not a manifest this lake wrote/);
+    expect(again.partitionsRemoved).toBe(0);
+    expect(again.partitionsUnchanged).toBe(0);
+    expect(again.partitionsWritten).toBe(first.partitionsWritten);
+    const rewritten = JSON.parse(readFileSync(join(lake, '_manifest.json'), 'utf8'));
+    expect(Object.keys(rewritten.tables.audit_events.partitions).filter((k) => !/^\d{4}-\d{2}-\d{2}$/.test(k))).toEqual([]);
+    // Files of the lake are the owner's only.
+    expect(first.warnings).toEqual([]);
+    expect(statSync(join(lake, '_manifest.json')).mode & 0o777).toBe(0o600);
+    const early = join(lake, 'audit_events', 'event_date=2026-03-02');
+    expect(readdirSync(early).map((f) => statSync(join(early, f)).mode & 0o777)).toEqual([0o600]);
   });
 });
 
