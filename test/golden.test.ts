@@ -333,3 +333,51 @@ describe('approval latency', () => {
     ]);
   });
 });
+
+describe('what the report says about its data', () => {
+  const started = new Date();
+  let ctx: Awaited<ReturnType<typeof load>>;
+  const db = () => join(tmp.dir, 'coverage', 'p.duckdb');
+  beforeAll(async () => {
+    const aliceAsked = pim({ activity: 'Add member to role requested (PIM activation)', at: T('2026-10-01T08:00:00Z'), role: ROLES.userAdmin, principal: alice, actor: alice, key: 'c1', keyMode: 'detail' });
+    // File one: four records, one of them Core Directory's companion written by MS-PIM.
+    ctx = await load('coverage', [
+      aliceAsked,
+      pim({ activity: 'Add member to role completed (PIM activation)', at: T('2026-10-01T08:01:00Z'), role: ROLES.userAdmin, principal: alice, actor: alice, key: 'c1', keyMode: 'detail' }),
+      directoryRoleRecord({ add: true, at: T('2026-10-01T08:01:00Z'), role: ROLES.userAdmin, directoryRoleObjectId: 'f' + ROLES.userAdmin.id.slice(1), principal: alice, actor: 'MS-PIM' }, rng),
+      pim({ activity: 'Add member to role requested (PIM activation)', at: T('2026-10-02T09:00:00Z'), role: ROLES.userAdmin, principal: bob, actor: bob, key: 'c2', keyMode: 'detail' }),
+    ]);
+    // File two: a copy of Alice's request (already stored), a blank line, and Carol's request that Dave approves.
+    const second = join(tmp.dir, 'coverage', 'second.ndjson');
+    writeFileSync(second, [
+      JSON.stringify(aliceAsked),
+      '',
+      JSON.stringify(pim({ activity: 'Add member to role requested (PIM activation)', at: T('2026-10-03T10:00:00Z'), role: ROLES.globalAdmin, principal: carol, actor: carol, key: 'c3', keyMode: 'detail' })),
+      JSON.stringify(pim({ activity: 'Add member to role request approved (PIM activation)', at: T('2026-10-03T10:05:00Z'), role: ROLES.globalAdmin, principal: carol, actor: approver, key: 'c3', keyMode: 'detail' })),
+    ].join('\n') + '\n');
+    await importPaths(db(), testConfig({}, join(tmp.dir, 'coverage')), [second]);
+  });
+
+  it('data_coverage: files, landed records (copies included, blank lines not), the event span and its age', async () => {
+    const rows = await ctx.query('data_coverage', { as_of: '2026-10-04T00:00:00Z' });
+    expect(rows).toHaveLength(1);
+    const [r] = rows;
+    // 4 + 3 non-blank lines = 7, though only 6 records are stored; events 1 Oct 08:00 → 3 Oct 10:05.
+    expect({ ...r, files: Number(r.files), records: Number(r.records), last_landed: undefined }).toEqual({
+      source: 'files', files: 2, records: 7, first_event: T('2026-10-01T08:00:00Z'), last_event: T('2026-10-03T10:05:00Z'), last_landed: undefined,
+      // 3 Oct 10:05 → 4 Oct 00:00 = 13 h 55 min = 13.92 h, to one decimal.
+      age_hours: 13.9,
+    });
+    expect((r.last_landed as Date).getTime()).toBeGreaterThanOrEqual(started.getTime() - 1000);
+    expect((r.last_landed as Date).getTime()).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('pseudonym_identities: every id, UPN and name of the people, once; three-letter names and PIM itself left alone', async () => {
+    const rows = await ctx.query('pseudonym_identities', {});
+    // Bob's display name is three letters: replacing every "Bob" in the report would mangle other words.
+    // MS-PIM's name stays readable; its service principal id is an id like any other and is aliased.
+    expect(rows.map((r) => r.v).sort()).toEqual([
+      alice.id, alice.upn, 'Alice', bob.id, bob.upn, carol.id, carol.upn, 'Carol', approver.id, approver.upn, 'Dave', 'a6a9c9f3-1b5d-4b8a-9c6e-1d2f3a4b5c6d',
+    ].sort());
+  });
+});
