@@ -28,3 +28,51 @@ describe('config', () => {
     }
   });
 });
+
+describe('config: strict at every level, sizes, zones and secrets checked', () => {
+  const message = (raw: unknown) => {
+    try {
+      parseConfig(raw);
+    } catch (e) {
+      return e instanceof PimopsError ? `${e.code}: ${e.message}` : String(e);
+    }
+    return 'accepted';
+  };
+
+  it('names an unknown nested key with its path and the nearest known key', () => {
+    const m = message({ targets: { selfActivationSecnds: 120 } });
+    expect(m).toMatch(/^config-invalid/);
+    expect(m).toContain('targets.selfActivationSecnds: unknown key (did you mean targets.selfActivationSeconds?)');
+    expect(message({ detections: { businessHours: { timezone: 'UTC' } } })).toContain(
+      'did you mean detections.businessHours.timeZone?',
+    );
+  });
+
+  it.each([
+    [{ azure: { clientSecret: 'abc123456' } }, 'azure.clientSecret', 'AZURE_CLIENT_SECRET'],
+    [{ run: { webhookUrl: 'https://hooks.example/x' } }, 'run.webhookUrl', 'PIMOPS_WEBHOOK_URL'],
+    [{ azure: { certificatePassword: 'x' } }, 'azure.certificatePassword', 'AZURE_CLIENT_CERTIFICATE_PASSWORD'],
+  ])('refuses a secret in the file, naming the environment variable to use (%j)', (raw, at, env) => {
+    const m = message(raw);
+    expect(m).toContain(at);
+    expect(m).toContain(env);
+    expect(m).not.toContain('abc123456');
+  });
+
+  it.each(['abc', '-5GB', '0GB', '5 parsecs', ''])('refuses memoryLimit %j', (v) => {
+    expect(message({ storage: { memoryLimit: v } })).toMatch(/storage\.memoryLimit/);
+  });
+
+  it.each(['1.5GB', '800MB', '2GiB', '512 MB'])('takes memoryLimit %j', (v) => {
+    expect(parseConfig({ storage: { memoryLimit: v } }).storage.memoryLimit).toBe(v);
+  });
+
+  it('checks the business-hours zone against the IANA database', () => {
+    expect(message({ detections: { businessHours: { timeZone: 'Mars/Olympus' } } })).toContain(
+      'detections.businessHours.timeZone: an IANA time zone',
+    );
+    expect(parseConfig({ detections: { businessHours: { timeZone: 'Europe/Berlin' } } }).detections.businessHours.timeZone).toBe(
+      'Europe/Berlin',
+    );
+  });
+});

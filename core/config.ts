@@ -3,23 +3,33 @@ import { resolve, dirname, basename } from 'node:path';
 import { z } from 'zod';
 import { PimopsError } from './errors.js';
 
-// One schema, validated once at the edge; every stage receives the parsed object.
-export const ConfigSchema = z.object({
+function isIanaZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+// One schema, validated once at the edge; every stage receives the parsed object. Every level is
+// strict: a misspelt key would otherwise keep its default without a word.
+export const ConfigSchema = z.strictObject({
   breakGlassAccounts: z.array(z.string().min(1)).default([])
     .describe('UPNs or object ids of emergency-access accounts, reported apart from standing access'),
-  targets: z.object({
+  targets: z.strictObject({
     selfActivationSeconds: z.number().positive().default(300),
     approvalSeconds: z.number().positive().default(1800),
   }).prefault({}),
-  approvals: z.object({
+  approvals: z.strictObject({
     denialRateFlag: z.number().min(0).max(1).default(0.2),
     minDecisions: z.number().int().min(1).default(5),
   }).prefault({}),
-  correlation: z.object({
+  correlation: z.strictObject({
     // How far back a keyless completion may look for its request (PIM's default approval window is one day).
     pairingWindowHours: z.number().positive().default(24),
   }).prefault({}),
-  azure: z.object({
+  azure: z.strictObject({
     // Which @azure/identity credential; its values come from the environment it already knows
     // (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, …), never from this file.
     credential: z.enum(['clientSecret', 'clientCertificate', 'managedIdentity', 'workloadIdentity']).default('clientSecret'),
@@ -40,7 +50,7 @@ export const ConfigSchema = z.object({
     maxRetries: z.number().int().min(0).max(10).default(6),
     requestTimeoutSeconds: z.number().positive().default(120),
   }).prefault({}),
-  checks: z.object({
+  checks: z.strictObject({
     // Tier-0 beyond the shipped list (Global Administrator, Privileged Role Administrator, Privileged
     // Authentication Administrator, Conditional Access Administrator, Hybrid Identity Administrator).
     tier0Roles: z.array(z.string()).default([]),
@@ -57,7 +67,7 @@ export const ConfigSchema = z.object({
     expiredApprovalRateFlag: z.number().min(0).max(1).default(0.2),
     slowApprovalSeconds: z.number().positive().default(1800),
   }).prefault({}),
-  detections: z.object({
+  detections: z.strictObject({
     // Parity with PIM's built-in alerts (their configurable thresholds), and past them.
     unusedRoleDays: z.number().positive().default(30),
     staleSignInDays: z.number().positive().default(90),
@@ -68,8 +78,8 @@ export const ConfigSchema = z.object({
     // Microsoft's PIM security-operations guidance: eligible adds per actor in 60 minutes.
     eligibleAddsPerHour: z.number().int().min(1).default(4),
     eligibleAddsPerHourPrivileged: z.number().int().min(1).default(2),
-    businessHours: z.object({ start: z.number().min(0).max(24).default(7), end: z.number().min(0).max(24).default(19),
-      timeZone: z.string().default('UTC'), weekdays: z.array(z.number().int().min(1).max(7)).default([1, 2, 3, 4, 5]) }).prefault({}),
+    businessHours: z.strictObject({ start: z.number().min(0).max(24).default(7), end: z.number().min(0).max(24).default(19),
+      timeZone: z.string().refine(isIanaZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC'), weekdays: z.array(z.number().int().min(1).max(7)).default([1, 2, 3, 4, 5]) }).prefault({}),
     // Right-sizing and quality.
     shortActivationMinutes: z.number().positive().default(10),
     rightSizingShare: z.number().min(0).max(1).default(0.5),
@@ -77,7 +87,7 @@ export const ConfigSchema = z.object({
     justificationMinLength: z.number().int().min(0).default(10),
     boilerplateRepeats: z.number().int().min(2).default(10),
   }).prefault({}),
-  sentinel: z.object({
+  sentinel: z.strictObject({
     // The data collection rule's logs ingestion endpoint (kind Direct: properties.endpoints.logsIngestion)
     // and its immutable id (dcr-…), both outputs of the generated tables-and-dcr template.
     ingestionEndpoint: z.url().optional(),
@@ -88,7 +98,7 @@ export const ConfigSchema = z.object({
     // What the workbook and analytics rules call the watchlists the export writes.
     watchlistPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).default('PIM'),
   }).prefault({}),
-  run: z.object({
+  run: z.strictObject({
     // What the unattended job pulls before it reports; [] = only what is already landed.
     sources: z.array(z.enum(['graph', 'snapshot', 'log-analytics'])).default([]),
     reportDir: z.string().default('./pimops-reports'),
@@ -103,27 +113,98 @@ export const ConfigSchema = z.object({
     sentinelDir: z.string().optional(),
     sentinelUpload: z.boolean().default(false),
   }).prefault({}),
-  storage: z.object({
+  storage: z.strictObject({
     landingDir: z.string().optional()
       .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),
     // DuckDB's buffer limit, not the process's: the process peaks a few hundred MB above it. 1.5GB
     // keeps a 10M-record import under 2 GB (docs/benchmarks.md); more does not make it faster.
-    memoryLimit: z.string().default('1.5GB'),
+    memoryLimit: z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'a size such as 1.5GB, 800MB or 2GiB')
+      .refine((v) => parseFloat(v) > 0, 'must be more than zero')
+      .default('1.5GB'),
     // Off by default: landed files are the system of record. When set, `pimops prune` (and `run`)
     // delete landed files older than this; their records stay in the database, but a rebuild can
     // no longer reproduce them.
     retainLandingDays: z.number().positive().optional(),
   }).prefault({}),
-}).strict();
+});
 
 export type Config = z.infer<typeof ConfigSchema>;
 
 export const DEFAULT_CONFIG_FILE = 'pimops.config.json';
 
+/** Secrets live in the environment the credential already reads, never in a file people copy around. */
+const SECRET_KEYS: Record<string, string> = {
+  clientsecret: 'AZURE_CLIENT_SECRET',
+  secret: 'AZURE_CLIENT_SECRET',
+  password: 'AZURE_CLIENT_CERTIFICATE_PASSWORD',
+  clientcertificatepassword: 'AZURE_CLIENT_CERTIFICATE_PASSWORD',
+  certificatepassword: 'AZURE_CLIENT_CERTIFICATE_PASSWORD',
+  webhookurl: 'PIMOPS_WEBHOOK_URL',
+  webhook: 'PIMOPS_WEBHOOK_URL',
+  pseudonymkey: 'PIMOPS_PSEUDONYM_KEY',
+  accesstoken: 'a credential (azure.credential), never a token',
+  token: 'a credential (azure.credential), never a token',
+};
+
+function secretKeys(raw: unknown, path: string[] = []): string[] {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  return Object.entries(raw).flatMap(([k, v]) => {
+    const env = SECRET_KEYS[k.toLowerCase().replace(/[^a-z]/g, '')];
+    const here = [...path, k].join('.');
+    return env ? [`  ${here}: secrets are not read from the config file; set ${env} in the environment instead`] : secretKeys(v, [...path, k]);
+  });
+}
+
+type Def = { type: string; shape?: Record<string, { _zod: { def: Def } }>; innerType?: { _zod: { def: Def } } };
+
+/** The keys the schema knows at a path (through defaults and optionals), for "did you mean". */
+function knownKeys(path: PropertyKey[]): string[] {
+  let def = (ConfigSchema as unknown as { _zod: { def: Def } })._zod.def;
+  const unwrap = () => {
+    while (def.innerType) def = def.innerType._zod.def;
+  };
+  unwrap();
+  for (const p of path) {
+    const next = def.shape?.[String(p)];
+    if (!next) return [];
+    def = next._zod.def;
+    unwrap();
+  }
+  return Object.keys(def.shape ?? {});
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+function nearest(key: string, known: string[]): string | undefined {
+  const best = known.map((k) => ({ k, d: distance(key, k) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+}
+
 export function parseConfig(raw: unknown, source = 'config'): Config {
+  const secrets = secretKeys(raw);
+  if (secrets.length) throw new PimopsError('config-invalid', `Invalid ${source}:\n${secrets.join('\n')}`);
   const result = ConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    const lines = result.error.issues.flatMap((i) => {
+      if (i.code !== 'unrecognized_keys') return [`  ${i.path.join('.') || '(root)'}: ${i.message}`];
+      const known = knownKeys(i.path);
+      return i.keys.map((k) => {
+        const near = nearest(k, known);
+        const at = [...i.path, k].join('.');
+        return `  ${at}: unknown key${near ? ` (did you mean ${[...i.path, near].join('.')}?)` : ''}; known here: ${known.join(', ')}`;
+      });
+    });
     throw new PimopsError('config-invalid', `Invalid ${source}:\n${lines.join('\n')}`);
   }
   return result.data;
