@@ -2,11 +2,13 @@ import type { Db, Params } from '../core/db.js';
 import { listValue } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import { modelSql } from './sql.js';
+import { DERIVED_MODELS, type DerivedModelName } from './models.js';
 import { timed } from '../core/profile.js';
 
 /**
  * The PIM tables (int_pim_events → pim_activations, pim_requests, role_assignments → pim_approvals)
- * are derived from audit_events, in full or for only what new landed files touch.
+ * are derived from audit_events, in full or for only what new landed files touch, one model at a
+ * time in the order transform/models.ts declares (FULL and INCREMENTAL say how each is derived).
  *
  * Incremental derivation works on partitions, (plane, principal, role, scope): keyless pairing and
  * time-matched ends never look outside one. In each partition new events fall in, from the earliest
@@ -32,8 +34,8 @@ function windowParams(config: Config): Params {
 }
 
 async function deriveApprovals(db: Db, config: Config): Promise<void> {
-  await timed('pim_approvals', () => db.run(`CREATE OR REPLACE TABLE pim_approvals AS ${modelSql('pim_approvals')}`,
-    { security_team: listValue(config.checks.securityTeam.map((x) => x.toLowerCase())) }));
+  await db.run(`CREATE OR REPLACE TABLE pim_approvals AS ${modelSql('pim_approvals')}`,
+    { security_team: listValue(config.checks.securityTeam.map((x) => x.toLowerCase())) });
 }
 
 interface DeriveState { complete: boolean; derivedSeq: number | null; pairingWindowHours: number | null }
@@ -76,103 +78,129 @@ export async function derivePim(db: Db, config: Config): Promise<void> {
   await markComplete(db, config, through);
 }
 
+/** Each model from all of its inputs. */
+const FULL: Record<DerivedModelName, (db: Db, config: Config) => Promise<void>> = {
+  int_pim_events: (db, config) => db.run(`CREATE OR REPLACE TABLE int_pim_events AS ${modelSql('int_pim_events')}`, windowParams(config)),
+  pim_activations: (db) => db.run(`CREATE OR REPLACE TABLE pim_activations AS ${modelSql('pim_activations')}`),
+  pim_requests: (db) => db.run(`CREATE OR REPLACE TABLE pim_requests AS ${modelSql('pim_requests')}`),
+  // Snapshot rows share the table: only the audit replay's are replaced.
+  role_assignments: (db) => db.run(`DELETE FROM role_assignments WHERE source = 'audit_replay';
+    INSERT INTO role_assignments ${modelSql('role_assignments')}`),
+  pim_approvals: deriveApprovals,
+};
+
 async function deriveAll(db: Db, config: Config): Promise<void> {
-  await timed('int_pim_events', () => db.run(`CREATE OR REPLACE TABLE int_pim_events AS ${modelSql('int_pim_events')}`, windowParams(config)));
-  await timed('pim_activations', () => db.run(`CREATE OR REPLACE TABLE pim_activations AS ${modelSql('pim_activations')}`));
-  await timed('pim_requests', () => db.run(`CREATE OR REPLACE TABLE pim_requests AS ${modelSql('pim_requests')}`));
-  await timed('role_assignments', () => db.run(`DELETE FROM role_assignments WHERE source = 'audit_replay';
-    INSERT INTO role_assignments ${modelSql('role_assignments')}`));
-  await deriveApprovals(db, config);
+  for (const name of DERIVED_MODELS) await timed(name, () => FULL[name](db, config));
 }
+
+const match = (a: string) => PARTITION_MATCH(a, 'p');
+
+interface Increment { db: Db; config: Config; afterSeq: number; through: number }
+
+/**
+ * Each model for only what the files staged after `afterSeq` can change (see the header). A step
+ * reads the temp tables the steps before it left (derive_parts, derive_old, derive_act_keys).
+ */
+const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
+  int_pim_events: async ({ db, config, afterSeq, through }) => {
+    const newEvents = `SELECT * FROM main.audit_events WHERE landing_file IN (
+      SELECT landed_file FROM landing_files WHERE seq > ${afterSeq} AND seq <= ${through})`;
+    // The new events on their own: the partitions they fall in and the earliest time in each.
+    await timed('derive probe', () => db.run(`CREATE OR REPLACE TEMP TABLE derive_probe AS
+      WITH audit_events AS (${newEvents})
+      SELECT event_id, event_time, plane, principal_id, role_id, scope_id FROM (${modelSql('int_pim_events')})`, windowParams(config)));
+    await db.run(`CREATE OR REPLACE TEMP TABLE derive_parts AS
+      SELECT plane, principal_id, role_id, scope_id, min(event_time) AS t FROM derive_probe GROUP BY ALL`);
+
+    // int_pim_events: every event at or after t in its partition is derived again; the inputs reach back
+    // one pairing window, as far as a keyless step can look for its request.
+    await timed('derive int_pim_events', async () => {
+      await db.run(`CREATE OR REPLACE TEMP TABLE derive_old AS
+        SELECT i.event_id, i.request_key, i.event_time >= p.t AS replaced
+        FROM int_pim_events i JOIN derive_parts p ON ${match('i')}
+         AND i.event_time >= p.t - to_hours(CAST($pairing_window_hours AS BIGINT))`, windowParams(config));
+      await db.run('DELETE FROM int_pim_events WHERE event_id IN (SELECT event_id FROM derive_old WHERE replaced)');
+      await db.run(`INSERT INTO int_pim_events SELECT x.* FROM (
+          WITH audit_events AS (SELECT * FROM main.audit_events WHERE event_id IN (SELECT event_id FROM derive_old UNION ALL SELECT event_id FROM derive_probe))
+          SELECT * FROM (${modelSql('int_pim_events')})) x
+        SEMI JOIN derive_parts p ON ${match('x')} AND x.event_time >= p.t`, windowParams(config));
+    });
+  },
+
+  pim_activations: async ({ db }) => {
+    // pim_activations: an end matches the latest activation started before it, so activations are
+    // derived again from the one in effect when the first new event (or re-paired activation) happened.
+    await timed('derive pim_activations', async () => {
+      // An end matches by key across partitions (an expiry without its user target): the partitions of
+      // rows sharing a key with the new rows are touched too, from their first row with that key.
+      await db.run(`CREATE OR REPLACE TEMP TABLE derive_touched AS
+        SELECT plane, principal_id, role_id, scope_id, min(t) AS t FROM (
+          SELECT plane, principal_id, role_id, scope_id, t FROM derive_parts
+          UNION ALL
+          SELECT i.plane, i.principal_id, i.role_id, i.scope_id, i.event_time FROM int_pim_events i
+          WHERE i.keyed AND i.request_key IN (SELECT n.request_key FROM int_pim_events n SEMI JOIN derive_parts p ON ${match('n')} AND n.event_time >= p.t WHERE n.keyed)
+        ) GROUP BY ALL`);
+      await db.run(`CREATE OR REPLACE TEMP TABLE derive_cut AS
+        WITH acts AS (
+          SELECT i.plane, i.principal_id, i.role_id, i.scope_id, i.event_time, coalesce(i.start_time, i.event_time) AS started_at
+          FROM int_pim_events i SEMI JOIN derive_touched p ON ${match('i')} WHERE i.step = 'activated'
+        ),
+        first_touched AS (
+          SELECT p.plane, p.principal_id, p.role_id, p.scope_id,
+                 least(p.t, coalesce(min(a.started_at) FILTER (WHERE a.event_time >= p.t), p.t)) AS s
+          FROM derive_touched p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.t
+        ),
+        cut AS (
+          SELECT p.plane, p.principal_id, p.role_id, p.scope_id, coalesce(max(a.started_at) FILTER (WHERE a.started_at <= p.s), p.s) AS s
+          FROM first_touched p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.s
+        )
+        -- An activation can start after its record (a scheduled start): read from the earliest record of one in scope.
+        SELECT p.plane, p.principal_id, p.role_id, p.scope_id, p.s, least(p.s, coalesce(min(a.event_time) FILTER (WHERE a.started_at >= p.s), p.s)) AS read_from
+        FROM cut p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.s`);
+      const cut = (a: string) => `EXISTS (SELECT 1 FROM derive_cut p WHERE ${match(a)} AND ${a}.started_at >= p.s)`;
+      // Inputs: the partition from the cut, and every row sharing a key with those (ends or activations elsewhere).
+      await db.run(`CREATE OR REPLACE TEMP TABLE derive_act_in AS
+        SELECT i.event_id, i.request_key FROM int_pim_events i SEMI JOIN derive_cut p ON ${match('i')} AND i.event_time >= p.read_from`);
+      await db.run(`CREATE OR REPLACE TEMP TABLE derive_act_keys AS SELECT request_key FROM pim_activations a WHERE ${cut('a')}`);
+      await db.run(`DELETE FROM pim_activations a WHERE ${cut('a')}`);
+      await db.run(`INSERT INTO pim_activations SELECT x.* FROM (
+          WITH int_pim_events AS (SELECT * FROM main.int_pim_events
+            WHERE event_id IN (SELECT event_id FROM derive_act_in) OR request_key IN (SELECT request_key FROM derive_act_in))
+          SELECT * FROM (${modelSql('pim_activations')})) x
+        WHERE ${cut('x')}`);
+      await db.run(`INSERT INTO derive_act_keys SELECT request_key FROM pim_activations a WHERE ${cut('a')}`);
+    });
+  },
+
+  pim_requests: async ({ db }) => {
+    // pim_requests: every key whose rows or activation changed, from all its rows.
+    await timed('derive pim_requests', () => db.run(`CREATE OR REPLACE TEMP TABLE derive_keys AS
+        SELECT request_key FROM derive_old WHERE replaced
+        UNION SELECT request_key FROM int_pim_events i SEMI JOIN derive_parts p ON ${match('i')} AND i.event_time >= p.t
+        UNION SELECT request_key FROM derive_act_keys;
+      DELETE FROM pim_requests WHERE request_key IN (SELECT request_key FROM derive_keys);
+      INSERT INTO pim_requests
+        WITH int_pim_events AS (SELECT * FROM main.int_pim_events WHERE request_key IN (SELECT request_key FROM derive_keys)),
+             pim_activations AS (SELECT * FROM main.pim_activations WHERE request_key IN (SELECT request_key FROM derive_keys))
+        SELECT * FROM (${modelSql('pim_requests')});`));
+  },
+
+  role_assignments: async ({ db }) => {
+    // role_assignments: whole partitions (assignment events are few; an add's end is its next removal).
+    await timed('derive role_assignments', () => db.run(`DELETE FROM role_assignments r WHERE r.source = 'audit_replay' AND EXISTS (SELECT 1 FROM derive_parts p WHERE ${match('r')});
+      INSERT INTO role_assignments
+        WITH int_pim_events AS (SELECT i.* FROM main.int_pim_events i SEMI JOIN derive_parts p ON ${match('i')}
+                                WHERE i.step IN ('assigned', 'direct_add', 'outside_pim', 'removed', 'direct_remove'))
+        SELECT * FROM (${modelSql('role_assignments')});`));
+  },
+
+  pim_approvals: ({ db, config }) => timed('pim_approvals', () => deriveApprovals(db, config)),
+};
 
 /** Derives again only what the files staged after `afterSeq` can change (see the header). */
 async function deriveIncremental(db: Db, config: Config, afterSeq: number, through: number): Promise<void> {
   await markIncomplete(db);
-  const match = (a: string) => PARTITION_MATCH(a, 'p');
-  const newEvents = `SELECT * FROM main.audit_events WHERE landing_file IN (
-    SELECT landed_file FROM landing_files WHERE seq > ${afterSeq} AND seq <= ${through})`;
-  // The new events on their own: the partitions they fall in and the earliest time in each.
-  await timed('derive probe', () => db.run(`CREATE OR REPLACE TEMP TABLE derive_probe AS
-    WITH audit_events AS (${newEvents})
-    SELECT event_id, event_time, plane, principal_id, role_id, scope_id FROM (${modelSql('int_pim_events')})`, windowParams(config)));
-  await db.run(`CREATE OR REPLACE TEMP TABLE derive_parts AS
-    SELECT plane, principal_id, role_id, scope_id, min(event_time) AS t FROM derive_probe GROUP BY ALL`);
-
-  // int_pim_events: every event at or after t in its partition is derived again; the inputs reach back
-  // one pairing window, as far as a keyless step can look for its request.
-  await timed('derive int_pim_events', async () => {
-    await db.run(`CREATE OR REPLACE TEMP TABLE derive_old AS
-      SELECT i.event_id, i.request_key, i.event_time >= p.t AS replaced
-      FROM int_pim_events i JOIN derive_parts p ON ${match('i')}
-       AND i.event_time >= p.t - to_hours(CAST($pairing_window_hours AS BIGINT))`, windowParams(config));
-    await db.run('DELETE FROM int_pim_events WHERE event_id IN (SELECT event_id FROM derive_old WHERE replaced)');
-    await db.run(`INSERT INTO int_pim_events SELECT x.* FROM (
-        WITH audit_events AS (SELECT * FROM main.audit_events WHERE event_id IN (SELECT event_id FROM derive_old UNION ALL SELECT event_id FROM derive_probe))
-        SELECT * FROM (${modelSql('int_pim_events')})) x
-      SEMI JOIN derive_parts p ON ${match('x')} AND x.event_time >= p.t`, windowParams(config));
-  });
-
-  // pim_activations: an end matches the latest activation started before it, so activations are
-  // derived again from the one in effect when the first new event (or re-paired activation) happened.
-  await timed('derive pim_activations', async () => {
-    // An end matches by key across partitions (an expiry without its user target): the partitions of
-    // rows sharing a key with the new rows are touched too, from their first row with that key.
-    await db.run(`CREATE OR REPLACE TEMP TABLE derive_touched AS
-      SELECT plane, principal_id, role_id, scope_id, min(t) AS t FROM (
-        SELECT plane, principal_id, role_id, scope_id, t FROM derive_parts
-        UNION ALL
-        SELECT i.plane, i.principal_id, i.role_id, i.scope_id, i.event_time FROM int_pim_events i
-        WHERE i.keyed AND i.request_key IN (SELECT n.request_key FROM int_pim_events n SEMI JOIN derive_parts p ON ${match('n')} AND n.event_time >= p.t WHERE n.keyed)
-      ) GROUP BY ALL`);
-    await db.run(`CREATE OR REPLACE TEMP TABLE derive_cut AS
-      WITH acts AS (
-        SELECT i.plane, i.principal_id, i.role_id, i.scope_id, i.event_time, coalesce(i.start_time, i.event_time) AS started_at
-        FROM int_pim_events i SEMI JOIN derive_touched p ON ${match('i')} WHERE i.step = 'activated'
-      ),
-      first_touched AS (
-        SELECT p.plane, p.principal_id, p.role_id, p.scope_id,
-               least(p.t, coalesce(min(a.started_at) FILTER (WHERE a.event_time >= p.t), p.t)) AS s
-        FROM derive_touched p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.t
-      ),
-      cut AS (
-        SELECT p.plane, p.principal_id, p.role_id, p.scope_id, coalesce(max(a.started_at) FILTER (WHERE a.started_at <= p.s), p.s) AS s
-        FROM first_touched p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.s
-      )
-      -- An activation can start after its record (a scheduled start): read from the earliest record of one in scope.
-      SELECT p.plane, p.principal_id, p.role_id, p.scope_id, p.s, least(p.s, coalesce(min(a.event_time) FILTER (WHERE a.started_at >= p.s), p.s)) AS read_from
-      FROM cut p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.s`);
-    const cut = (a: string) => `EXISTS (SELECT 1 FROM derive_cut p WHERE ${match(a)} AND ${a}.started_at >= p.s)`;
-    // Inputs: the partition from the cut, and every row sharing a key with those (ends or activations elsewhere).
-    await db.run(`CREATE OR REPLACE TEMP TABLE derive_act_in AS
-      SELECT i.event_id, i.request_key FROM int_pim_events i SEMI JOIN derive_cut p ON ${match('i')} AND i.event_time >= p.read_from`);
-    await db.run(`CREATE OR REPLACE TEMP TABLE derive_act_keys AS SELECT request_key FROM pim_activations a WHERE ${cut('a')}`);
-    await db.run(`DELETE FROM pim_activations a WHERE ${cut('a')}`);
-    await db.run(`INSERT INTO pim_activations SELECT x.* FROM (
-        WITH int_pim_events AS (SELECT * FROM main.int_pim_events
-          WHERE event_id IN (SELECT event_id FROM derive_act_in) OR request_key IN (SELECT request_key FROM derive_act_in))
-        SELECT * FROM (${modelSql('pim_activations')})) x
-      WHERE ${cut('x')}`);
-    await db.run(`INSERT INTO derive_act_keys SELECT request_key FROM pim_activations a WHERE ${cut('a')}`);
-  });
-
-  // pim_requests: every key whose rows or activation changed, from all its rows.
-  await timed('derive pim_requests', () => db.run(`CREATE OR REPLACE TEMP TABLE derive_keys AS
-      SELECT request_key FROM derive_old WHERE replaced
-      UNION SELECT request_key FROM int_pim_events i SEMI JOIN derive_parts p ON ${match('i')} AND i.event_time >= p.t
-      UNION SELECT request_key FROM derive_act_keys;
-    DELETE FROM pim_requests WHERE request_key IN (SELECT request_key FROM derive_keys);
-    INSERT INTO pim_requests
-      WITH int_pim_events AS (SELECT * FROM main.int_pim_events WHERE request_key IN (SELECT request_key FROM derive_keys)),
-           pim_activations AS (SELECT * FROM main.pim_activations WHERE request_key IN (SELECT request_key FROM derive_keys))
-      SELECT * FROM (${modelSql('pim_requests')});`));
-
-  // role_assignments: whole partitions (assignment events are few; an add's end is its next removal).
-  await timed('derive role_assignments', () => db.run(`DELETE FROM role_assignments r WHERE r.source = 'audit_replay' AND EXISTS (SELECT 1 FROM derive_parts p WHERE ${match('r')});
-    INSERT INTO role_assignments
-      WITH int_pim_events AS (SELECT i.* FROM main.int_pim_events i SEMI JOIN derive_parts p ON ${match('i')}
-                              WHERE i.step IN ('assigned', 'direct_add', 'outside_pim', 'removed', 'direct_remove'))
-      SELECT * FROM (${modelSql('role_assignments')});`));
-  await deriveApprovals(db, config);
+  for (const name of DERIVED_MODELS) await INCREMENTAL[name]({ db, config, afterSeq, through });
   await db.run(`DROP TABLE derive_probe; DROP TABLE derive_parts; DROP TABLE derive_old; DROP TABLE derive_touched; DROP TABLE derive_cut;
     DROP TABLE derive_act_in; DROP TABLE derive_act_keys; DROP TABLE derive_keys;`);
   await markComplete(db, config, through);

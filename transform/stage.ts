@@ -3,6 +3,7 @@ import { sqlString } from '../core/db.js';
 import type { LandingStore, ManifestEntry } from '../core/landing.js';
 import { GRAPH_COLUMNS, DIAGNOSTIC_COLUMNS, LOG_ANALYTICS_COLUMNS, readColumnsSql, jsonStructureSql } from './columns.js';
 import { modelSql } from './sql.js';
+import { STAGED_FLAVORS, stagingModel, type Flavor } from './models.js';
 import { timed } from '../core/profile.js';
 import { loadSnapshot } from './snapshot.js';
 
@@ -28,11 +29,11 @@ const REASON_TEXT: Record<string, string> = {
   unreadable_line: 'the line cannot be read as text',
 };
 
-type Flavor = 'graph' | 'diagnostic' | 'log_analytics';
-const STAGED_FLAVORS: readonly string[] = ['graph', 'diagnostic', 'log_analytics'];
+// Keyed by flavor: a staging model declared for a new flavor does not compile until its columns are here.
+const FLAVOR_COLUMNS: Record<Flavor, typeof GRAPH_COLUMNS> = { graph: GRAPH_COLUMNS, diagnostic: DIAGNOSTIC_COLUMNS, log_analytics: LOG_ANALYTICS_COLUMNS };
 
 function columnsFor(flavor: Flavor) {
-  return flavor === 'diagnostic' ? DIAGNOSTIC_COLUMNS : flavor === 'log_analytics' ? LOG_ANALYTICS_COLUMNS : GRAPH_COLUMNS;
+  return FLAVOR_COLUMNS[flavor];
 }
 
 /** Fast path: DuckDB's typed NDJSON reader; its row numbers are line numbers because the landing scan found no blank lines. */
@@ -73,7 +74,7 @@ function lineSource(flavor: Flavor): string {
 
 function stageSql(source: string, flavor: Flavor): string {
   return `CREATE OR REPLACE TEMP TABLE stage AS
-    WITH src AS (${source}), staged AS (${modelSql(`stg_${flavor}`)})
+    WITH src AS (${source}), staged AS (${modelSql(stagingModel(flavor))})
     SELECT * FROM (${modelSql('audit_records')})`;
 }
 
