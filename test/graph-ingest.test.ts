@@ -107,6 +107,13 @@ describe('ingest graph', () => {
     expect(r.window.from).toBe(subDays(NOW, 30).toISOString());
   });
 
+  it('refuses a page whose nextLink is not text, rather than ending the pull on it as if complete', async () => {
+    const w = workspace();
+    fake.faults = new Map([[fake.graphRequests.length + 1, { kind: 'non-string-next-link' }]]);
+    await expect(ingestGraph(w.db, w.config, { since: subDays(NOW, 1), now: NOW }).finally(() => { fake.faults = new Map(); }))
+      .rejects.toMatchObject({ code: 'azure-request', message: expect.stringMatching(/nextLink is not a URL/) });
+  });
+
   it('names the missing permission on a 403, and never prints the secret', async () => {
     const w = workspace();
     fake.faults = new Map([[fake.graphRequests.length + 1, { kind: 'status', status: 403 }]]);

@@ -94,7 +94,7 @@ async function landNdjson(store: LandingStore, path: string, gz: boolean, flavor
   const hash = createHash('sha256');
   const scanner = new LineScanner();
   const hashing = new Transform({
-    transform(chunk, _enc, cb) {
+    transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       cb(null, chunk);
     },
@@ -103,12 +103,12 @@ async function landNdjson(store: LandingStore, path: string, gz: boolean, flavor
     // Keep the received bytes; decompress them a second time only to count and check lines.
     await pipeline(createReadStream(path), hashing, createWriteStream(temp, { mode: 0o600 }));
     try {
-      await pipeline(createReadStream(temp), createGunzip(), new Transform({ transform(chunk, _e, cb) { scanner.push(chunk); cb(); } }));
+      await pipeline(createReadStream(temp), createGunzip(), new Transform({ transform(chunk: Buffer, _e, cb) { scanner.push(chunk); cb(); } }));
     } catch (err) {
       throw new LandingRefusal('corrupt_gzip', `gzip data is damaged: ${(err as Error).message}`);
     }
   } else {
-    const scan = new Transform({ transform(chunk, _e, cb) { scanner.push(chunk); cb(null, chunk); } });
+    const scan = new Transform({ transform(chunk: Buffer, _e, cb) { scanner.push(chunk); cb(null, chunk); } });
     await pipeline(createReadStream(path), hashing, scan, createGzip({ level: GZIP_LEVEL }), createWriteStream(temp, { mode: 0o600 }));
   }
   scanner.finish();
@@ -215,7 +215,7 @@ async function landLogAnalyticsCsv(store: LandingStore, path: string, gz: boolea
   const raw = await readWhole(path, gz);
   let rows: Record<string, string>[];
   try {
-    rows = parseCsv(raw.text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+    rows = parseCsv<Record<string, string>>(raw.text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true });
   } catch (err) {
     throw new LandingRefusal('malformed_csv', `the CSV cannot be read: ${(err as Error).message}`);
   }

@@ -60,7 +60,7 @@ function dropAuthorization(context: Context): void {
   if (!headers) return;
   if (headers instanceof Headers) headers.delete('Authorization');
   else if (Array.isArray(headers)) context.options!.headers = headers.filter(([k]) => k.toLowerCase() !== 'authorization');
-  else for (const k of Object.keys(headers)) if (k.toLowerCase() === 'authorization') delete (headers as Record<string, string>)[k];
+  else for (const k of Object.keys(headers)) if (k.toLowerCase() === 'authorization') delete headers[k];
 }
 
 export class ResilienceHandler implements Middleware {
@@ -81,16 +81,19 @@ export class ResilienceHandler implements Middleware {
       dropAuthorization(context);
       const timeout = AbortSignal.timeout(this.config.azure.requestTimeoutSeconds * 1000);
       context.options = { ...context.options, signal: timeout };
+      // A flag, not `failure !== undefined`: whatever was thrown (even undefined) is a failure, rethrown as it came.
+      let failed = false;
       let failure: unknown;
       try {
         await this.next.execute(context);
       } catch (err) {
+        failed = true;
         failure = err;
       } finally {
         this.limiter.release();
       }
       const backoff = Math.min(60_000, 500 * 2 ** attempt) + Math.floor(Math.random() * 250);
-      if (failure !== undefined) {
+      if (failed) {
         if (attempt < max && isNetworkError(failure)) {
           this.events.onRetry?.(`network: ${(failure as Error).message}`, attempt + 1, backoff);
           await sleep(backoff);

@@ -2,7 +2,7 @@
 // small enough for the query API (500k rows / ~64 MB); a slice that comes back partial or at the
 // row cap is split in two and asked again. Rows are landed in the Log Analytics shape and read
 // by their own staging model.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogsQueryClient, LogsQueryResultStatus, type LogsTable } from '@azure/monitor-query-logs';
 import type { TokenCredential } from '@azure/identity';
@@ -10,6 +10,7 @@ import type { Config } from '../../core/config.js';
 import { logAnalyticsScope } from '../../core/azure.js';
 import type { LandingStore, ManifestEntry } from '../../core/landing.js';
 import { PimopsError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/output.js';
 import { landRecords } from '../landed-records.js';
 
 const COLUMNS = ['TimeGenerated', 'Id', 'ActivityDateTime', 'ActivityDisplayName', 'OperationName', 'Category', 'LoggedByService',
@@ -43,7 +44,7 @@ export function sliceQuery(from: Date, to: Date, pimOnly: boolean): string {
 
 function rowsOf(table: LogsTable): Record<string, unknown>[] {
   const names = table.columnDescriptors.map((c) => c.name ?? '');
-  return table.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] instanceof Date ? (row[i] as Date).toISOString() : row[i]])));
+  return table.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] instanceof Date ? row[i].toISOString() : row[i]])));
 }
 
 function statePath(store: LandingStore, workspaceId: string): string {
@@ -71,7 +72,7 @@ export async function pullLogAnalytics(client: LogsQueryClient, store: LandingSt
     } catch (err) {
       const e = err as { statusCode?: number; code?: string; message?: string };
       if (e.statusCode === 403) throw new PimopsError('azure-permission', `Log Analytics refused workspace ${opts.workspaceId} (403): grant the app the Log Analytics Reader role on the workspace. See docs/azure-setup.md.`);
-      throw new PimopsError('azure-request', `Log Analytics query for ${from.toISOString()}..${to.toISOString()} failed${e.statusCode ? ` (${e.statusCode})` : ''}: ${e.message ?? err}`);
+      throw new PimopsError('azure-request', `Log Analytics query for ${from.toISOString()}..${to.toISOString()} failed${e.statusCode ? ` (${e.statusCode})` : ''}: ${e.message ?? String(err)}`);
     }
     const complete = res.status === LogsQueryResultStatus.Success;
     const tables = res.status === LogsQueryResultStatus.Success ? res.tables : res.partialTables;
@@ -99,8 +100,8 @@ export async function pullLogAnalytics(client: LogsQueryClient, store: LandingSt
   }
   mkdirSync(join(store.dir, 'state'), { recursive: true, mode: 0o700 });
   const p = statePath(store, opts.workspaceId);
-  writeFileSync(`${p}.tmp`, JSON.stringify({ watermark: opts.until.toISOString() }), { mode: 0o600 });
-  renameSync(`${p}.tmp`, p);
+  // State must read back exactly: not passed through the redactor.
+  writeFileAtomic(p, JSON.stringify({ watermark: opts.until.toISOString() }), { redact: false });
   return result;
 }
 

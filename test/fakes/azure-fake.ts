@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fault = { kind: 'status'; status: number; retryAfter?: number } | { kind: 'reset' } | { kind: 'expire-token' } | { kind: 'break-next-link' } | { kind: 'echo-token' };
+export type Fault = { kind: 'status'; status: number; retryAfter?: number } | { kind: 'reset' } | { kind: 'expire-token' } | { kind: 'break-next-link' } | { kind: 'echo-token' }
+  // A 200 page whose @odata.nextLink is not a string: a malformed body the client must refuse, not follow or end on.
+  | { kind: 'non-string-next-link' };
 
 export interface FakeAzure {
   url: string;
@@ -159,6 +161,7 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
         cursors.set(next, { ...cursor, offset: cursor.offset + cursor.top, matching });
         body['@odata.nextLink'] = `${fake.url}/v1.0/auditLogs/directoryAudits?$skiptoken=${next}`;
       }
+      if (fault?.kind === 'non-string-next-link') body['@odata.nextLink'] = { href: 'not text' };
       log(200);
       return json(res, 200, body);
     }
