@@ -1,12 +1,13 @@
 // Arrow IPC and Parquet files written by pimops from a result set. The ad hoc connection is
 // sandboxed (no file access), so the user's SQL never writes files: pimops does, from the rows.
-import { writeFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { tableToIPC, vectorFromArray, Bool, Int32, Int64, Float64, Utf8, TimestampMillisecond, Table } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Row } from '../core/db.js';
 import { sqlString } from '../core/db.js';
+import { writeFileAtomic } from '../core/output.js';
 import { plain } from './format.js';
 
 export interface TypedRows { columns: string[]; types: string[]; rows: Row[] }
@@ -29,22 +30,19 @@ export function toArrowTable(r: TypedRows): Table {
   return new Table(vectors);
 }
 
-/** Writes to a temp name beside the target, then renames: a reader never sees half a file. */
-function atomicWrite(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, bytes, { mode: 0o600 });
-  renameSync(tmp, path);
-}
-
 export function writeArrow(r: TypedRows, path: string): void {
-  atomicWrite(path, tableToIPC(toArrowTable(r), 'file'));
+  writeFileAtomic(path, tableToIPC(toArrowTable(r), 'file'));
 }
 
-/** Parquet through a private in-memory DuckDB: the rows go in as NDJSON with their original types. */
+/** Parquet through a private in-memory DuckDB: the rows go in as NDJSON with their original types.
+ *  DuckDB writes into a private temp folder (a guessable name in the shared temp folder could be a
+ *  planted link); the file then goes to its place like every output, through writeFileAtomic. The
+ *  rows are in memory already, so holding the compressed file too costs little. */
 export async function writeParquet(r: TypedRows, path: string): Promise<void> {
-  const nd = join(tmpdir(), `pimops-${process.pid}-${Date.now()}.ndjson`);
+  const work = mkdtempSync(join(tmpdir(), 'pimops-parquet-'));
+  const nd = join(work, 'rows.ndjson');
   writeFileSync(nd, r.rows.map((row) => JSON.stringify(Object.fromEntries(r.columns.map((c) => [c, plain(row[c])])))).join('\n') + '\n', { mode: 0o600 });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const tmp = join(work, 'out.parquet');
   const inst = await DuckDBInstance.create(':memory:');
   const conn = await inst.connect();
   try {
@@ -54,12 +52,11 @@ export async function writeParquet(r: TypedRows, path: string): Promise<void> {
       ? `SELECT * FROM read_ndjson(${sqlString(nd)}, columns = ${cols})`
       : `SELECT ${r.columns.map((c, i) => `NULL::${r.types[i]} AS "${c.replaceAll('"', '""')}"`).join(', ')} LIMIT 0`;
     await conn.run(`COPY (${source}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-    renameSync(tmp, path);
+    writeFileAtomic(path, readFileSync(tmp));
   } finally {
     conn.closeSync();
     inst.closeSync();
-    rmSync(nd, { force: true });
-    rmSync(tmp, { force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
