@@ -1,16 +1,16 @@
 // `pimops export sentinel`: payloads for the custom tables (new and changed rows since the last
 // upload), the ARM templates, workbooks, analytics rules, watchlists and the KQL metrics, all made
 // from the same table list, and with --upload the rows sent through the Logs Ingestion API.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { Db } from '../../core/db.js';
 import type { Config } from '../../core/config.js';
 import { asPimopsError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/output.js';
 import { runQueryJson, pickParams } from '../../queries/registry.js';
 import { configParams, type ParamPeriod } from '../../queries/params.js';
-import { renderRows } from '../format.js';
+import { renderCsv } from '../format.js';
+import { isFormula, terminalText } from '../neutralise.js';
 import { SENTINEL_TABLES } from './tables.js';
 import { pendingRows, markSent, type PendingRow } from './rows.js';
 import { tablesAndDcrTemplate, watchlistsTemplate, type Watchlist } from './templates.js';
@@ -25,16 +25,36 @@ export interface SentinelExportResult {
   files: string[];
   uploaded: boolean;
   failures: { table: string; rows: number; reason: string }[];
+  /** Watchlist values a spreadsheet would run as formulas, named for the person running the export:
+   * the CSVs keep them exact because KQL joins on them. */
+  warnings: string[];
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 const json = (o: unknown) => JSON.stringify(o, null, 2) + '\n';
 const datetime = (d: Date) => `datetime(${d.toISOString()})`;
 
-async function watchlists(db: Db, config: Config, period: ParamPeriod): Promise<Watchlist[]> {
+async function watchlists(db: Db, config: Config, period: ParamPeriod, warnings: string[]): Promise<Watchlist[]> {
   const params = configParams(config, period);
+  // Exact, unlike every CSV made for people: a value changed here would no longer match in the KQL
+  // join. A value that would run as a formula if the file were opened in a spreadsheet is named instead.
   const csv = async (id: string) => {
     const res = await runQueryJson(db, id, pickParams(id, params));
-    return { csv: renderRows(res.columns, res.rows, 'csv') };
+    res.rows.forEach((r, i) => {
+      for (const c of res.columns) {
+        const v = r[c];
+        if (typeof v === 'string' && isFormula(v)) {
+          const shown = v.length > 80 ? `${v.slice(0, 80)}…` : v;
+          warnings.push(`watchlist ${id}, row ${i + 1}, column ${c}: '${terminalText(shown)}' would run as a formula if the CSV were opened in a spreadsheet; it is exported exactly because KQL joins on it`);
+        }
+      }
+    });
+    return { csv: renderCsv(res.columns, res.rows, { exact: true }) };
   };
   const bg = await csv('watchlist_break_glass');
   const roles = await csv('watchlist_privileged_roles');
@@ -52,19 +72,20 @@ export async function exportSentinel(db: Db, config: Config, outDir: string, opt
 }): Promise<SentinelExportResult> {
   const out = resolve(outDir);
   const files: string[] = [];
-  const write = (rel: string, text: string) => { writeFileAtomic(join(out, rel), text); files.push(rel); };
+  const write = (rel: string, text: string) => { writeAtomic(join(out, rel), text); files.push(rel); };
   try {
     for (const d of ['payloads', 'templates', 'workbooks', 'rules', 'watchlists', 'kql']) mkdirSync(join(out, d), { recursive: true });
   } catch (err) {
     throw asPimopsError(err);
   }
 
+  const warnings: string[] = [];
   const { version, rows, current } = await pendingRows(db, config, opts.period.asOf, { full: opts.full });
   try {
     for (const t of SENTINEL_TABLES) write(`payloads/${t.name}.ndjson`, rows.filter((r) => r.table === t.name).map((r) => JSON.stringify(r.payload) + '\n').join(''));
 
     write('templates/tables-and-dcr.json', json(tablesAndDcrTemplate()));
-    const lists = await watchlists(db, config, opts.period);
+    const lists = await watchlists(db, config, opts.period, warnings);
     for (const w of lists) write(`watchlists/${w.alias}.csv`, w.csv);
     write('templates/watchlists.json', json(watchlistsTemplate(lists)));
     const a = customTablesWorkbook(config);
@@ -97,7 +118,7 @@ export async function exportSentinel(db: Db, config: Config, outDir: string, opt
     tables[t.name] = { current: current[t.name], pending: mine.length, tombstones: mine.filter((r) => r.deleted).length,
       sent: sent.filter((r) => r.table === t.name).length, failed: failures.filter((f) => f.table === t.name).reduce((n, f) => n + f.rows, 0) };
   }
-  const result = { version, tables, files, uploaded: Boolean(opts.upload), failures };
+  const result = { version, tables, files, uploaded: Boolean(opts.upload), failures, warnings };
   write('payloads/summary.json', json(result));
   return result;
 }
