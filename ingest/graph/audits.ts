@@ -96,9 +96,9 @@ async function pullStream(client: Client, store: LandingStore, config: Config, s
   let newestMs = -Infinity;
   let onNextLink = false;
   while (next) {
-    let page: { value?: unknown[]; '@odata.nextLink'?: string };
+    let body: unknown;
     try {
-      page = await client.api(next).get();
+      body = await client.api(next).get();
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode ?? 0;
       // A nextLink that stopped working: when pages came back in time order, everything up to the
@@ -111,7 +111,8 @@ async function pullStream(client: Client, store: LandingStore, config: Config, s
       }
       throw graphError(err, next);
     }
-    const records = Array.isArray(page.value) ? page.value : [];
+    const page = graphPage(body, next);
+    const records = page.value;
     for (const r of records) {
       const t = (r as { activityDateTime?: string }).activityDateTime;
       const ms = typeof t === 'string' ? Date.parse(t) : NaN;
@@ -127,9 +128,23 @@ async function pullStream(client: Client, store: LandingStore, config: Config, s
     result.pages++;
     result.records += records.length;
     onPage?.({ stream: stream.name, page: result.pages, records: records.length, totalRecords: result.records, newestTime: newest });
-    next = page['@odata.nextLink'];
+    next = page.nextLink;
     onNextLink = true;
   }
+}
+
+/** A response body read as a page of records. It is the server's JSON, so its shape is checked, not assumed:
+ *  a page without a `value` list has no records; a body that is not an object, or a next link that is not
+ *  text, stops the pull loudly rather than being followed or silently taken as the last page. */
+function graphPage(body: unknown, url: string): { value: unknown[]; nextLink?: string } {
+  const path = url.split('?')[0];
+  if (typeof body !== 'object' || body === null) throw new PimopsError('azure-request', `Graph returned a page of ${path} that is not a JSON object`);
+  const b = body as { 'value'?: unknown; '@odata.nextLink'?: unknown };
+  const link = b['@odata.nextLink'];
+  if (link !== undefined && link !== null && typeof link !== 'string') {
+    throw new PimopsError('azure-request', `Graph returned a page of ${path} whose @odata.nextLink is not a URL`);
+  }
+  return { value: Array.isArray(b.value) ? b.value : [], nextLink: link ?? undefined };
 }
 
 function graphError(err: unknown, url: string): PimopsError {

@@ -44,7 +44,7 @@ export function sliceQuery(from: Date, to: Date, pimOnly: boolean): string {
 
 function rowsOf(table: LogsTable): Record<string, unknown>[] {
   const names = table.columnDescriptors.map((c) => c.name ?? '');
-  return table.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] instanceof Date ? (row[i] as Date).toISOString() : row[i]])));
+  return table.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] instanceof Date ? row[i].toISOString() : row[i]])));
 }
 
 function statePath(store: LandingStore, workspaceId: string): string {
@@ -72,7 +72,7 @@ export async function pullLogAnalytics(client: LogsQueryClient, store: LandingSt
     } catch (err) {
       const e = err as { statusCode?: number; code?: string; message?: string };
       if (e.statusCode === 403) throw new PimopsError('azure-permission', `Log Analytics refused workspace ${opts.workspaceId} (403): grant the app the Log Analytics Reader role on the workspace. See docs/azure-setup.md.`);
-      throw new PimopsError('azure-request', `Log Analytics query for ${from.toISOString()}..${to.toISOString()} failed${e.statusCode ? ` (${e.statusCode})` : ''}: ${e.message ?? err}`);
+      throw new PimopsError('azure-request', `Log Analytics query for ${from.toISOString()}..${to.toISOString()} failed${e.statusCode ? ` (${e.statusCode})` : ''}: ${e.message ?? String(err)}`);
     }
     const complete = res.status === LogsQueryResultStatus.Success;
     const tables = res.status === LogsQueryResultStatus.Success ? res.tables : res.partialTables;
