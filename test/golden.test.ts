@@ -381,3 +381,20 @@ describe('what the report says about its data', () => {
     ].sort());
   });
 });
+
+describe('Sentinel watchlists', () => {
+  it('watchlist_break_glass: each configured account with the newest snapshot\'s UPN and id, matched by either, in any case', async () => {
+    const ctx = await load('watchlists', selfActivation(alice, ROLES.userAdmin, 'w1', 'detail', '2026-10-01T08:00:00Z', '2026-10-01T08:01:00Z'));
+    await withDb(join(tmp.dir, 'watchlists', 'p.duckdb'), testConfig({}, join(tmp.dir, 'watchlists')), (db) => db.run(`INSERT INTO directory_users (observed_at, user_id, user_principal_name, display_name)
+      VALUES ('2026-09-01', '${glass.id}', 'old-glass@golden.example', 'Old Name'), ('2026-10-01', '${glass.id}', 'Glass@Golden.example', 'Break Glass'),
+             ('2026-10-01', '${carol.id}', 'carol@golden.example', 'Carol')`));
+    // Glass by its UPN in capitals (the snapshot's newest UPN, renamed since September), Carol by her object id
+    // in capitals, and an account the snapshot does not know: kept, with what the configuration says.
+    const rows = await ctx.query('watchlist_break_glass', { break_glass_accounts: JSON.stringify(['GLASS@golden.example', carol.id.toUpperCase(), 'ghost@golden.example']) });
+    expect(rows).toEqual([
+      { account: carol.id, user_principal_name: 'carol@golden.example', user_id: carol.id, display_name: 'Carol' },
+      { account: 'ghost@golden.example', user_principal_name: 'ghost@golden.example', user_id: null, display_name: null },
+      { account: 'glass@golden.example', user_principal_name: 'glass@golden.example', user_id: glass.id, display_name: 'Break Glass' },
+    ]);
+  });
+});
