@@ -3,12 +3,12 @@
 -- description: Activations during which the principal initiated no other audit record: the role was
 --   held but (as far as the audit log shows) not used. Many of them suggest eligibility nobody needs,
 --   or work done where the directory audit log cannot see it.
+-- severity: info
+-- doc: docs/rules.md#elevation_without_activity
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by activation start
 --   to TIMESTAMPTZ: period end (exclusive)
 --   as_of TIMESTAMPTZ: open activations count until then
--- columns:
---   check_id, severity, subject_type, subject_id, subject_name, observed, threshold, detail, first_seen, last_seen
 WITH act AS (
   SELECT * FROM pim_activations WHERE plane = 'entra_role' AND started_at >= $from::TIMESTAMPTZ AND started_at < $to::TIMESTAMPTZ
 ),
@@ -28,7 +28,7 @@ used AS (
   SELECT a.request_key FROM act a JOIN candidates e ON e.actor_upn = a.principal_upn
    AND e.event_time >= a.started_at AND e.event_time < least(coalesce(a.ended_at, a.scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ)
 )
-SELECT 'check_elevation_without_activity' AS check_id, 'info' AS severity, 'principal' AS subject_type, principal_id AS subject_id,
+SELECT 'info' AS severity, 'principal' AS subject_type, principal_id AS subject_id,
        coalesce(any_value(principal_upn), principal_id) AS subject_name,
        count(*) || ' of ' || any_value(total) || ' activations without other activity' AS observed, NULL AS threshold,
        coalesce(any_value(principal_upn), principal_id) || ': ' || count(*) || ' of ' || any_value(total) || ' activations (' || string_agg(DISTINCT role_name, ', ' ORDER BY role_name) || ') left no other audit record' AS detail,

@@ -4,12 +4,12 @@
 --   where the log says nothing. PIM writes IsAuthenticatedWithMfa only when it is true and the
 --   ticket keys are not confirmed in real records: absence means unknown, never "no", so these are
 --   info rows only. The role-settings check says whether MFA is required.
+-- severity: info
+-- doc: docs/rules.md#mfa_and_tickets_observed
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by request time
 --   to TIMESTAMPTZ: period end (exclusive)
--- columns:
---   check_id, severity, subject_type, subject_id, subject_name, observed, threshold, detail, first_seen, last_seen
-SELECT 'check_mfa_and_tickets_observed' AS check_id, 'info' AS severity, 'role' AS subject_type, role_id AS subject_id, any_value(role_name) AS subject_name,
+SELECT 'info' AS severity, 'role' AS subject_type, role_id AS subject_id, any_value(role_name) AS subject_name,
        count(*) FILTER (WHERE mfa) || ' of ' || count(*) || ' with MFA recorded; ' || count(*) FILTER (WHERE ticket_number IS NOT NULL) || ' with a ticket' AS observed,
        NULL AS threshold,
        any_value(role_name) || ': MFA recorded on ' || count(*) FILTER (WHERE mfa) || ', unknown on ' || count(*) FILTER (WHERE mfa IS NULL) ||

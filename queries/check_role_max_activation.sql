@@ -2,19 +2,19 @@
 -- title: Activation lasts too long
 -- description: Role settings (newest snapshot at or before as_of) whose maximum activation
 --   duration exceeds the recommendation: shorter for tier-0 roles.
+-- severity: high for tier-0 roles, medium for others; info when not computable
+-- doc: docs/rules.md#role_max_activation
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   max_activation_hours DOUBLE: the limit for other roles
 --   tier0_max_activation_hours DOUBLE: the limit for tier-0 roles
 --   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
--- columns:
---   check_id, severity, subject_type, subject_id, subject_name, observed, threshold, detail, first_seen, last_seen
 -- thresholds:
 --   max_activation_hours: checks.maxActivationHours (4)
 --   tier0_max_activation_hours: checks.tier0MaxActivationHours (2)
 --   tier0_roles: checks.tier0Roles
 WITH p AS (SELECT * FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles))
-SELECT 'check_role_max_activation' AS check_id,
+SELECT
        CASE WHEN tier0 THEN 'high' ELSE 'medium' END AS severity,
        'role' AS subject_type, role_id AS subject_id, name AS subject_name,
        max_activation AS observed,
@@ -24,7 +24,7 @@ SELECT 'check_role_max_activation' AS check_id,
 FROM p
 WHERE max_activation_seconds > 3600 * CASE WHEN tier0 THEN $tier0_max_activation_hours::DOUBLE ELSE $max_activation_hours::DOUBLE END
 UNION ALL
-SELECT 'check_role_max_activation', 'info', 'check', 'check_role_max_activation', 'not computable', NULL, NULL,
+SELECT 'info', 'check', 'role_max_activation', 'not computable', NULL, NULL,
        'not computable: no role-settings snapshot at or before as-of; run pimops ingest snapshot (needs RoleManagementPolicy.Read.Directory)', NULL, NULL
 WHERE NOT EXISTS (SELECT 1 FROM role_policies WHERE observed_at <= $as_of::TIMESTAMPTZ)
 ORDER BY severity, subject_name;

@@ -3,12 +3,12 @@
 -- description: Every "Update role setting in PIM" in the period: who changed which role's settings
 --   and what PIM says changed. A change that reads as a weakening (disabled, removed, no longer
 --   required, longer duration) is medium; the rest are info.
+-- severity: medium when the change reads as a weakening (disabled, removed, no longer required, longer duration), info otherwise
+-- doc: docs/rules.md#role_setting_changes
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)
--- columns:
---   check_id, severity, subject_type, subject_id, subject_name, observed, threshold, detail, first_seen, last_seen
-SELECT 'check_role_setting_changes' AS check_id,
+SELECT
        CASE WHEN regexp_matches(lower(coalesce(result_reason, '')), 'disabled|removed|not required|no longer|turned off|increased|permanent') THEN 'medium' ELSE 'info' END AS severity,
        'role' AS subject_type, role_id AS subject_id, coalesce(role_name, role_id) AS subject_name,
        coalesce(result_reason, '(no description)') AS observed, NULL AS threshold,

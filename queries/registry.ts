@@ -3,6 +3,7 @@ import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db, Params, Row } from '../core/db.js';
 import { PimopsError } from '../core/errors.js';
+import { FINDING_COLUMNS, SEVERITIES, findingSql, ruleIdOf, type Severity } from './findings.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -17,6 +18,19 @@ export interface NamedQuery {
   thresholds: string[];
   sql: string;
   file: string;
+  /** Checks only (check_*.sql): the rule the file is, from its header. */
+  rule?: RuleSpec;
+}
+
+export interface RuleSpec {
+  id: string;
+  /** Every severity the rule can emit, and the header's words for when. */
+  severities: Severity[];
+  severityText: string;
+  /** docs/rules.md#<rule id> */
+  doc: string;
+  /** The config keys its thresholds come from, with their defaults as the header states them. */
+  thresholds: string[];
 }
 
 /** Parses the comment header every query file starts with (see queries/CONTEXT.md). */
@@ -46,7 +60,9 @@ export function parseQuery(file: string, text: string): NamedQuery {
     if (!m) throw new PimopsError('internal', `${file}: cannot read parameter line '${p}'`);
     return { name: m[1], type: m[2], description: m[3] };
   });
-  const sql = lines.slice(header.length).join('\n').trim().replace(/;\s*$/, '');
+  const body = lines.slice(header.length).join('\n').trim().replace(/;\s*$/, '');
+  const rule = id.startsWith('check_') ? ruleSpec(file, id, fields) : undefined;
+  const sql = rule ? findingSql(id, body) : body;
   const used = new Set([...sql.matchAll(/\$(\w+)/g)].map((m) => m[1]));
   const declared = new Set(parameters.map((p) => p.name));
   for (const u of used) if (!declared.has(u)) throw new PimopsError('internal', `${file}: $${u} is used but not declared in the header`);
@@ -56,11 +72,24 @@ export function parseQuery(file: string, text: string): NamedQuery {
     title: fields.title?.join(' ') ?? id,
     description: (fields.description ?? []).join(' '),
     parameters,
-    columns: fields.columns ?? [],
+    columns: rule ? FINDING_COLUMNS.map((c) => c.name) : fields.columns ?? [],
     thresholds: fields.thresholds ?? [],
     sql,
     file,
+    rule,
   };
+}
+
+/** A check's header names its severities and its doc anchor; its columns are the finding contract. */
+function ruleSpec(file: string, id: string, fields: Record<string, string[]>): RuleSpec {
+  const rule = ruleIdOf(id);
+  const severityText = (fields.severity ?? []).join(' ');
+  const severities = SEVERITIES.filter((s) => new RegExp(`\\b${s}\\b`).test(severityText));
+  if (!severities.length) throw new PimopsError('internal', `${file}: a check's header needs 'severity:' naming the severities it emits (${SEVERITIES.join(', ')})`);
+  const doc = fields.doc?.[0] ?? '';
+  if (doc !== `docs/rules.md#${rule}`) throw new PimopsError('internal', `${file}: a check's header needs 'doc: docs/rules.md#${rule}'`);
+  if (fields.columns) throw new PimopsError('internal', `${file}: a check's columns are the finding contract (queries/findings.ts), not declared in its header`);
+  return { id: rule, severities, severityText, doc, thresholds: (fields.thresholds ?? []).map((t) => t.replace(/^[\w, ]+:\s*/, '')) };
 }
 
 let cache: Map<string, NamedQuery> | undefined;
@@ -85,7 +114,7 @@ export function getQuery(id: string): NamedQuery {
 }
 
 /** Binds exactly the declared parameters; a missing one is the caller's mistake, named. */
-function bind(q: NamedQuery, params: Record<string, unknown>): Params {
+export function bind(q: NamedQuery, params: Record<string, unknown>): Params {
   const out: Params = {};
   for (const p of q.parameters) {
     const v = params[p.name];

@@ -2,21 +2,26 @@
 // findings in one shape. Reports and exports consume findings without knowing each check.
 import type { Db } from '../core/db.js';
 import type { Config } from '../core/config.js';
-import { allQueries, runQuery, pickParams } from '../queries/registry.js';
+import { allQueries, runQuery, pickParams, type RuleSpec } from '../queries/registry.js';
 import { configParams } from '../queries/params.js';
+import { SEVERITIES, type Severity } from '../queries/findings.js';
 import type { Period } from './metrics.js';
 import { PimopsError } from '../core/errors.js';
 
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity };
 
 export interface Finding {
-  checkId: string; severity: Severity; subjectType: string; subjectId: string | null; subjectName: string | null;
+  ruleId: string; tenantId: string | null; severity: Severity; subjectType: string; subjectId: string | null; subjectName: string | null;
   observed: string | null; threshold: string | null; detail: string; firstSeen: string | null; lastSeen: string | null;
 }
 
-export function checkIds(): string[] {
-  return [...allQueries().keys()].filter((id) => id.startsWith('check_'));
+/** Every rule, by rule id (a check file's name without check_), in id order. */
+export function rules(): RuleSpec[] {
+  return [...allQueries().values()].flatMap((q) => (q.rule ? [q.rule] : [])).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function ruleIds(): string[] {
+  return rules().map((r) => r.id);
 }
 
 export function checkParams(config: Config, period: Period): Record<string, unknown> {
@@ -25,22 +30,25 @@ export function checkParams(config: Config, period: Period): Record<string, unkn
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
 
+/** Runs every rule, or only the rule ids given (an unknown one is a usage error naming the known ones). */
 export async function runChecks(db: Db, config: Config, period: Period, only?: string[]): Promise<Finding[]> {
-  const ids = only?.length ? only : checkIds();
-  for (const id of ids) if (!checkIds().includes(id)) throw new PimopsError('query-unknown', `No check named '${id}'. Known: ${checkIds().join(', ')}`);
+  const known = ruleIds();
+  const ids = only?.length ? only : known;
+  for (const id of ids) if (!known.includes(id)) throw new PimopsError('usage', `No rule '${id}'. Known rules: ${known.join(', ')}`);
   const all = checkParams(config, period);
   const findings: Finding[] = [];
   for (const id of ids) {
-    for (const r of await runQuery(db, id, pickParams(id, all))) {
+    const queryId = `check_${id}`;
+    for (const r of await runQuery(db, queryId, pickParams(queryId, all))) {
       findings.push({
-        checkId: String(r.check_id), severity: r.severity as Severity, subjectType: String(r.subject_type),
+        ruleId: String(r.rule_id), tenantId: (r.tenant_id as string | null) ?? null, severity: r.severity as Severity, subjectType: String(r.subject_type),
         subjectId: (r.subject_id as string | null) ?? null, subjectName: (r.subject_name as string | null) ?? null,
         observed: (r.observed as string | null) ?? null, threshold: (r.threshold as string | null) ?? null, detail: String(r.detail),
         firstSeen: iso(r.first_seen), lastSeen: iso(r.last_seen),
       });
     }
   }
-  return findings.sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) || a.checkId.localeCompare(b.checkId) || (a.firstSeen ?? '').localeCompare(b.firstSeen ?? ''));
+  return findings.sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) || a.ruleId.localeCompare(b.ruleId) || (a.firstSeen ?? '').localeCompare(b.firstSeen ?? ''));
 }
 
 export function summarize(findings: Finding[]): Record<Severity, number> {

@@ -39,10 +39,10 @@ function changes(m: ReportModel): { metric: string; now: string; before: string;
   return rows.map(([metric, now, before, unit]) => ({ metric, now: now === null ? '—' : String(now), before: before === null ? '—' : String(before), change: delta(now, before, unit) }));
 }
 
-/** Each check's findings (above info) per period: the trend native PIM alerts do not show. */
-function checkTrend(m: ReportModel): (string | number)[][] {
-  const ids = [...new Set([...m.previous.flatMap((p) => Object.keys(p.byCheck)), ...Object.keys(m.findings.byCheck)])].sort();
-  return ids.map((id) => [id.replace(/^check_/, ''), ...m.previous.map((p) => p.byCheck[id] ?? 0), m.findings.byCheck[id] ?? 0]);
+/** Each rule's findings (above info) per period: the trend native PIM alerts do not show. */
+function ruleTrend(m: ReportModel): (string | number)[][] {
+  const ids = [...new Set([...m.previous.flatMap((p) => Object.keys(p.byRule)), ...Object.keys(m.findings.byRule)])].sort();
+  return ids.map((id) => [id, ...m.previous.map((p) => p.byRule[id] ?? 0), m.findings.byRule[id] ?? 0]);
 }
 
 export function renderHtml(m: ReportModel): string {
@@ -87,8 +87,8 @@ ${chart('activeHours', 'Per admin, top', t(['admin', 'month', 'activations', 'ho
 ${chart('standing', 'At each period end', t(['who', 'type', 'role', 'since', 'break-glass', 'how'], a.standingAssignments.items.map((i) => [i.principalUpn ?? i.principalId, i.principalType ?? '', i.roleName ?? i.roleId, i.since ?? '', i.breakGlass ? 'yes' : '', i.viaPim === null ? 'unknown' : i.viaPim ? 'via PIM' : 'outside PIM'])))}
 <h2>Findings</h2>
 ${chart('findings', 'By severity, per period', t(['period', ...['critical', 'high', 'medium', 'low', 'info']], [...m.previous.map((p) => [p.label, p.findings.critical, p.findings.high, p.findings.medium, p.findings.low, p.findings.info]), ['this period', m.findings.summary.critical, m.findings.summary.high, m.findings.summary.medium, m.findings.summary.low, m.findings.summary.info]]))}
-${checkTrend(m).length ? `<h3>Per check, per period</h3>${t(['check', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], checkTrend(m))}` : ''}
-<table><thead><tr><th>severity</th><th>check</th><th>subject</th><th>detail</th></tr></thead><tbody>${m.findings.items.filter((f) => f.severity !== 'info').map((f) => `<tr><td class="sev-${f.severity}">${escapeHtml(f.severity)}</td><td>${escapeHtml(f.checkId.replace(/^check_/, ''))}</td><td>${escapeHtml(f.subjectName ?? f.subjectId)}</td><td>${escapeHtml(f.detail)}</td></tr>`).join('')}</tbody></table>
+${ruleTrend(m).length ? `<h3>Per rule, per period</h3>${t(['rule', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], ruleTrend(m))}` : ''}
+<table><thead><tr><th>severity</th><th>rule</th><th>subject</th><th>detail</th></tr></thead><tbody>${m.findings.items.filter((f) => f.severity !== 'info').map((f) => `<tr><td class="sev-${f.severity}">${escapeHtml(f.severity)}</td><td>${escapeHtml(f.ruleId)}</td><td>${escapeHtml(f.subjectName ?? f.subjectId)}</td><td>${escapeHtml(f.detail)}</td></tr>`).join('')}</tbody></table>
 <h2>Data coverage</h2>
 ${t(['source', 'files', 'records', 'first record', 'last record', 'last landed', 'age at as-of (h)'], m.coverage.map((c) => [c.source, c.files, c.records, c.firstEvent ?? '', c.lastEvent ?? '', c.lastLanded ?? '', c.ageHours ?? '']))}
 <div class="meta">Standing access: ${escapeHtml(a.standingAssignments.basis === 'snapshot' ? `snapshot of ${a.standingAssignments.snapshotAt}` : `audit replay, blind before ${a.standingAssignments.visibleFrom}`)}.</div>
@@ -108,9 +108,9 @@ export function renderMarkdown(m: ReportModel): string {
   out.push('## Approvals by role', '', t(['role', 'approved', 'denied', 'rate', 'flagged'], a.approvals.byRole.map((r) => [r.roleName ?? r.roleId, r.approved, r.denied, r.approvalRate === null ? '' : `${Math.round(r.approvalRate * 1000) / 10}%`, r.flagged ? '⚑' : ''])), '');
   out.push('## Active hours (top 10)', '', t(['admin', 'month', 'activations', 'hours'], m.tables.activeHours.slice(0, 10).map((r) => [r.admin, r.month, r.activations, r.hours])), '');
   out.push('## Standing access', '', t(['who', 'role', 'since', 'break-glass', 'how'], a.standingAssignments.items.map((i) => [i.principalUpn ?? i.principalId, i.roleName ?? i.roleId, i.since ?? '', i.breakGlass ? 'yes' : '', i.viaPim === null ? 'unknown' : i.viaPim ? 'via PIM' : 'outside PIM'])), '');
-  const trend = checkTrend(m);
-  if (trend.length) out.push('## Findings per check, per period', '', t(['check', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], trend), '');
-  out.push('## Findings', '', t(['severity', 'check', 'subject', 'detail'], m.findings.items.filter((f) => f.severity !== 'info').map((f) => [f.severity, f.checkId.replace(/^check_/, ''), f.subjectName ?? f.subjectId ?? '', f.detail])), '');
+  const trend = ruleTrend(m);
+  if (trend.length) out.push('## Findings per rule, per period', '', t(['rule', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], trend), '');
+  out.push('## Findings', '', t(['severity', 'rule', 'subject', 'detail'], m.findings.items.filter((f) => f.severity !== 'info').map((f) => [f.severity, f.ruleId, f.subjectName ?? f.subjectId ?? '', f.detail])), '');
   out.push('## Data coverage', '', t(['source', 'files', 'records', 'first record', 'last record', 'age (h)'], m.coverage.map((c) => [c.source, c.files, c.records, c.firstEvent ?? '', c.lastEvent ?? '', c.ageHours ?? ''])), '');
   return out.join('\n') + '\n';
 }

@@ -27,18 +27,21 @@ describe.each([{ seed: 7, admins: 10, days: 40 }, { seed: 42, admins: 14, days: 
     const period = { from: new Date(start.getTime() + 86_400_000), to: t.end, asOf: t.end };
     const findings = await withDb(db, config, (x) => runChecks(x, config, period));
 
-    const self = findings.filter((f) => f.checkId === 'check_approval_behaviour' && f.observed === 'self-approved');
+    const self = findings.filter((f) => f.ruleId === 'self_approval');
     expect(self.map((f) => f.subjectId)).toEqual(t.incidents.selfApprovals.map((s) => s.requestKey));
-    const mutual = findings.filter((f) => f.checkId === 'check_approval_behaviour' && f.observed === 'approved each other');
+    const mutual = findings.filter((f) => f.ruleId === 'mutual_approval');
     expect(mutual.map((f) => f.subjectId)).toEqual(t.incidents.mutualApprovals.map((m) => [m.a, m.b].sort().join('|')));
     const critical = findings.filter((f) => f.severity === 'critical');
     expect(critical.map((f) => [f.subjectId, f.observed]).sort()).toEqual([[t.breakGlass[0].id, '1 action(s)'], [t.breakGlass[0].id, '1 sign-in(s)']]);
     expect(critical.find((f) => f.observed === '1 sign-in(s)')?.firstSeen).toBe(t.incidents.breakGlassSignIns[0].at.toISOString());
-    const changes = findings.filter((f) => f.checkId === 'check_role_setting_changes');
+    const changes = findings.filter((f) => f.ruleId === 'role_setting_changes');
     expect(changes.map((f) => [f.severity, f.observed])).toEqual(t.incidents.settingChanges.map((s) => [s.weakening ? 'medium' : 'info', s.text]));
     // Without snapshots, the settings and review checks say so instead of passing silently.
-    expect(findings.filter((f) => f.subjectName === 'not computable').map((f) => f.checkId).sort())
-      .toEqual(['check_access_reviews', 'check_role_activation_requirements', 'check_role_approval_design', 'check_role_max_activation']);
+    expect(findings.filter((f) => f.subjectName === 'not computable').map((f) => f.ruleId).sort()).toEqual([
+      'access_review_infrequent', 'access_review_missing', 'access_review_outcomes', 'access_review_overdue', 'access_review_silence_keeps_access',
+      'justification_not_required', 'mfa_not_required', 'permanent_active_allowed', 'permanent_eligible_allowed', 'role_max_activation',
+      'ticket_not_required', 'tier0_without_approval', 'too_few_approvers',
+    ]);
   });
 });
 
@@ -61,14 +64,14 @@ describe('thresholds, just under and just over', () => {
       policy(ROLES.exchangeAdmin.id, { secs: '14400' }), policy(ROLES.sharepointAdmin.id, { secs: '14401' }),
       policy(ROLES.globalAdmin.id, { secs: '7200' }), policy(ROLES.privilegedRoleAdmin.id, { secs: '7201' }),
     ]);
-    const hits = f.filter((x) => x.checkId === 'check_role_max_activation').map((x) => [x.subjectName, x.severity]);
+    const hits = f.filter((x) => x.ruleId === 'role_max_activation').map((x) => [x.subjectName, x.severity]);
     expect(hits.sort()).toEqual([['Privileged Role Administrator', 'high'], ['SharePoint Administrator', 'medium']]);
   });
 
   it('MFA or an authentication context; tickets only when the tenant asks', async () => {
     const rows = [policy(ROLES.exchangeAdmin.id, { mfa: 'false' }), policy(ROLES.sharepointAdmin.id, { mfa: 'false', ctx: 'true' }), policy(ROLES.globalAdmin.id, { mfa: 'false' })];
     const f = await withSettings(rows);
-    expect(f.filter((x) => x.checkId === 'check_role_activation_requirements').map((x) => [x.subjectName, x.severity]).sort())
+    expect(f.filter((x) => x.ruleId === 'mfa_not_required').map((x) => [x.subjectName, x.severity]).sort())
       .toEqual([['Exchange Administrator', 'medium'], ['Global Administrator', 'high']]);
     const withTickets = await withSettings(rows, { checks: { requireTicket: true } });
     expect(withTickets.filter((x) => x.observed === 'ticket not required')).toHaveLength(3);
@@ -79,7 +82,7 @@ describe('thresholds, just under and just over', () => {
       policy(ROLES.globalAdmin.id, { approval: 'false', approvers: '0' }), policy(ROLES.privilegedRoleAdmin.id, { approvers: '1' }),
       policy(ROLES.securityAdmin.id, { approvers: '2' }), policy(ROLES.exchangeAdmin.id, { approval: 'false', approvers: '0', permActive: 'true' }),
     ]);
-    expect(f.filter((x) => x.checkId === 'check_role_approval_design').map((x) => [x.subjectName, x.severity, x.observed]).sort()).toEqual([
+    expect(f.filter((x) => ['tier0_without_approval', 'too_few_approvers', 'permanent_active_allowed'].includes(x.ruleId)).map((x) => [x.subjectName, x.severity, x.observed]).sort()).toEqual([
       ['Exchange Administrator', 'medium', 'permanent active allowed'],
       ['Global Administrator', 'high', 'approval not required'],
       ['Privileged Role Administrator', 'medium', '1 approver'],
@@ -97,7 +100,7 @@ describe('thresholds, just under and just over', () => {
       review('r-ua', ROLES.userAdmin.id, 6, 'None', false),             // lower tier: semi-annual is fine; silence keeps access
       `INSERT INTO access_review_instances VALUES ('2026-10-20', 'r-ga', 'i-ga', '2026-09-01', '2026-09-15', 'InProgress', 'f')`,
     ]);
-    expect(f.filter((x) => x.checkId === 'check_access_reviews').map((x) => [x.subjectName, x.severity, x.observed]).sort()).toEqual([
+    expect(f.filter((x) => x.ruleId.startsWith('access_review_')).map((x) => [x.subjectName, x.severity, x.observed]).sort()).toEqual([
       ['Global Administrator', 'medium', 'instance InProgress past 2026-09-15'],
       ['Privileged Role Administrator', 'low', 'every 6.0 months'],
       ['Security Administrator', 'medium', 'no review'],
@@ -117,10 +120,10 @@ describe('pimops checks on the demo', () => {
     const r = spawnSync(process.execPath, [bin, 'checks', '--config', 'pimops-demo.config.json', '--from', '2026-10-01', '--to', '2026-11-01', '--json', '--fail-on', 'high'], { cwd, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(1);
     const out = JSON.parse(r.stdout.split('\n{"error"')[0]);
-    const kinds = new Set(out.findings.map((f: { checkId: string }) => f.checkId));
-    for (const id of ['check_role_max_activation', 'check_role_activation_requirements', 'check_role_approval_design', 'check_role_setting_changes',
-      'check_approval_behaviour', 'check_break_glass', 'check_access_reviews', 'check_mfa_and_tickets_observed',
-      'check_pim_alerts', 'check_security_operations', 'check_right_sizing', 'check_elevation_without_activity', 'check_justification_quality']) expect(kinds, id).toContain(id);
+    const kinds = new Set(out.findings.map((f: { ruleId: string }) => f.ruleId));
+    for (const id of ['role_max_activation', 'mfa_not_required', 'tier0_without_approval', 'too_few_approvers', 'role_setting_changes',
+      'self_approval', 'mutual_approval', 'break_glass_sign_in', 'break_glass_action', 'access_review_missing', 'mfa_and_tickets_observed',
+      'too_many_global_admins', 'after_hours_activation', 'activation_runs_to_end', 'elevation_without_activity', 'short_justification']) expect(kinds, id).toContain(id);
     expect(out.summary.critical).toBe(2);
     expect(atOrAbove(out.findings, 'high').length).toBeGreaterThan(3);
   });

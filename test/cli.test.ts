@@ -68,7 +68,7 @@ describe('pimops demo (the quick start)', () => {
 
   it('runs every named query with only its non-threshold parameters given: thresholds come from the config', async () => {
     // One process through the CLI, the rest in-process with the same binding (thirty CLI starts are too slow for CI).
-    const cli = pimops(['query', 'check_pim_alerts', '--from', '2026-10-01', '--to', '2026-11-01', '--format', 'json']);
+    const cli = pimops(['query', 'check_too_frequent_activation', '--from', '2026-10-01', '--to', '2026-11-01', '--format', 'json']);
     expect(cli.code, cli.stderr).toBe(0);
     const extra: Record<string, Record<string, string>> = {
       principal_timeline: { principal: 'admin1@contoso.example' }, role_timeline: { role: 'Global Administrator' },

@@ -11,13 +11,19 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 const period = { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), asOf: new Date('2026-11-01T00:00:00Z') };
 
-async function findings(check: string, rows: string[], over: Record<string, unknown> = {}): Promise<Finding[]> {
+// The rules that were once one check file each, run together as the tests below were written for them.
+const PIM_ALERTS = ['unused_eligibility', 'stale_account', 'assigned_outside_pim', 'too_many_global_admins', 'too_frequent_activation'];
+const SECURITY_OPERATIONS = ['eligible_assignment_burst', 'bulk_role_removal', 'pim_alert_disabled', 'after_hours_activation', 'first_role_use'];
+const RIGHT_SIZING = ['activation_runs_to_end', 'activation_ended_early', 'activation_outlier'];
+const JUSTIFICATION = ['short_justification', 'boilerplate_justification', 'ticket_missing'];
+
+async function findings(rules: string[], rows: string[], over: Record<string, unknown> = {}): Promise<Finding[]> {
   const dir = join(tmp.dir, Math.random().toString(36).slice(2));
   const config = testConfig(over, dir);
   return withDb(join(dir, 'p.duckdb'), config, async (db) => {
     await derivePim(db, config);
     for (const r of rows) await db.run(r);
-    return runChecks(db, config, period, [check]);
+    return runChecks(db, config, period, rules);
   });
 }
 const GA = ROLES.globalAdmin.id;
@@ -27,34 +33,34 @@ const act = (who: string, role: string, start: string, minutes: number, reason =
 const eligible = (who: string, role: string, since: string) =>
   `INSERT INTO role_assignments (plane, principal_id, principal_upn, role_id, role_name, scope_id, kind, start_at, is_permanent, source) VALUES ('entra_role', '${who}', '${who}@x.example', '${role}', 'R', '/', 'eligible', '${since}', true, 'audit_replay')`;
 
-describe('check_pim_alerts', () => {
+describe('PIM alerts', () => {
   it('unused eligibility: last activation 29 days before as-of is fine, 31 is not', async () => {
-    const f = await findings('check_pim_alerts', [eligible('a', UA, '2026-01-01'), eligible('b', UA, '2026-01-01'), act('a', UA, '2026-10-03T00:00:00Z', 60), act('b', UA, '2026-10-01T00:00:00Z', 60)]);
+    const f = await findings(PIM_ALERTS, [eligible('a', UA, '2026-01-01'), eligible('b', UA, '2026-01-01'), act('a', UA, '2026-10-03T00:00:00Z', 60), act('b', UA, '2026-10-01T00:00:00Z', 60)]);
     expect(f.filter((x) => x.observed?.startsWith('last activated')).map((x) => x.subjectId)).toEqual([`b|${UA}`]);
   });
   it('too many Global Administrators: count and share both at the threshold', async () => {
     const rows = ['a', 'b', 'c', 'd', 'e'].map((w) => eligible(w, GA, '2026-01-01'));
-    const at = await findings('check_pim_alerts', [...rows, ...Array.from({ length: 45 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01'))]);
+    const at = await findings(PIM_ALERTS, [...rows, ...Array.from({ length: 45 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01'))]);
     expect(at.some((x) => x.subjectId === 'global-administrators')).toBe(true); // 5 of 50 = 10 %
-    const under = await findings('check_pim_alerts', [...rows, ...Array.from({ length: 46 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01'))]);
+    const under = await findings(PIM_ALERTS, [...rows, ...Array.from({ length: 46 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01'))]);
     expect(under.some((x) => x.subjectId === 'global-administrators')).toBe(false); // 5 of 51 < 10 %
-    const fewer = await findings('check_pim_alerts', rows.slice(0, 4));
+    const fewer = await findings(PIM_ALERTS, rows.slice(0, 4));
     expect(fewer.some((x) => x.subjectId === 'global-administrators')).toBe(false); // 4 < 5
   });
   it('activated too frequently: 3 within 60 minutes, not 3 within 61', async () => {
-    const f = await findings('check_pim_alerts', [act('a', UA, '2026-10-05T10:00:00Z', 10), act('a', UA, '2026-10-05T10:30:00Z', 10), act('a', UA, '2026-10-05T11:00:00Z', 10),
+    const f = await findings(PIM_ALERTS, [act('a', UA, '2026-10-05T10:00:00Z', 10), act('a', UA, '2026-10-05T10:30:00Z', 10), act('a', UA, '2026-10-05T11:00:00Z', 10),
       act('b', UA, '2026-10-05T10:00:00Z', 10), act('b', UA, '2026-10-05T10:30:00Z', 10), act('b', UA, '2026-10-05T11:01:00Z', 10)]);
     expect(f.filter((x) => x.observed?.includes('activations within')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
   });
   it('stale accounts: no sign-in for 91 days in a privileged role, not 89', async () => {
     const user = (id: string, last: string) => `INSERT INTO directory_users VALUES ('2026-10-30', '${id}', '${id}@x.example', '${id}', true, '${last}', NULL, NULL, 'f')`;
-    const f = await findings('check_pim_alerts', [eligible('a', UA, '2026-01-01'), eligible('b', UA, '2026-01-01'), user('a', '2026-08-04T00:00:00Z'), user('b', '2026-08-02T00:00:00Z'),
+    const f = await findings(PIM_ALERTS, [eligible('a', UA, '2026-01-01'), eligible('b', UA, '2026-01-01'), user('a', '2026-08-04T00:00:00Z'), user('b', '2026-08-02T00:00:00Z'),
       act('a', UA, '2026-10-20T00:00:00Z', 5), act('b', UA, '2026-10-20T00:00:00Z', 5)]);
     expect(f.filter((x) => x.severity === 'medium').map((x) => x.subjectId)).toEqual(['b']);
   });
 });
 
-describe('check_security_operations', () => {
+describe('security operations', () => {
   const addEligible = (actor: string, role: string, at: string, i: number) => `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, request_type, kind, permanent, plane, request_key, keyed, principal_id, role_id, actor_id, actor_upn)
     VALUES ('e${actor}${i}', '${at}', 'Add eligible member to role in PIM completed (permanent)', 'PIM', 'assigned', 'assign_eligible', 'eligible', true, 'entra_role', 'k${actor}${i}', true, 'p${i}', '${role}', '${actor}', '${actor}@x.example')`;
   it('eligible-add bursts: 5 in an hour (user roles), 3 privileged; not 4 and 2', async () => {
@@ -65,23 +71,23 @@ describe('check_security_operations', () => {
       ...[0, 10, 20].map((m, i) => addEligible('priv', GA, `2026-10-06T10:${String(m).padStart(2, '0')}:00Z`, i)),
       ...[0, 10].map((m, i) => addEligible('priv2', GA, `2026-10-06T10:${String(m).padStart(2, '0')}:00Z`, i)),
     ];
-    const f = await findings('check_security_operations', rows);
+    const f = await findings(SECURITY_OPERATIONS, rows);
     expect(f.filter((x) => x.severity === 'medium').map((x) => x.subjectId).sort()).toEqual(['burst', 'priv']);
   });
   it('activations outside business hours, in the configured time zone', async () => {
     // 06:30 UTC is 08:30 in Berlin (CEST): inside business hours there, outside them in UTC.
     const rows = [act('early', UA, '2026-10-06T06:30:00Z', 30), act('weekend', UA, '2026-10-10T12:00:00Z', 30), act('noon', UA, '2026-10-06T12:00:00Z', 30)];
-    const utc = await findings('check_security_operations', rows);
+    const utc = await findings(SECURITY_OPERATIONS, rows);
     expect(utc.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId).sort()).toEqual(['early', 'weekend']);
-    const berlin = await findings('check_security_operations', rows, { detections: { businessHours: { timeZone: 'Europe/Berlin' } } });
+    const berlin = await findings(SECURITY_OPERATIONS, rows, { detections: { businessHours: { timeZone: 'Europe/Berlin' } } });
     expect(berlin.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId)).toEqual(['weekend']);
   });
 });
 
-describe('check_right_sizing and check_justification_quality', () => {
+describe('right-sizing and justification quality', () => {
   it('short activations: 3 of 5 under 10 minutes flags, 2 of 5 does not', async () => {
     const mk = (who: string, shorts: number) => Array.from({ length: 5 }, (_, i) => act(who, UA, `2026-10-0${i + 1}T10:00:00Z`, i < shorts ? 5 : 60, 'deactivated'));
-    const f = await findings('check_right_sizing', [...mk('a', 3), ...mk('b', 2)]);
+    const f = await findings(RIGHT_SIZING, [...mk('a', 3), ...mk('b', 2)]);
     expect(f.filter((x) => x.observed?.includes('ended within')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
   });
   it('short and boilerplate justifications; a required ticket missing', async () => {
@@ -91,7 +97,7 @@ describe('check_right_sizing and check_justification_quality', () => {
       ...Array.from({ length: 10 }, (_, i) => req(`bp${i}`, `p${i}`, 'Daily administration work')),
       ...Array.from({ length: 9 }, (_, i) => req(`nb${i}`, `q${i}`, 'Routine maintenance task')),
       `INSERT INTO role_policies (observed_at, role_id, ticket_required) VALUES ('2026-10-01', '${UA}', true)`];
-    const f = await findings('check_justification_quality', rows);
+    const f = await findings(JUSTIFICATION, rows);
     expect(f.filter((x) => x.subjectType === 'principal').map((x) => x.subjectId).sort()).toEqual(['a', 'c']);
     expect(f.filter((x) => x.subjectType === 'text').map((x) => x.subjectName)).toEqual(['Daily administration work']);
     expect(f.find((x) => x.subjectType === 'role')).toMatchObject({ severity: 'medium', observed: '22 request(s) without a ticket' });
@@ -111,10 +117,10 @@ describe.each([{ seed: 3, admins: 10 }, { seed: 42, admins: 16 }])('generator gr
     await importPaths(db, config, [join(dir, 'in')]);
     const p = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-08-01T00:00:00Z'), asOf: new Date('2026-08-01T00:00:00Z') };
     const truth = detectionTruth(t, { ...p, startHour: 7, endHour: 19, unusedDays: 30, minJustification: 10, boilerplateRepeats: 10 });
-    const f = await withDb(db, config, (x) => runChecks(x, config, p, ['check_security_operations', 'check_pim_alerts', 'check_justification_quality']));
+    const f = await withDb(db, config, (x) => runChecks(x, config, p, [...SECURITY_OPERATIONS, ...PIM_ALERTS, ...JUSTIFICATION]));
     expect(new Set(f.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId))).toEqual(truth.afterHours);
-    expect(new Set(f.filter((x) => x.checkId === 'check_pim_alerts' && x.severity === 'low' && x.subjectType === 'assignment' && !x.observed?.includes('activations within')).map((x) => x.subjectId))).toEqual(truth.unused);
-    expect(new Set(f.filter((x) => x.checkId === 'check_justification_quality' && x.subjectType === 'principal').map((x) => x.subjectId))).toEqual(truth.shortBy);
+    expect(new Set(f.filter((x) => x.ruleId === 'unused_eligibility').map((x) => x.subjectId))).toEqual(truth.unused);
+    expect(new Set(f.filter((x) => x.ruleId === 'short_justification').map((x) => x.subjectId))).toEqual(truth.shortBy);
     expect(new Set(f.filter((x) => x.subjectType === 'text').map((x) => x.subjectName))).toEqual(truth.boilerplate);
     expect(truth.afterHours.size).toBeGreaterThan(0);
     expect(truth.shortBy.size + truth.boilerplate.size).toBeGreaterThan(0);
@@ -125,7 +131,7 @@ describe('bulk removals', () => {
   it('5 role removals by one actor within an hour is bulk; 4 is not', async () => {
     const rm = (actor: string, i: number, minute: number) => `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, kind, plane, request_key, keyed, principal_id, role_id, actor_id, actor_upn)
       VALUES ('r${actor}${i}', '2026-10-07T09:${String(minute).padStart(2, '0')}:00Z', 'Remove member from role', 'Core Directory', 'direct_remove', 'active', 'entra_role', 'k${actor}${i}', false, 'p${i}', '${UA}', '${actor}', '${actor}@x.example')`;
-    const f = await findings('check_security_operations', [...[0, 5, 10, 15, 20].map((m, i) => rm('bulk', i, m)), ...[0, 5, 10, 15].map((m, i) => rm('few', i, m))]);
+    const f = await findings(SECURITY_OPERATIONS, [...[0, 5, 10, 15, 20].map((m, i) => rm('bulk', i, m)), ...[0, 5, 10, 15].map((m, i) => rm('few', i, m))]);
     expect(f.filter((x) => x.observed?.includes('removals')).map((x) => x.subjectId)).toEqual(['bulk']);
   });
 });
@@ -133,20 +139,20 @@ describe('bulk removals', () => {
 describe('the remaining detections', () => {
   it('right-sizing: runs to its end 3 of 5 (info) but not 2 of 5; 16 activations against peers of 4 is an outlier, 12 is not', async () => {
     const mk = (who: string, n: number, expired: number, role: string = UA) => Array.from({ length: n }, (_, i) => act(who, role, `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T${String(8 + Math.floor(i / 28)).padStart(2, '0')}:00:00Z`, 60, i < expired ? 'expired' : 'deactivated', `${who}-${i}`));
-    const f = await findings('check_right_sizing', [...mk('a', 5, 3), ...mk('b', 5, 2), ...mk('p1', 4, 0, GA), ...mk('p2', 4, 0, GA), ...mk('p3', 4, 0, GA), ...mk('hot', 16, 0, GA), ...mk('warm', 12, 0, GA)]);
+    const f = await findings(RIGHT_SIZING, [...mk('a', 5, 3), ...mk('b', 5, 2), ...mk('p1', 4, 0, GA), ...mk('p2', 4, 0, GA), ...mk('p3', 4, 0, GA), ...mk('hot', 16, 0, GA), ...mk('warm', 12, 0, GA)]);
     expect(f.filter((x) => x.observed?.includes('ran to their end')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
     expect(f.filter((x) => x.observed?.includes('vs a median')).map((x) => x.subjectId)).toEqual([`hot|${GA}`]);
   });
   it('elevation without activity; roles assigned outside PIM; PIM alerts disabled', async () => {
     const ev = (id: string, actor: string, at: string, activity: string, service = 'Core Directory', reason = '') => `INSERT INTO audit_events (event_id, event_time, activity, service, result_reason, actor_id, actor_upn, source_shape, landing_file, landing_line, ingested_at)
       VALUES ('${id}', '${at}', '${activity}', '${service}', '${reason}', '${actor}', '${actor}@x.example', 't', 'f', 1, now())`;
-    const f1 = await findings('check_elevation_without_activity', [act('busy', UA, '2026-10-05T10:00:00Z', 60), act('idle', UA, '2026-10-05T10:00:00Z', 60), ev('x1', 'busy', '2026-10-05T10:30:00Z', 'Update user'), ev('x2', 'idle', '2026-10-05T11:30:00Z', 'Update user')]);
+    const f1 = await findings(['elevation_without_activity'], [act('busy', UA, '2026-10-05T10:00:00Z', 60), act('idle', UA, '2026-10-05T10:00:00Z', 60), ev('x1', 'busy', '2026-10-05T10:30:00Z', 'Update user'), ev('x2', 'idle', '2026-10-05T11:30:00Z', 'Update user')]);
     expect(f1.map((x) => x.subjectId)).toEqual(['idle']); // idle's only record came after the activation ended
     const outside = `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, kind, plane, request_key, keyed, principal_id, principal_upn, role_id, role_name, actor_id, actor_upn)
       VALUES ('o1', '2026-10-08T09:00:00Z', 'Add member to role', 'Core Directory', 'direct_add', 'active', 'entra_role', 'event:o1', false, 'victim', 'victim@x.example', '${GA}', 'Global Administrator', 'admin', 'admin@x.example')`;
-    const f2 = await findings('check_pim_alerts', [outside]);
+    const f2 = await findings(PIM_ALERTS, [outside]);
     expect(f2.filter((x) => x.severity === 'high').map((x) => x.detail)).toEqual(['victim@x.example was given Global Administrator outside PIM by admin@x.example']);
-    const f3 = await findings('check_security_operations', [ev('a1', 'admin', '2026-10-09T09:00:00Z', 'Disable PIM alert', 'PIM', 'Roles are being assigned outside of PIM'), ev('a2', 'admin', '2026-10-09T09:05:00Z', 'Resolve PIM alert', 'PIM')]);
+    const f3 = await findings(SECURITY_OPERATIONS, [ev('a1', 'admin', '2026-10-09T09:00:00Z', 'Disable PIM alert', 'PIM', 'Roles are being assigned outside of PIM'), ev('a2', 'admin', '2026-10-09T09:05:00Z', 'Resolve PIM alert', 'PIM')]);
     expect(f3.filter((x) => x.severity === 'high').map((x) => x.observed)).toEqual(['Disable PIM alert']);
   });
 });

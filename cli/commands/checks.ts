@@ -42,11 +42,11 @@ export function register(program: Command): void {
       } else {
         const rows = findings.map((f) => ({
           severity: f.severity,
-          check: f.checkId.replace(/^check_/, ''),
+          rule: f.ruleId,
           subject: f.subjectName ?? f.subjectId ?? '',
           detail: f.detail,
         }));
-        out(renderRows(['severity', 'check', 'subject', 'detail'], rows, parseFormat(o.format, false, defaultRowFormat())));
+        out(renderRows(['severity', 'rule', 'subject', 'detail'], rows, parseFormat(o.format, false, defaultRowFormat())));
       }
       stderr(`${findings.length} findings: ${[...SEVERITIES].reverse().map((s) => `${summary[s]} ${s}`).join(', ')}`);
       const failOn = o.failOn as Severity | undefined;

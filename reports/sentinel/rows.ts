@@ -50,7 +50,8 @@ async function sourceRows(db: Db, config: Config, t: SentinelTable, asOf: Date):
   if ('metricValues' in t.rows) return (await metricValues(db, config)) as unknown as Row[];
   // Findings over everything the database holds, as of the export.
   return (await runChecks(db, config, period)).map((f) => ({
-    check_id: f.checkId, severity: f.severity, subject_type: f.subjectType, subject_id: f.subjectId, subject_name: f.subjectName,
+    // check_id is the column CheckId was first sent from: it carries the rule id now, beside rule_id.
+    check_id: f.ruleId, rule_id: f.ruleId, tenant_id: f.tenantId, severity: f.severity, subject_type: f.subjectType, subject_id: f.subjectId, subject_name: f.subjectName,
     observed: f.observed, threshold: f.threshold, detail: f.detail, first_seen: f.firstSeen, last_seen: f.lastSeen,
   }));
 }

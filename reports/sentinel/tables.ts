@@ -96,10 +96,12 @@ export const SENTINEL_TABLES: SentinelTable[] = [
     description: 'Governance check findings as of the export: severity, subject, what was observed against which threshold.',
     rows: { checks: true }, rowId: ['check_id', 'subject_type', 'subject_id', 'detail'], eventTime: 'first_seen',
     columns: [
-      c('CheckId', 'string', 'check_id'), c('Severity', 'string', 'severity', 'info, low, medium, high, critical'),
+      c('CheckId', 'string', 'check_id', 'the rule id (kept from before RuleId)'), c('Severity', 'string', 'severity', 'info, low, medium, high, critical'),
       c('SubjectType', 'string', 'subject_type'), c('SubjectId', 'string', 'subject_id'), c('SubjectName', 'string', 'subject_name'),
       c('Observed', 'string', 'observed'), c('Threshold', 'string', 'threshold'), c('Detail', 'string', 'detail'),
       c('FirstSeen', 'datetime', 'first_seen'), c('LastSeen', 'datetime', 'last_seen'),
+      // A custom table's columns are only ever appended: CheckId stays (it holds the rule id too).
+      c('RuleId', 'string', 'rule_id', 'the rule (docs/rules.md#<RuleId>)'), c('TenantId', 'string', 'tenant_id', 'empty until one store holds several tenants'),
     ],
   },
 ];

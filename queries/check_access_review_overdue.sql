@@ -1,0 +1,51 @@
+-- id: check_access_review_overdue
+-- title: Access review overdue
+-- description: Per privileged role in use at as-of (the shipped list, Graph's isPrivileged, and the configured tier 0): the
+--   latest review instance ended before as-of and is not completed.
+-- severity: medium; info when not computable
+-- doc: docs/rules.md#access_review_overdue
+-- parameters:
+--   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
+--   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+-- thresholds:
+--   tier0_roles: checks.tier0Roles
+WITH snap AS (SELECT max(observed_at) AS snap_at FROM access_review_definitions WHERE observed_at <= $as_of::TIMESTAMPTZ),
+extra AS (SELECT lower(unnest(from_json($tier0_roles, '["VARCHAR"]'))) AS r),
+privileged AS (
+  -- Roles that are privileged and in use here (eligible or active at as-of).
+  SELECT ro.role_id, ro.role_name, ro.tier0 OR ro.role_id IN (SELECT r FROM extra) OR lower(ro.role_name) IN (SELECT r FROM extra) AS tier0
+  FROM roles ro
+  WHERE (ro.privileged OR ro.role_id IN (SELECT role_id FROM role_definitions WHERE is_privileged))
+    AND ro.role_id IN (SELECT role_id FROM role_assignments WHERE coalesce(start_at, observed_at) <= $as_of::TIMESTAMPTZ
+                       AND coalesce(removed_at, end_at, 'infinity'::TIMESTAMPTZ) > $as_of::TIMESTAMPTZ)
+),
+defs AS (
+  SELECT d.*,
+    TRY_CAST(d.settings ->> '$.recurrence.pattern.interval' AS DOUBLE) AS every,
+    d.settings ->> '$.recurrence.pattern.type' AS pattern,
+    coalesce(d.settings ->> 'defaultDecision', 'None') AS default_decision,
+    coalesce(TRY_CAST(d.settings ->> 'autoApplyDecisionsEnabled' AS BOOLEAN), false) AS auto_apply
+  FROM access_review_definitions d JOIN snap ON d.observed_at = snap.snap_at
+),
+covered AS (
+  SELECT p.*, d.review_id, d.display_name, d.every, d.pattern, d.default_decision, d.auto_apply, d.observed_at,
+    CASE WHEN d.pattern ILIKE '%monthly%' THEN d.every WHEN d.pattern ILIKE '%weekly%' THEN d.every / 4.3 WHEN d.pattern ILIKE '%daily%' THEN d.every / 30 ELSE NULL END AS months
+  FROM privileged p LEFT JOIN defs d ON CAST(d.scope AS VARCHAR) ILIKE '%' || p.role_id || '%'
+),
+latest AS (
+  SELECT i.definition_id, arg_max(i.instance_id, i.start_at) AS instance_id, arg_max(i.status, i.start_at) AS status, max(i.end_at) AS end_at
+  FROM access_review_instances i JOIN snap ON i.observed_at = snap.snap_at GROUP BY i.definition_id
+),
+findings AS (
+  SELECT 'medium' AS severity, c.role_id, c.role_name, 'instance ' || l.status || ' past ' || strftime(l.end_at, '%Y-%m-%d') AS observed, 'completed by its end' AS threshold,
+         c.role_name || ': the latest review ended ' || strftime(l.end_at, '%Y-%m-%d') || ' and is ' || l.status AS detail, l.end_at AS seen
+  FROM covered c JOIN latest l ON l.definition_id = c.review_id
+  WHERE l.end_at < $as_of::TIMESTAMPTZ AND l.status NOT IN ('Completed', 'Applied')
+)
+SELECT severity, 'role' AS subject_type, role_id AS subject_id, role_name AS subject_name, observed, threshold, detail, seen AS first_seen, seen AS last_seen
+FROM findings WHERE (SELECT snap_at FROM snap) IS NOT NULL
+UNION ALL
+SELECT 'info', 'check', 'access_review_overdue', 'not computable', NULL, NULL,
+       'not computable: no access-review snapshot at or before as-of; run pimops ingest snapshot (needs AccessReview.Read.All)', NULL, NULL
+WHERE (SELECT snap_at FROM snap) IS NULL
+ORDER BY severity, subject_name;

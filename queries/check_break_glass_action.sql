@@ -1,0 +1,32 @@
+-- id: check_break_glass_action
+-- title: Break-glass account acted
+-- description: Any audit record a break-glass account initiated in the period: these accounts exist to be unused.
+-- severity: critical; info when no accounts are configured
+-- doc: docs/rules.md#break_glass_action
+-- parameters:
+--   from TIMESTAMPTZ: period start (inclusive)
+--   to TIMESTAMPTZ: period end (exclusive)
+--   break_glass_accounts VARCHAR: JSON list of break-glass UPNs or object ids
+-- thresholds:
+--   break_glass_accounts: breakGlassAccounts
+WITH bg AS (SELECT lower(unnest(from_json($break_glass_accounts, '["VARCHAR"]'))) AS acct),
+ids AS (
+  -- Each account as (id, upn) wherever the data connects them.
+  SELECT DISTINCT acct, coalesce(u.user_id, p.principal_id, CASE WHEN regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS id,
+         coalesce(u.user_principal_name, p.principal_upn, CASE WHEN NOT regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS upn
+  FROM bg
+  LEFT JOIN directory_users u ON u.user_id = bg.acct OR u.user_principal_name = bg.acct
+  LEFT JOIN (SELECT DISTINCT principal_id, principal_upn FROM audit_events WHERE principal_upn IS NOT NULL) p ON p.principal_id = bg.acct OR p.principal_upn = bg.acct
+)
+SELECT * FROM (
+  SELECT 'critical' AS severity, 'account' AS subject_type, i.id AS subject_id, i.upn AS subject_name, count(*) || ' action(s)' AS observed, '0' AS threshold,
+         i.upn || ' initiated ' || count(*) || ' audit record(s): ' || string_agg(DISTINCT e.activity, '; ' ORDER BY e.activity) AS detail,
+         min(e.event_time) AS first_seen, max(e.event_time) AS last_seen
+  FROM audit_events e JOIN ids i ON e.actor_id = i.id OR e.actor_upn = i.upn
+  WHERE e.event_time >= $from::TIMESTAMPTZ AND e.event_time < $to::TIMESTAMPTZ
+  GROUP BY i.id, i.upn
+  UNION ALL
+  SELECT 'info', 'check', 'break_glass_action', 'not configured', NULL, NULL, 'not computable: no break-glass accounts configured (breakGlassAccounts)', NULL, NULL
+  WHERE NOT EXISTS (SELECT 1 FROM bg)
+)
+ORDER BY CASE severity WHEN 'critical' THEN 0 ELSE 1 END, first_seen;

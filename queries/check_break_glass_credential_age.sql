@@ -1,0 +1,30 @@
+-- id: check_break_glass_credential_age
+-- title: Break-glass password too old
+-- description: A break-glass account whose password (directory snapshot) was last changed longer ago than the limit.
+-- severity: medium; info when no accounts are configured
+-- doc: docs/rules.md#break_glass_credential_age
+-- parameters:
+--   as_of TIMESTAMPTZ: for the credential age
+--   break_glass_accounts VARCHAR: JSON list of break-glass UPNs or object ids
+--   max_credential_age_days DOUBLE: password age above which an account is flagged
+-- thresholds:
+--   break_glass_accounts: breakGlassAccounts
+--   max_credential_age_days: checks.breakGlassMaxCredentialAgeDays (365)
+WITH bg AS (SELECT lower(unnest(from_json($break_glass_accounts, '["VARCHAR"]'))) AS acct),
+ids AS (
+  -- Each account as (id, upn) wherever the data connects them.
+  SELECT DISTINCT acct, coalesce(u.user_id, p.principal_id, CASE WHEN regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS id,
+         coalesce(u.user_principal_name, p.principal_upn, CASE WHEN NOT regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS upn
+  FROM bg
+  LEFT JOIN directory_users u ON u.user_id = bg.acct OR u.user_principal_name = bg.acct
+  LEFT JOIN (SELECT DISTINCT principal_id, principal_upn FROM audit_events WHERE principal_upn IS NOT NULL) p ON p.principal_id = bg.acct OR p.principal_upn = bg.acct
+)
+SELECT 'medium' AS severity, 'account' AS subject_type, i.id AS subject_id, i.upn AS subject_name,
+       round((epoch($as_of::TIMESTAMPTZ) - epoch(u.last_password_change)) / 86400) || ' days' AS observed, '≤ ' || $max_credential_age_days || ' days' AS threshold,
+       i.upn || ' password last changed ' || strftime(u.last_password_change, '%Y-%m-%d') AS detail, u.last_password_change AS first_seen, u.last_password_change AS last_seen
+FROM ids i JOIN (SELECT user_id, arg_max(last_password_change, observed_at) AS last_password_change FROM directory_users WHERE observed_at <= $as_of::TIMESTAMPTZ GROUP BY user_id) u ON u.user_id = i.id
+WHERE (epoch($as_of::TIMESTAMPTZ) - epoch(u.last_password_change)) / 86400 > $max_credential_age_days::DOUBLE
+UNION ALL
+SELECT 'info', 'check', 'break_glass_credential_age', 'not configured', NULL, NULL, 'not computable: no break-glass accounts configured (breakGlassAccounts)', NULL, NULL
+WHERE NOT EXISTS (SELECT 1 FROM bg)
+ORDER BY severity, subject_name;

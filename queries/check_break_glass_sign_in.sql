@@ -1,0 +1,38 @@
+-- id: check_break_glass_sign_in
+-- title: Break-glass account signed in
+-- description: Any sign-in of a break-glass account in the period: these accounts exist to be unused.
+--   Without sign-in data (or without accounts configured) it says it is not computable.
+-- severity: critical; info when not computable
+-- doc: docs/rules.md#break_glass_sign_in
+-- parameters:
+--   from TIMESTAMPTZ: period start (inclusive)
+--   to TIMESTAMPTZ: period end (exclusive)
+--   break_glass_accounts VARCHAR: JSON list of break-glass UPNs or object ids
+-- thresholds:
+--   break_glass_accounts: breakGlassAccounts
+WITH bg AS (SELECT lower(unnest(from_json($break_glass_accounts, '["VARCHAR"]'))) AS acct),
+ids AS (
+  -- Each account as (id, upn) wherever the data connects them.
+  SELECT DISTINCT acct, coalesce(u.user_id, p.principal_id, CASE WHEN regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS id,
+         coalesce(u.user_principal_name, p.principal_upn, CASE WHEN NOT regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS upn
+  FROM bg
+  LEFT JOIN directory_users u ON u.user_id = bg.acct OR u.user_principal_name = bg.acct
+  LEFT JOIN (SELECT DISTINCT principal_id, principal_upn FROM audit_events WHERE principal_upn IS NOT NULL) p ON p.principal_id = bg.acct OR p.principal_upn = bg.acct
+)
+SELECT * FROM (
+  SELECT 'critical' AS severity, 'account' AS subject_type, coalesce(i.id, s.user_id) AS subject_id, coalesce(i.upn, s.user_principal_name) AS subject_name,
+         count(*) || ' sign-in(s)' AS observed, '0' AS threshold,
+         coalesce(i.upn, s.user_principal_name) || ' signed in ' || count(*) || ' time(s) (' || string_agg(DISTINCT coalesce(s.app_display_name, '?'), ', ' ORDER BY coalesce(s.app_display_name, '?')) || ' from ' || string_agg(DISTINCT coalesce(s.ip_address, '?'), ', ' ORDER BY coalesce(s.ip_address, '?')) || ')' AS detail,
+         min(s.created_at) AS first_seen, max(s.created_at) AS last_seen
+  FROM sign_ins s JOIN ids i ON s.user_id = i.id OR s.user_principal_name = i.upn
+  WHERE s.created_at >= $from::TIMESTAMPTZ AND s.created_at < $to::TIMESTAMPTZ
+  GROUP BY coalesce(i.id, s.user_id), coalesce(i.upn, s.user_principal_name)
+  UNION ALL
+  SELECT 'info', 'check', 'break_glass_sign_in', 'not configured', NULL, NULL, 'not computable: no break-glass accounts configured (breakGlassAccounts)', NULL, NULL
+  WHERE NOT EXISTS (SELECT 1 FROM bg)
+  UNION ALL
+  SELECT 'info', 'check', 'break_glass_sign_in', 'sign-ins unknown', NULL, NULL,
+         'break-glass sign-ins not computable: no sign-in data; run pimops ingest graph (AuditLog.Read.All, Entra ID P1) or ingest log-analytics (SigninLogs)', NULL, NULL
+  WHERE EXISTS (SELECT 1 FROM bg) AND NOT EXISTS (SELECT 1 FROM landing_files WHERE shape = 'snapshot:signIns')
+)
+ORDER BY CASE severity WHEN 'critical' THEN 0 ELSE 1 END, first_seen;

@@ -1,0 +1,19 @@
+-- id: check_tier0_without_approval
+-- title: Tier-0 role without approval
+-- description: Role settings (newest snapshot at or before as-of) that let a tier-0 role be activated without approval.
+-- severity: high; info when not computable
+-- doc: docs/rules.md#tier0_without_approval
+-- parameters:
+--   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
+--   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+-- thresholds:
+--   tier0_roles: checks.tier0Roles
+SELECT 'high' AS severity, 'role' AS subject_type, role_id AS subject_id, name AS subject_name,
+       'approval not required' AS observed, 'approval required' AS threshold, name || ' is tier 0 and can be activated without approval' AS detail, observed_at AS first_seen, observed_at AS last_seen
+FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles)
+WHERE tier0 AND NOT coalesce(approval_required, false)
+UNION ALL
+SELECT 'info', 'check', 'tier0_without_approval', 'not computable', NULL, NULL,
+       'not computable: no role-settings snapshot at or before as-of; run pimops ingest snapshot (needs RoleManagementPolicy.Read.Directory)', NULL, NULL
+WHERE NOT EXISTS (SELECT 1 FROM role_policies WHERE observed_at <= $as_of::TIMESTAMPTZ)
+ORDER BY severity, subject_name;
