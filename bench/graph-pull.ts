@@ -12,12 +12,12 @@ import { pullDirectoryAudits } from '../ingest/graph/audits.js';
 import { LandingStore } from '../core/landing.js';
 
 const target = Number(process.argv[2] ?? 200_000);
-const base = generateTenant({ seed: 5, admins: 150, start: new Date('2026-01-01T00:00:00Z'), days: 120, noiseRatio: 1 }).records as unknown as Record<string, unknown>[];
+const base = generateTenant({ seed: 5, admins: 150, start: new Date('2026-01-01T00:00:00Z'), days: 120, noiseRatio: 1 }).records;
 const records: Record<string, unknown>[] = [];
 for (let copy = 0; records.length < target; copy++) {
   for (const r of base) {
     if (records.length >= target) break;
-    records.push(copy === 0 ? r : { ...r, id: `${r.id}-c${copy}`, activityDateTime: new Date(Date.parse(String(r.activityDateTime)) + copy * 120 * 86_400_000).toISOString() });
+    records.push(copy === 0 ? { ...r } : { ...r, id: `${r.id}-c${copy}`, activityDateTime: new Date(Date.parse(r.activityDateTime) + copy * 120 * 86_400_000).toISOString() });
   }
 }
 const fake = await startFakeAzure({ records });

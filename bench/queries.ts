@@ -41,8 +41,9 @@ try {
   const window: Params = { from: from.toISOString(), to: to.toISOString() };
 
   const pick = async (sql: string, params: Params = window): Promise<string | null> => {
-    const row = await db.one<{ v: unknown }>(sql, params);
-    return row?.v === undefined || row.v === null ? null : String(row.v);
+    // Every pick selects a VARCHAR column (a UPN or a request key).
+    const row = await db.one<{ v: string | null }>(sql, params);
+    return row?.v ?? null;
   };
   const inPeriod = (col: string) => `${col} >= $from::TIMESTAMPTZ AND ${col} < $to::TIMESTAMPTZ`;
   const principal = await pick(`SELECT principal_upn AS v FROM pim_requests WHERE principal_upn IS NOT NULL AND ${inPeriod('requested_at')} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`)
