@@ -7,7 +7,12 @@ import { createLogsClient } from './log-analytics/index.js';
 import { SNAPSHOT_ENDPOINTS } from './graph/snapshot.js';
 import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
 
-export interface DoctorCheck { check: string; ok: boolean; detail: string; fix?: string }
+export interface DoctorCheck {
+  check: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
 
 function explain(err: unknown): { status?: number; message: string } {
   const e = err as { statusCode?: number; code?: string; message?: string };
@@ -21,21 +26,52 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
     credential = createCredential(config, env);
     checks.push({ check: 'credential', ok: true, detail: `${config.azure.credential} from the environment` });
   } catch (err) {
-    checks.push({ check: 'credential', ok: false, detail: explain(err).message, fix: 'Set the variables named above (see docs/azure-setup.md).' });
+    checks.push({
+      check: 'credential',
+      ok: false,
+      detail: explain(err).message,
+      fix: 'Set the variables named above (see docs/azure-setup.md).',
+    });
     return checks;
   }
   try {
     await credential.getToken(graphScope(config));
     checks.push({ check: `token for ${graphScope(config)}`, ok: true, detail: `from ${config.azure.authorityHost}` });
   } catch (err) {
-    checks.push({ check: `token for ${graphScope(config)}`, ok: false, detail: explain(err).message, fix: 'Check AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret or certificate; the app registration must exist in that tenant.' });
+    checks.push({
+      check: `token for ${graphScope(config)}`,
+      ok: false,
+      detail: explain(err).message,
+      fix: 'Check AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret or certificate; the app registration must exist in that tenant.',
+    });
     return checks;
   }
   const graph = createGraphClient(config, credential, undefined, 'directory');
   const probes: { check: string; path: string; permission: string; licence?: string }[] = [
-    { check: 'audit log (ingest graph)', path: '/auditLogs/directoryAudits?$top=1', permission: 'AuditLog.Read.All and Directory.Read.All' },
-    { check: 'sign-ins (break-glass use)', path: '/auditLogs/signIns?$top=1', permission: 'AuditLog.Read.All', licence: 'Microsoft Entra ID P1 or P2' },
-    ...SNAPSHOT_ENDPOINTS.map((e) => ({ check: `snapshot: ${e.name}`, path: e.path.includes('?') ? `${e.path.split('?')[0]}?${e.path.split('?')[1].split('&').filter((kv) => kv.startsWith('$filter')).map((kv) => kv.replace(/=(.*)$/, (_m, v: string) => `=${encodeURIComponent(v)}`)).concat('$top=1').join('&')}` : `${e.path}?$top=1`, permission: e.permission })),
+    {
+      check: 'audit log (ingest graph)',
+      path: '/auditLogs/directoryAudits?$top=1',
+      permission: 'AuditLog.Read.All and Directory.Read.All',
+    },
+    {
+      check: 'sign-ins (break-glass use)',
+      path: '/auditLogs/signIns?$top=1',
+      permission: 'AuditLog.Read.All',
+      licence: 'Microsoft Entra ID P1 or P2',
+    },
+    ...SNAPSHOT_ENDPOINTS.map((e) => ({
+      check: `snapshot: ${e.name}`,
+      path: e.path.includes('?')
+        ? `${e.path.split('?')[0]}?${e.path
+            .split('?')[1]
+            .split('&')
+            .filter((kv) => kv.startsWith('$filter'))
+            .map((kv) => kv.replace(/=(.*)$/, (_m, v: string) => `=${encodeURIComponent(v)}`))
+            .concat('$top=1')
+            .join('&')}`
+        : `${e.path}?$top=1`,
+      permission: e.permission,
+    })),
   ];
   for (const p of probes) {
     try {
@@ -43,9 +79,10 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
       checks.push({ check: p.check, ok: true, detail: 'answers' });
     } catch (err) {
       const e = explain(err);
-      const fix = e.status === 403
-        ? `Grant the application permission ${p.permission} and admin consent${p.licence ? `; the tenant needs ${p.licence}` : ''}.`
-        : undefined;
+      const fix =
+        e.status === 403
+          ? `Grant the application permission ${p.permission} and admin consent${p.licence ? `; the tenant needs ${p.licence}` : ''}.`
+          : undefined;
       checks.push({ check: p.check, ok: false, detail: `${e.status ?? ''} ${e.message}`.trim(), fix });
     }
   }
@@ -53,14 +90,33 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
     try {
       const logs = createLogsClient(config, credential);
       const end = new Date();
-      const res = await logs.queryWorkspace(config.azure.workspaceId, 'AuditLogs | take 1', { startTime: new Date(end.getTime() - 86_400_000), endTime: end });
-      checks.push({ check: `log analytics workspace ${config.azure.workspaceId}`, ok: res.status === LogsQueryResultStatus.Success, detail: `token for ${logAnalyticsScope(config)}; query ${res.status}` });
+      const res = await logs.queryWorkspace(config.azure.workspaceId, 'AuditLogs | take 1', {
+        startTime: new Date(end.getTime() - 86_400_000),
+        endTime: end,
+      });
+      checks.push({
+        check: `log analytics workspace ${config.azure.workspaceId}`,
+        ok: res.status === LogsQueryResultStatus.Success,
+        detail: `token for ${logAnalyticsScope(config)}; query ${res.status}`,
+      });
     } catch (err) {
       const e = explain(err);
-      checks.push({ check: `log analytics workspace ${config.azure.workspaceId}`, ok: false, detail: `${e.status ?? ''} ${e.message}`.trim(), fix: e.status === 403 ? 'Give the app the Log Analytics Reader role on the workspace (or on the AuditLogs table).' : undefined });
+      checks.push({
+        check: `log analytics workspace ${config.azure.workspaceId}`,
+        ok: false,
+        detail: `${e.status ?? ''} ${e.message}`.trim(),
+        fix:
+          e.status === 403
+            ? 'Give the app the Log Analytics Reader role on the workspace (or on the AuditLogs table).'
+            : undefined,
+      });
     }
   } else {
-    checks.push({ check: 'log analytics', ok: true, detail: 'not configured (azure.workspaceId): ingest log-analytics needs --workspace' });
+    checks.push({
+      check: 'log analytics',
+      ok: true,
+      detail: 'not configured (azure.workspaceId): ingest log-analytics needs --workspace',
+    });
   }
   return checks;
 }

@@ -8,25 +8,43 @@ import type { LandingStore, ManifestEntry } from '../core/landing.js';
  * gzip NDJSON file, atomically. Named by the sha256 of its content: the same page pulled twice
  * lands once.
  */
-export function landRecords(store: LandingStore, records: unknown[], meta: {
-  originalPath: string;
-  shape: string;
-  flavor: NonNullable<ManifestEntry['flavor']>;
-  source: NonNullable<ManifestEntry['source']>;
-  window?: ManifestEntry['window'];
-  endpoint?: string;
-  observedAt?: string;
-}): { entry: ManifestEntry; isNew: boolean } {
+export function landRecords(
+  store: LandingStore,
+  records: unknown[],
+  meta: {
+    originalPath: string;
+    shape: string;
+    flavor: NonNullable<ManifestEntry['flavor']>;
+    source: NonNullable<ManifestEntry['source']>;
+    window?: ManifestEntry['window'];
+    endpoint?: string;
+    observedAt?: string;
+  },
+): { entry: ManifestEntry; isNew: boolean } {
   const text = records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
-  const sha256 = createHash('sha256').update(meta.source).update('\0').update(meta.observedAt ?? '').update('\0').update(text).digest('hex');
+  const sha256 = createHash('sha256')
+    .update(meta.source)
+    .update('\0')
+    .update(meta.observedAt ?? '')
+    .update('\0')
+    .update(text)
+    .digest('hex');
   const known = store.bySha(sha256);
   if (known) return { entry: known, isNew: false };
   const temp = store.tempPath();
   writeFileSync(temp, gzipSync(text, { level: zc.Z_BEST_SPEED }), { mode: 0o600 });
   const entry = store.commit(temp, {
-    sha256, originalPath: meta.originalPath, shape: meta.shape, flavor: meta.flavor, origin: 'index', records: records.length,
-    cleanLines: records.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r)), source: meta.source,
-    window: meta.window, endpoint: meta.endpoint, observedAt: meta.observedAt,
+    sha256,
+    originalPath: meta.originalPath,
+    shape: meta.shape,
+    flavor: meta.flavor,
+    origin: 'index',
+    records: records.length,
+    cleanLines: records.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r)),
+    source: meta.source,
+    window: meta.window,
+    endpoint: meta.endpoint,
+    observedAt: meta.observedAt,
   });
   return { entry, isNew: true };
 }

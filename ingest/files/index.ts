@@ -8,7 +8,14 @@ import type { LandingStore, ManifestEntry } from '../../core/landing.js';
 import { PimopsError } from '../../core/errors.js';
 import type { LandedBatch, Source } from '../source.js';
 import { timed } from '../../core/profile.js';
-import { recogniseHead, recordsOfDocument, flavorOf, ndjsonFlavor, LineScanner, LOG_ANALYTICS_DYNAMIC } from './recognise.js';
+import {
+  recogniseHead,
+  recordsOfDocument,
+  flavorOf,
+  ndjsonFlavor,
+  LineScanner,
+  LOG_ANALYTICS_DYNAMIC,
+} from './recognise.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 
 const HEAD_BYTES = 64 * 1024;
@@ -62,7 +69,12 @@ function isGzip(b: Buffer): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
-async function decompressedHead(path: string, gz: boolean, raw: Buffer, size: number): Promise<{ text: string; complete: boolean }> {
+async function decompressedHead(
+  path: string,
+  gz: boolean,
+  raw: Buffer,
+  size: number,
+): Promise<{ text: string; complete: boolean }> {
   if (!gz) return { text: raw.toString('utf8'), complete: raw.length >= size };
   const chunks: Buffer[] = [];
   let total = 0;
@@ -83,13 +95,21 @@ async function decompressedHead(path: string, gz: boolean, raw: Buffer, size: nu
 }
 
 class LandingRefusal extends Error {
-  constructor(readonly reason: string, readonly detail: string) {
+  constructor(
+    readonly reason: string,
+    readonly detail: string,
+  ) {
     super(detail);
   }
 }
 
 /** Lands NDJSON as received (gzip bytes kept byte for byte; plain text compressed), scanning lines on the way. */
-async function landNdjson(store: LandingStore, path: string, gz: boolean, flavor: 'graph' | 'diagnostic' | 'log_analytics') {
+async function landNdjson(
+  store: LandingStore,
+  path: string,
+  gz: boolean,
+  flavor: 'graph' | 'diagnostic' | 'log_analytics',
+) {
   const temp = store.tempPath();
   const hash = createHash('sha256');
   const scanner = new LineScanner();
@@ -103,13 +123,33 @@ async function landNdjson(store: LandingStore, path: string, gz: boolean, flavor
     // Keep the received bytes; decompress them a second time only to count and check lines.
     await pipeline(createReadStream(path), hashing, createWriteStream(temp, { mode: 0o600 }));
     try {
-      await pipeline(createReadStream(temp), createGunzip(), new Transform({ transform(chunk: Buffer, _e, cb) { scanner.push(chunk); cb(); } }));
+      await pipeline(
+        createReadStream(temp),
+        createGunzip(),
+        new Transform({
+          transform(chunk: Buffer, _e, cb) {
+            scanner.push(chunk);
+            cb();
+          },
+        }),
+      );
     } catch (err) {
       throw new LandingRefusal('corrupt_gzip', `gzip data is damaged: ${(err as Error).message}`);
     }
   } else {
-    const scan = new Transform({ transform(chunk: Buffer, _e, cb) { scanner.push(chunk); cb(null, chunk); } });
-    await pipeline(createReadStream(path), hashing, scan, createGzip({ level: GZIP_LEVEL }), createWriteStream(temp, { mode: 0o600 }));
+    const scan = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        scanner.push(chunk);
+        cb(null, chunk);
+      },
+    });
+    await pipeline(
+      createReadStream(path),
+      hashing,
+      scan,
+      createGzip({ level: GZIP_LEVEL }),
+      createWriteStream(temp, { mode: 0o600 }),
+    );
   }
   scanner.finish();
   return { temp, sha256: hash.digest('hex'), records: scanner.nonBlank, cleanLines: scanner.clean, flavor };
@@ -171,12 +211,22 @@ async function landRecognised(store: LandingStore, path: string): Promise<Landed
   const kind = recogniseHead(head.text, head.complete);
   if (kind === 'empty') return refuse(store, path, 'empty', 'the file holds no records');
   if (kind === 'unrecognized') {
-    return refuse(store, path, 'unrecognized', 'not JSON, NDJSON, a Graph / Event Hub / storage export, or a Log Analytics AuditLogs CSV');
+    return refuse(
+      store,
+      path,
+      'unrecognized',
+      'not JSON, NDJSON, a Graph / Event Hub / storage export, or a Log Analytics AuditLogs CSV',
+    );
   }
   if (kind === 'la_csv') return landLogAnalyticsCsv(store, path, gz);
   if (kind === 'ndjson') {
     const flavor = ndjsonFlavor(head.text);
-    const landed = await landNdjson(store, path, gz, flavor === 'diagnostic' ? 'diagnostic' : flavor === 'log_analytics' ? 'log_analytics' : 'graph');
+    const landed = await landNdjson(
+      store,
+      path,
+      gz,
+      flavor === 'diagnostic' ? 'diagnostic' : flavor === 'log_analytics' ? 'log_analytics' : 'graph',
+    );
     return { ...base, ...landed, shape: 'ndjson', origin: 'line' };
   }
   // A document is read whole: it is one JSON value, so there is no line to stream by.
@@ -195,19 +245,54 @@ async function landRecognised(store: LandingStore, path: string): Promise<Landed
     return { ...base, ...landed, shape: 'ndjson', origin: 'line' };
   }
   const lines = split.items.map((item) =>
-    typeof item === 'object' && item !== null && '__unparsed_line' in item ? String((item as Record<string, unknown>).__unparsed_line) : JSON.stringify(item));
+    typeof item === 'object' && item !== null && '__unparsed_line' in item
+      ? String((item as Record<string, unknown>).__unparsed_line)
+      : JSON.stringify(item),
+  );
   if (split.shape.startsWith('snapshot:')) {
     // A saved Graph state response: observed when the file was written, as far as pimops can tell.
     const temp = store.tempPath();
-    await pipeline(Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]), createGzip({ level: GZIP_LEVEL }), createWriteStream(temp, { mode: 0o600 }));
-    return { ...base, temp, sha256, shape: split.shape, flavor: 'snapshot', source: 'snapshot', endpoint: split.shape.slice('snapshot:'.length),
-      observedAt: statSync(path).mtime.toISOString(), origin: 'index', records: lines.length, cleanLines: true };
+    await pipeline(
+      Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]),
+      createGzip({ level: GZIP_LEVEL }),
+      createWriteStream(temp, { mode: 0o600 }),
+    );
+    return {
+      ...base,
+      temp,
+      sha256,
+      shape: split.shape,
+      flavor: 'snapshot',
+      source: 'snapshot',
+      endpoint: split.shape.slice('snapshot:'.length),
+      observedAt: statSync(path).mtime.toISOString(),
+      origin: 'index',
+      records: lines.length,
+      cleanLines: true,
+    };
   }
   const flavors = split.items.map(flavorOf);
-  const flavor = flavors.includes('diagnostic') ? 'diagnostic' : flavors.includes('log_analytics') ? 'log_analytics' : 'graph';
+  const flavor = flavors.includes('diagnostic')
+    ? 'diagnostic'
+    : flavors.includes('log_analytics')
+      ? 'log_analytics'
+      : 'graph';
   const temp = store.tempPath();
-  await pipeline(Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]), createGzip({ level: GZIP_LEVEL }), createWriteStream(temp, { mode: 0o600 }));
-  return { ...base, temp, sha256, shape: split.shape, flavor, origin: 'index', records: lines.length, cleanLines: lines.every((l) => l.length > 0 && l[0] === '{') };
+  await pipeline(
+    Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]),
+    createGzip({ level: GZIP_LEVEL }),
+    createWriteStream(temp, { mode: 0o600 }),
+  );
+  return {
+    ...base,
+    temp,
+    sha256,
+    shape: split.shape,
+    flavor,
+    origin: 'index',
+    records: lines.length,
+    cleanLines: lines.every((l) => l.length > 0 && l[0] === '{'),
+  };
 }
 
 /** A Log Analytics CSV export: one row per record, dynamic columns parsed from their JSON text. */
@@ -215,25 +300,47 @@ async function landLogAnalyticsCsv(store: LandingStore, path: string, gz: boolea
   const raw = await readWhole(path, gz);
   let rows: Record<string, string>[];
   try {
-    rows = parseCsv<Record<string, string>>(raw.text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true });
+    rows = parseCsv<Record<string, string>>(raw.text, {
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    });
   } catch (err) {
     throw new LandingRefusal('malformed_csv', `the CSV cannot be read: ${(err as Error).message}`);
   }
-  const records = rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => {
-    if (v === '') return [k, null];
-    if (LOG_ANALYTICS_DYNAMIC.includes(k)) {
-      try {
-        return [k, JSON.parse(v)];
-      } catch {
+  const records = rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => {
+        if (v === '') return [k, null];
+        if (LOG_ANALYTICS_DYNAMIC.includes(k)) {
+          try {
+            return [k, JSON.parse(v)];
+          } catch {
+            return [k, v];
+          }
+        }
         return [k, v];
-      }
-    }
-    return [k, v];
-  })));
+      }),
+    ),
+  );
   const lines = records.map((r) => JSON.stringify(r));
   const temp = store.tempPath();
-  await pipeline(Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]), createGzip({ level: GZIP_LEVEL }), createWriteStream(temp, { mode: 0o600 }));
-  return { originalPath: path, temp, sha256: createHash('sha256').update(raw.bytes).digest('hex'), shape: 'log_analytics_csv', flavor: 'log_analytics', origin: 'index', records: lines.length, cleanLines: true };
+  await pipeline(
+    Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]),
+    createGzip({ level: GZIP_LEVEL }),
+    createWriteStream(temp, { mode: 0o600 }),
+  );
+  return {
+    originalPath: path,
+    temp,
+    sha256: createHash('sha256').update(raw.bytes).digest('hex'),
+    shape: 'log_analytics_csv',
+    flavor: 'log_analytics',
+    origin: 'index',
+    records: lines.length,
+    cleanLines: true,
+  };
 }
 
 async function readWhole(path: string, gz: boolean): Promise<{ bytes: Buffer; text: string }> {
@@ -247,10 +354,21 @@ async function readWhole(path: string, gz: boolean): Promise<{ bytes: Buffer; te
 async function refuse(store: LandingStore, path: string, reason: string, detail: string) {
   const { bytes } = await readWhole(path, false);
   const temp = store.tempPath();
-  await pipeline(Readable.from([isGzip(bytes) ? bytes : gzipSync(bytes, { level: zc.Z_BEST_SPEED })]), createWriteStream(temp, { mode: 0o600 }));
+  await pipeline(
+    Readable.from([isGzip(bytes) ? bytes : gzipSync(bytes, { level: zc.Z_BEST_SPEED })]),
+    createWriteStream(temp, { mode: 0o600 }),
+  );
   return {
-    originalPath: path, temp, sha256: createHash('sha256').update(bytes).digest('hex'), shape: 'refused', flavor: null,
-    origin: 'line' as const, records: 0, cleanLines: false, rejectReason: reason, rejectDetail: detail,
+    originalPath: path,
+    temp,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    shape: 'refused',
+    flavor: null,
+    origin: 'line' as const,
+    records: 0,
+    cleanLines: false,
+    rejectReason: reason,
+    rejectDetail: detail,
   };
 }
 

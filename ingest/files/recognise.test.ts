@@ -2,7 +2,12 @@ import { describe, it, expect } from 'vitest';
 import { recogniseHead, recordsOfDocument, flavorOf, LineScanner } from './recognise.js';
 
 const graph = { id: 'x', activityDisplayName: 'Add member to role', activityDateTime: '2026-10-01T00:00:00Z' };
-const envelope = { time: '2026-10-01T00:00:00Z', operationName: 'Add member to role', category: 'AuditLogs', properties: graph };
+const envelope = {
+  time: '2026-10-01T00:00:00Z',
+  operationName: 'Add member to role',
+  category: 'AuditLogs',
+  properties: graph,
+};
 
 describe('recogniseHead', () => {
   it.each([
@@ -14,7 +19,11 @@ describe('recogniseHead', () => {
     ['{\n  "value": [', false, 'document'],
     [JSON.stringify({ value: [graph] }), true, 'document'],
     [JSON.stringify({ records: [envelope] }), true, 'document'],
-    [`${JSON.stringify({ records: [envelope] })}\n${JSON.stringify({ records: [envelope] })}\n`, true, 'eventhub_lines'],
+    [
+      `${JSON.stringify({ records: [envelope] })}\n${JSON.stringify({ records: [envelope] })}\n`,
+      true,
+      'eventhub_lines',
+    ],
     [`${JSON.stringify(graph)}\n${JSON.stringify(graph)}\n`, true, 'ndjson'],
     [`${JSON.stringify(graph)}`, true, 'ndjson'],
     [`\ufeff${JSON.stringify(graph)}\r\n`, true, 'ndjson'],
@@ -30,7 +39,7 @@ describe('recogniseHead', () => {
 describe('recordsOfDocument', () => {
   it.each([
     [[graph], 'json_array', 1],
-    [{ '@odata.context': 'x', value: [graph, graph] }, 'graph_page', 2],
+    [{ '@odata.context': 'x', 'value': [graph, graph] }, 'graph_page', 2],
     [{ records: [envelope] }, 'records_envelope', 1],
     [graph, 'single_record', 1],
     [envelope, 'single_record', 1],

@@ -33,11 +33,16 @@ export function recogniseHead(head: string, complete: boolean): HeadKind {
   if (trimmed[0] !== '{') {
     if (isLogAnalyticsCsvHeader(firstLine(trimmed))) return 'la_csv';
     // NDJSON whose first line is damaged or not an object: the lines after it decide.
-    return trimmed.split('\n').slice(1).some((l) => l.trimStart().startsWith('{')) ? 'ndjson' : 'unrecognized';
+    return trimmed
+      .split('\n')
+      .slice(1)
+      .some((l) => l.trimStart().startsWith('{'))
+      ? 'ndjson'
+      : 'unrecognized';
   }
   const line = firstLine(trimmed);
   const parsed = tryParse(line);
-  if (!isObject(parsed)) return 'document';   // pretty-printed, or a broken first line (the full read decides)
+  if (!isObject(parsed)) return 'document'; // pretty-printed, or a broken first line (the full read decides)
   const rest = trimmed.slice(trimmed.indexOf('\n') === -1 ? trimmed.length : trimmed.indexOf('\n')).trim();
   const isBody = Array.isArray(parsed.records) || Array.isArray(parsed.value);
   if (isBody) return rest === '' ? 'document' : 'eventhub_lines';
@@ -47,7 +52,11 @@ export function recogniseHead(head: string, complete: boolean): HeadKind {
 /** A Log Analytics AuditLogs export: a CSV header naming the table's columns. */
 export function isLogAnalyticsCsvHeader(line: string): boolean {
   const cols = new Set(line.split(',').map((c) => c.trim().replace(/^"|"$/g, '')));
-  return cols.has('Id') && (cols.has('ActivityDisplayName') || cols.has('OperationName')) && (cols.has('TargetResources') || cols.has('InitiatedBy'));
+  return (
+    cols.has('Id') &&
+    (cols.has('ActivityDisplayName') || cols.has('OperationName')) &&
+    (cols.has('TargetResources') || cols.has('InitiatedBy'))
+  );
 }
 
 /** The dynamic columns of AuditLogs arrive as JSON text in CSV cells. */
@@ -89,7 +98,11 @@ export function recordsOfDocument(doc: unknown): { shape: DocumentShape; items: 
  */
 export function flavorOf(record: unknown): 'graph' | 'diagnostic' | 'log_analytics' | null {
   if (!isObject(record)) return null;
-  if (isObject(record.properties) && ('activityDisplayName' in record.properties || 'activityDateTime' in record.properties || 'operationName' in record)) return 'diagnostic';
+  if (
+    isObject(record.properties) &&
+    ('activityDisplayName' in record.properties || 'activityDateTime' in record.properties || 'operationName' in record)
+  )
+    return 'diagnostic';
   if ('activityDisplayName' in record || 'activityDateTime' in record || 'loggedByService' in record) return 'graph';
   if ('ActivityDisplayName' in record || 'OperationName' in record) return 'log_analytics';
   if (isObject(record.properties)) return 'diagnostic';
@@ -139,7 +152,10 @@ export class LineScanner {
       if (this.currentBlank) {
         for (let j = i + 1; j < end; j++) {
           const c = chunk[j];
-          if (c !== 0x0d && c !== 0x20 && c !== 0x09) { this.currentBlank = false; break; }
+          if (c !== 0x0d && c !== 0x20 && c !== 0x09) {
+            this.currentBlank = false;
+            break;
+          }
         }
       }
       if (nl === -1) return;

@@ -17,7 +17,13 @@ export interface PullOptions {
   now?: Date;
 }
 
-export interface PageEvent { stream: string; page: number; records: number; totalRecords: number; newestTime: string | null }
+export interface PageEvent {
+  stream: string;
+  page: number;
+  records: number;
+  totalRecords: number;
+  newestTime: string | null;
+}
 
 export interface PullResult {
   window: { from: string; to: string };
@@ -28,7 +34,10 @@ export interface PullResult {
   resumedAfterBrokenLink: number;
 }
 
-interface GraphState { watermark?: string; lastRun?: string }
+interface GraphState {
+  watermark?: string;
+  lastRun?: string;
+}
 
 function statePath(store: LandingStore): string {
   return join(store.dir, 'state', 'graph-directoryAudits.json');
@@ -59,13 +68,23 @@ export function auditStreams(config: Config): { name: string; filter: string }[]
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export async function pullDirectoryAudits(client: Client, store: LandingStore, config: Config, opts: PullOptions,
-  onPage?: (e: PageEvent) => void): Promise<PullResult> {
+export async function pullDirectoryAudits(
+  client: Client,
+  store: LandingStore,
+  config: Config,
+  opts: PullOptions,
+  onPage?: (e: PageEvent) => void,
+): Promise<PullResult> {
   const now = opts.now ?? new Date();
   const state = readGraphState(store);
-  let from = opts.since ?? (state.watermark ? subMinutes(new Date(state.watermark), config.azure.overlapMinutes) : subDays(now, config.azure.auditRetentionDays));
+  let from =
+    opts.since ??
+    (state.watermark
+      ? subMinutes(new Date(state.watermark), config.azure.overlapMinutes)
+      : subDays(now, config.azure.auditRetentionDays));
   const to = opts.until ?? now;
-  if (to <= from) throw new PimopsError('usage', `--until (${to.toISOString()}) must be after the start (${from.toISOString()})`);
+  if (to <= from)
+    throw new PimopsError('usage', `--until (${to.toISOString()}) must be after the start (${from.toISOString()})`);
   // Graph refuses a start older than retention: clamp, and say what cannot be had.
   const oldest = subDays(now, config.azure.auditRetentionDays);
   let retentionGap: PullResult['retentionGap'];
@@ -74,7 +93,14 @@ export async function pullDirectoryAudits(client: Client, store: LandingStore, c
     from = oldest;
   }
   store.ensure();
-  const result: PullResult = { window: { from: from.toISOString(), to: to.toISOString() }, pages: 0, records: 0, landed: [], retentionGap, resumedAfterBrokenLink: 0 };
+  const result: PullResult = {
+    window: { from: from.toISOString(), to: to.toISOString() },
+    pages: 0,
+    records: 0,
+    landed: [],
+    retentionGap,
+    resumedAfterBrokenLink: 0,
+  };
   for (const stream of auditStreams(config)) {
     await pullStream(client, store, config, stream, from, to, result, onPage);
   }
@@ -83,8 +109,16 @@ export async function pullDirectoryAudits(client: Client, store: LandingStore, c
   return result;
 }
 
-async function pullStream(client: Client, store: LandingStore, config: Config, stream: { name: string; filter: string },
-  from: Date, to: Date, result: PullResult, onPage?: (e: PageEvent) => void): Promise<void> {
+async function pullStream(
+  client: Client,
+  store: LandingStore,
+  config: Config,
+  stream: { name: string; filter: string },
+  from: Date,
+  to: Date,
+  result: PullResult,
+  onPage?: (e: PageEvent) => void,
+): Promise<void> {
   const query = (start: Date) => {
     const time = `activityDateTime ge ${iso(start)} and activityDateTime le ${iso(to)}`;
     const filter = stream.filter ? `${time} and ${stream.filter}` : time;
@@ -118,16 +152,28 @@ async function pullStream(client: Client, store: LandingStore, config: Config, s
       const ms = typeof t === 'string' ? Date.parse(t) : NaN;
       if (Number.isNaN(ms)) continue;
       if (ms < newestMs) ascending = false;
-      if (ms > newestMs) { newestMs = ms; newest = t as string; }
+      if (ms > newestMs) {
+        newestMs = ms;
+        newest = t as string;
+      }
     }
     const { entry, isNew } = landRecords(store, records, {
       originalPath: `graph:${stream.name}:${from.toISOString()}..${to.toISOString()}#${result.pages + 1}`,
-      shape: 'graph_page', flavor: 'graph', source: 'graph', window: { from: from.toISOString(), to: to.toISOString() },
+      shape: 'graph_page',
+      flavor: 'graph',
+      source: 'graph',
+      window: { from: from.toISOString(), to: to.toISOString() },
     });
     if (isNew) result.landed.push(entry);
     result.pages++;
     result.records += records.length;
-    onPage?.({ stream: stream.name, page: result.pages, records: records.length, totalRecords: result.records, newestTime: newest });
+    onPage?.({
+      stream: stream.name,
+      page: result.pages,
+      records: records.length,
+      totalRecords: result.records,
+      newestTime: newest,
+    });
     next = page.nextLink;
     onNextLink = true;
   }
@@ -138,7 +184,8 @@ async function pullStream(client: Client, store: LandingStore, config: Config, s
  *  text, stops the pull loudly rather than being followed or silently taken as the last page. */
 function graphPage(body: unknown, url: string): { value: unknown[]; nextLink?: string } {
   const path = url.split('?')[0];
-  if (typeof body !== 'object' || body === null) throw new PimopsError('azure-request', `Graph returned a page of ${path} that is not a JSON object`);
+  if (typeof body !== 'object' || body === null)
+    throw new PimopsError('azure-request', `Graph returned a page of ${path} that is not a JSON object`);
   const b = body as { 'value'?: unknown; '@odata.nextLink'?: unknown };
   const link = b['@odata.nextLink'];
   if (link !== undefined && link !== null && typeof link !== 'string') {
@@ -152,8 +199,18 @@ function graphError(err: unknown, url: string): PimopsError {
   const status = e.statusCode ?? 0;
   const path = url.split('?')[0];
   if (status === 403) {
-    return new PimopsError('azure-permission', `Graph refused ${path} (403 ${e.code ?? ''}): the app needs AuditLog.Read.All and Directory.Read.All (application permissions, admin-consented). See docs/azure-setup.md.`);
+    return new PimopsError(
+      'azure-permission',
+      `Graph refused ${path} (403 ${e.code ?? ''}): the app needs AuditLog.Read.All and Directory.Read.All (application permissions, admin-consented). See docs/azure-setup.md.`,
+    );
   }
-  if (status === 401) return new PimopsError('azure-auth', `Graph did not accept the token for ${path} (401), even after a fresh one. Check the app registration and tenant.`);
-  return new PimopsError('azure-request', `Graph request ${path} failed${status ? ` (${status})` : ''}: ${e.message ?? String(err)}`);
+  if (status === 401)
+    return new PimopsError(
+      'azure-auth',
+      `Graph did not accept the token for ${path} (401), even after a fresh one. Check the app registration and tenant.`,
+    );
+  return new PimopsError(
+    'azure-request',
+    `Graph request ${path} failed${status ? ` (${status})` : ''}: ${e.message ?? String(err)}`,
+  );
 }

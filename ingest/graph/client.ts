@@ -1,7 +1,13 @@
 // The Graph client pimops uses: the official v3 client, with a middleware in front of its
 // authentication handler that paces requests, retries what Graph's own RetryHandler does not
 // (connection resets, timeouts), honours Retry-After, and gets a fresh token once on a 401.
-import { Client, AuthenticationHandler, HTTPMessageHandler, type Middleware, type Context } from '@microsoft/microsoft-graph-client';
+import {
+  Client,
+  AuthenticationHandler,
+  HTTPMessageHandler,
+  type Middleware,
+  type Context,
+} from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { Config } from '../../core/config.js';
 import { graphScope, type RefreshableCredential } from '../../core/azure.js';
@@ -15,7 +21,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class RateLimiter {
   private active = 0;
   private finished: number[] = [];
-  constructor(private readonly limit: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
   async acquire(): Promise<void> {
     for (;;) {
       const now = Date.now();
@@ -42,8 +51,20 @@ export interface ClientEvents {
 function isNetworkError(err: unknown): boolean {
   const e = err as { name?: string; code?: string; cause?: { code?: string }; message?: string };
   const code = e?.cause?.code ?? e?.code;
-  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || (e?.name === 'TypeError' && /fetch failed|terminated/i.test(e.message ?? ''))
-    || ['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'].includes(code ?? '');
+  return (
+    e?.name === 'AbortError' ||
+    e?.name === 'TimeoutError' ||
+    (e?.name === 'TypeError' && /fetch failed|terminated/i.test(e.message ?? '')) ||
+    [
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'ECONNREFUSED',
+      'EPIPE',
+      'UND_ERR_SOCKET',
+      'UND_ERR_CONNECT_TIMEOUT',
+      'UND_ERR_HEADERS_TIMEOUT',
+    ].includes(code ?? '')
+  );
 }
 
 function retryAfterMs(res: Response | undefined): number | undefined {
@@ -59,14 +80,19 @@ function dropAuthorization(context: Context): void {
   const headers = context.options?.headers;
   if (!headers) return;
   if (headers instanceof Headers) headers.delete('Authorization');
-  else if (Array.isArray(headers)) context.options!.headers = headers.filter(([k]) => k.toLowerCase() !== 'authorization');
+  else if (Array.isArray(headers))
+    context.options!.headers = headers.filter(([k]) => k.toLowerCase() !== 'authorization');
   else for (const k of Object.keys(headers)) if (k.toLowerCase() === 'authorization') delete headers[k];
 }
 
 export class ResilienceHandler implements Middleware {
   private next!: Middleware;
-  constructor(private readonly config: Config, private readonly limiter: RateLimiter, private readonly credential: RefreshableCredential,
-    private readonly events: ClientEvents = {}) {}
+  constructor(
+    private readonly config: Config,
+    private readonly limiter: RateLimiter,
+    private readonly credential: RefreshableCredential,
+    private readonly events: ClientEvents = {},
+  ) {}
 
   setNext(next: Middleware): void {
     this.next = next;
@@ -119,16 +145,26 @@ export class ResilienceHandler implements Middleware {
   }
 }
 
-export function createGraphClient(config: Config, credential: RefreshableCredential, events?: ClientEvents, budget: 'reports' | 'directory' = 'reports'): Client {
+export function createGraphClient(
+  config: Config,
+  credential: RefreshableCredential,
+  events?: ClientEvents,
+  budget: 'reports' | 'directory' = 'reports',
+): Client {
   const endpoint = new URL(config.azure.graphEndpoint);
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope(config)] });
-  const limiter = budget === 'reports'
-    ? new RateLimiter(config.azure.requestsPerWindow, config.azure.windowSeconds * 1000)
-    : new RateLimiter(Math.max(1, Math.round(config.azure.directoryRequestsPerSecond)), 1000);
+  const limiter =
+    budget === 'reports'
+      ? new RateLimiter(config.azure.requestsPerWindow, config.azure.windowSeconds * 1000)
+      : new RateLimiter(Math.max(1, Math.round(config.azure.directoryRequestsPerSecond)), 1000);
   return Client.initWithMiddleware({
     baseUrl: `${endpoint.origin}/`,
     // The auth handler attaches the token only for Graph hosts it knows: tell it ours.
     customHosts: new Set([endpoint.hostname]),
-    middleware: [new ResilienceHandler(config, limiter, credential, events), new AuthenticationHandler(authProvider), new HTTPMessageHandler()],
+    middleware: [
+      new ResilienceHandler(config, limiter, credential, events),
+      new AuthenticationHandler(authProvider),
+      new HTTPMessageHandler(),
+    ],
   });
 }

@@ -13,15 +13,43 @@ import { PimopsError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/output.js';
 import { landRecords } from '../landed-records.js';
 
-const COLUMNS = ['TimeGenerated', 'Id', 'ActivityDateTime', 'ActivityDisplayName', 'OperationName', 'Category', 'LoggedByService',
-  'AADOperationType', 'Result', 'ResultReason', 'CorrelationId', 'Identity', 'AADTenantId', 'InitiatedBy', 'TargetResources', 'AdditionalDetails'];
+const COLUMNS = [
+  'TimeGenerated',
+  'Id',
+  'ActivityDateTime',
+  'ActivityDisplayName',
+  'OperationName',
+  'Category',
+  'LoggedByService',
+  'AADOperationType',
+  'Result',
+  'ResultReason',
+  'CorrelationId',
+  'Identity',
+  'AADTenantId',
+  'InitiatedBy',
+  'TargetResources',
+  'AdditionalDetails',
+];
 
 /** Rows a slice may return before it is split: under the API's 500k cap with room to spare. */
 export const SLICE_ROW_CAP = 400_000;
 const MIN_SLICE_MS = 60_000;
 
-export interface LaOptions { workspaceId: string; since: Date; until: Date; sliceHours?: number; rowCap?: number }
-export interface LaResult { slices: number; splits: number; rows: number; landed: ManifestEntry[]; window: { from: string; to: string } }
+export interface LaOptions {
+  workspaceId: string;
+  since: Date;
+  until: Date;
+  sliceHours?: number;
+  rowCap?: number;
+}
+export interface LaResult {
+  slices: number;
+  splits: number;
+  rows: number;
+  landed: ManifestEntry[];
+  window: { from: string; to: string };
+}
 
 export function createLogsClient(config: Config, credential: TokenCredential): LogsQueryClient {
   // The endpoint is used verbatim (it must end in /v1); scopes are passed explicitly because the
@@ -44,7 +72,9 @@ export function sliceQuery(from: Date, to: Date, pimOnly: boolean): string {
 
 function rowsOf(table: LogsTable): Record<string, unknown>[] {
   const names = table.columnDescriptors.map((c) => c.name ?? '');
-  return table.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] instanceof Date ? row[i].toISOString() : row[i]])));
+  return table.rows.map((row) =>
+    Object.fromEntries(names.map((n, i) => [n, row[i] instanceof Date ? row[i].toISOString() : row[i]])),
+  );
 }
 
 function statePath(store: LandingStore, workspaceId: string): string {
@@ -56,23 +86,47 @@ export function readLaWatermark(store: LandingStore, workspaceId: string): strin
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { watermark?: string }).watermark : undefined;
 }
 
-export async function pullLogAnalytics(client: LogsQueryClient, store: LandingStore, config: Config, opts: LaOptions,
-  onSlice?: (e: { from: string; to: string; rows: number; split: boolean }) => void): Promise<LaResult> {
-  const result: LaResult = { slices: 0, splits: 0, rows: 0, landed: [], window: { from: opts.since.toISOString(), to: opts.until.toISOString() } };
+export async function pullLogAnalytics(
+  client: LogsQueryClient,
+  store: LandingStore,
+  config: Config,
+  opts: LaOptions,
+  onSlice?: (e: { from: string; to: string; rows: number; split: boolean }) => void,
+): Promise<LaResult> {
+  const result: LaResult = {
+    slices: 0,
+    splits: 0,
+    rows: 0,
+    landed: [],
+    window: { from: opts.since.toISOString(), to: opts.until.toISOString() },
+  };
   const sliceMs = (opts.sliceHours ?? 24) * 3_600_000;
   const cap = opts.rowCap ?? SLICE_ROW_CAP;
   store.ensure();
   const slices: [Date, Date][] = [];
-  for (let t = opts.since.getTime(); t < opts.until.getTime(); t += sliceMs) slices.push([new Date(t), new Date(Math.min(t + sliceMs, opts.until.getTime()))]);
+  for (let t = opts.since.getTime(); t < opts.until.getTime(); t += sliceMs)
+    slices.push([new Date(t), new Date(Math.min(t + sliceMs, opts.until.getTime()))]);
   while (slices.length) {
     const [from, to] = slices.shift()!;
     let res;
     try {
-      res = await client.queryWorkspace(opts.workspaceId, sliceQuery(from, to, config.azure.pimOnly), { startTime: from, endTime: to }, { serverTimeoutInSeconds: 600 });
+      res = await client.queryWorkspace(
+        opts.workspaceId,
+        sliceQuery(from, to, config.azure.pimOnly),
+        { startTime: from, endTime: to },
+        { serverTimeoutInSeconds: 600 },
+      );
     } catch (err) {
       const e = err as { statusCode?: number; code?: string; message?: string };
-      if (e.statusCode === 403) throw new PimopsError('azure-permission', `Log Analytics refused workspace ${opts.workspaceId} (403): grant the app the Log Analytics Reader role on the workspace. See docs/azure-setup.md.`);
-      throw new PimopsError('azure-request', `Log Analytics query for ${from.toISOString()}..${to.toISOString()} failed${e.statusCode ? ` (${e.statusCode})` : ''}: ${e.message ?? String(err)}`);
+      if (e.statusCode === 403)
+        throw new PimopsError(
+          'azure-permission',
+          `Log Analytics refused workspace ${opts.workspaceId} (403): grant the app the Log Analytics Reader role on the workspace. See docs/azure-setup.md.`,
+        );
+      throw new PimopsError(
+        'azure-request',
+        `Log Analytics query for ${from.toISOString()}..${to.toISOString()} failed${e.statusCode ? ` (${e.statusCode})` : ''}: ${e.message ?? String(err)}`,
+      );
     }
     const complete = res.status === LogsQueryResultStatus.Success;
     const tables = res.status === LogsQueryResultStatus.Success ? res.tables : res.partialTables;
@@ -81,7 +135,10 @@ export async function pullLogAnalytics(client: LogsQueryClient, store: LandingSt
     if (!complete || rows.length >= cap) {
       // Partial, or at the cap: never land part of a slice as if it were all of it. Halve and ask again.
       if (to.getTime() - from.getTime() <= MIN_SLICE_MS) {
-        throw new PimopsError('azure-request', `Log Analytics returned an incomplete result even for one minute (${from.toISOString()}): ${complete ? `${rows.length} rows at the cap` : partialMessage}`);
+        throw new PimopsError(
+          'azure-request',
+          `Log Analytics returned an incomplete result even for one minute (${from.toISOString()}): ${complete ? `${rows.length} rows at the cap` : partialMessage}`,
+        );
       }
       const mid = new Date(from.getTime() + Math.floor((to.getTime() - from.getTime()) / 2));
       slices.unshift([from, mid], [mid, to]);
@@ -91,7 +148,10 @@ export async function pullLogAnalytics(client: LogsQueryClient, store: LandingSt
     }
     const { entry, isNew } = landRecords(store, rows, {
       originalPath: `log-analytics:${opts.workspaceId}:${from.toISOString()}..${to.toISOString()}`,
-      shape: 'log_analytics_query', flavor: 'log_analytics', source: 'log_analytics', window: { from: from.toISOString(), to: to.toISOString() },
+      shape: 'log_analytics_query',
+      flavor: 'log_analytics',
+      source: 'log_analytics',
+      window: { from: from.toISOString(), to: to.toISOString() },
     });
     if (isNew) result.landed.push(entry);
     result.slices++;
@@ -106,7 +166,14 @@ export async function pullLogAnalytics(client: LogsQueryClient, store: LandingSt
 }
 
 /** Sign-ins of the break-glass accounts from the workspace's SigninLogs, landed in Graph's signIn shape. */
-export async function pullLogAnalyticsSignIns(client: LogsQueryClient, store: LandingStore, workspaceId: string, accounts: string[], from: Date, to: Date): Promise<number> {
+export async function pullLogAnalyticsSignIns(
+  client: LogsQueryClient,
+  store: LandingStore,
+  workspaceId: string,
+  accounts: string[],
+  from: Date,
+  to: Date,
+): Promise<number> {
   if (!accounts.length) return 0;
   const list = accounts.map((a) => `"${a.toLowerCase().replaceAll('"', '')}"`).join(', ');
   const kql = `SigninLogs
@@ -114,10 +181,26 @@ export async function pullLogAnalyticsSignIns(client: LogsQueryClient, store: La
 | where tolower(UserPrincipalName) in (${list}) or tolower(UserId) in (${list})
 | project Id, TimeGenerated, UserId, UserPrincipalName, AppDisplayName, IPAddress, ResultType, ConditionalAccessStatus`;
   const res = await client.queryWorkspace(workspaceId, kql, { startTime: from, endTime: to });
-  if (res.status !== LogsQueryResultStatus.Success) throw new PimopsError('azure-request', `SigninLogs query came back partial: ${res.partialError?.message}`);
+  if (res.status !== LogsQueryResultStatus.Success)
+    throw new PimopsError('azure-request', `SigninLogs query came back partial: ${res.partialError?.message}`);
   const rows = res.tables.length ? rowsOf(res.tables[0]) : [];
-  const items = rows.map((r) => ({ id: r.Id, createdDateTime: r.TimeGenerated, userId: r.UserId, userPrincipalName: r.UserPrincipalName, appDisplayName: r.AppDisplayName,
-    ipAddress: r.IPAddress, status: { errorCode: Number(r.ResultType ?? 0) }, conditionalAccessStatus: r.ConditionalAccessStatus }));
-  landRecords(store, items, { originalPath: `log-analytics:${workspaceId}:SigninLogs:${from.toISOString()}..${to.toISOString()}`, shape: 'snapshot:signIns', flavor: 'snapshot', source: 'log_analytics', endpoint: 'signIns', observedAt: to.toISOString() });
+  const items = rows.map((r) => ({
+    id: r.Id,
+    createdDateTime: r.TimeGenerated,
+    userId: r.UserId,
+    userPrincipalName: r.UserPrincipalName,
+    appDisplayName: r.AppDisplayName,
+    ipAddress: r.IPAddress,
+    status: { errorCode: Number(r.ResultType ?? 0) },
+    conditionalAccessStatus: r.ConditionalAccessStatus,
+  }));
+  landRecords(store, items, {
+    originalPath: `log-analytics:${workspaceId}:SigninLogs:${from.toISOString()}..${to.toISOString()}`,
+    shape: 'snapshot:signIns',
+    flavor: 'snapshot',
+    source: 'log_analytics',
+    endpoint: 'signIns',
+    observedAt: to.toISOString(),
+  });
   return items.length;
 }
