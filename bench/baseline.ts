@@ -8,12 +8,16 @@ import { GRAPH_COLUMNS, readColumnsSql } from '../transform/columns.js';
 
 const [db, ...files] = process.argv.slice(2);
 if (!db || files.length === 0) throw new Error('usage: baseline.ts <scratch.duckdb> <files...>');
-const clean = () => { for (const p of [db, `${db}.wal`, `${db}.tmp`]) rmSync(p, { recursive: true, force: true }); };
+const clean = () => {
+  for (const p of [db, `${db}.wal`, `${db}.tmp`]) rmSync(p, { recursive: true, force: true });
+};
 clean();
 const inst = await DuckDBInstance.create(db);
 const c = await inst.connect();
 const t0 = performance.now();
-await c.run(`CREATE TABLE t AS SELECT * FROM read_ndjson([${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(',')}], columns=${readColumnsSql(GRAPH_COLUMNS)})`);
+await c.run(
+  `CREATE TABLE t AS SELECT * FROM read_ndjson([${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(',')}], columns=${readColumnsSql(GRAPH_COLUMNS)})`,
+);
 const seconds = (performance.now() - t0) / 1000;
 const rows = Number((await c.runAndReadAll('SELECT count(*) AS n FROM t')).getRowObjectsJS()[0].n);
 c.closeSync();

@@ -12,28 +12,46 @@ import { pullDirectoryAudits } from '../ingest/graph/audits.js';
 import { LandingStore } from '../core/landing.js';
 
 const target = Number(process.argv[2] ?? 200_000);
-const base = generateTenant({ seed: 5, admins: 150, start: new Date('2026-01-01T00:00:00Z'), days: 120, noiseRatio: 1 }).records;
+const base = generateTenant({
+  seed: 5,
+  admins: 150,
+  start: new Date('2026-01-01T00:00:00Z'),
+  days: 120,
+  noiseRatio: 1,
+}).records;
 const records: Record<string, unknown>[] = [];
 for (let copy = 0; records.length < target; copy++) {
   for (const r of base) {
     if (records.length >= target) break;
-    records.push(copy === 0 ? { ...r } : { ...r, id: `${r.id}-c${copy}`, activityDateTime: new Date(Date.parse(r.activityDateTime) + copy * 120 * 86_400_000).toISOString() });
+    records.push(
+      copy === 0
+        ? { ...r }
+        : {
+            ...r,
+            id: `${r.id}-c${copy}`,
+            activityDateTime: new Date(Date.parse(r.activityDateTime) + copy * 120 * 86_400_000).toISOString(),
+          },
+    );
   }
 }
 const fake = await startFakeAzure({ records });
 Object.assign(process.env, fakeEnv(fake));
 const since = new Date('2025-12-31T00:00:00Z');
 const until = new Date(records.reduce((m, r) => Math.max(m, Date.parse(String(r.activityDateTime))), 0) + 1000);
-const cfg = (limit: number, windowSeconds: number) => parseConfig({ azure: fakeAzureConfig(fake, { requestsPerWindow: limit, windowSeconds, auditRetentionDays: 100000 }) });
+const cfg = (limit: number, windowSeconds: number) =>
+  parseConfig({
+    azure: fakeAzureConfig(fake, { requestsPerWindow: limit, windowSeconds, auditRetentionDays: 100000 }),
+  });
 
 async function bare(): Promise<number> {
   const config = cfg(100000, 1);
   const client = createGraphClient(config, createCredential(config));
   const t0 = performance.now();
   let n = 0;
-  let next: string | undefined = `/auditLogs/directoryAudits?$filter=${encodeURIComponent(`activityDateTime ge ${since.toISOString()} and activityDateTime le ${until.toISOString()}`)}&$top=1000`;
+  let next: string | undefined =
+    `/auditLogs/directoryAudits?$filter=${encodeURIComponent(`activityDateTime ge ${since.toISOString()} and activityDateTime le ${until.toISOString()}`)}&$top=1000`;
   while (next) {
-    const page = (await client.api(next).get()) as { value: unknown[]; '@odata.nextLink'?: string };
+    const page = (await client.api(next).get()) as { 'value': unknown[]; '@odata.nextLink'?: string };
     n += page.value.length;
     next = page['@odata.nextLink'];
   }
@@ -65,6 +83,19 @@ const pimops = await landed(100000, 1);
 const throttled = await landed(10, 1);
 await fake.close();
 // The last stdout line is what bench/run.ts reads; maxRSS is this process's peak in kB (fake included).
-console.log(JSON.stringify({ records: records.length, pages: Math.ceil(records.length / 1000), bareRecordsPerSecond: Math.round(bareRate), pimopsRecordsPerSecond: Math.round(pimops.rate),
-  bareSeconds: records.length / bareRate, pimopsSeconds: records.length / pimops.rate, ratio: pimops.rate / bareRate,
-  throttled10PerSecond: { recordsPerSecond: Math.round(throttled.rate), maxRequestsInAnyWindow: throttled.maxInWindow }, maxRSS: process.resourceUsage().maxRSS }));
+console.log(
+  JSON.stringify({
+    records: records.length,
+    pages: Math.ceil(records.length / 1000),
+    bareRecordsPerSecond: Math.round(bareRate),
+    pimopsRecordsPerSecond: Math.round(pimops.rate),
+    bareSeconds: records.length / bareRate,
+    pimopsSeconds: records.length / pimops.rate,
+    ratio: pimops.rate / bareRate,
+    throttled10PerSecond: {
+      recordsPerSecond: Math.round(throttled.rate),
+      maxRequestsInAnyWindow: throttled.maxInWindow,
+    },
+    maxRSS: process.resourceUsage().maxRSS,
+  }),
+);

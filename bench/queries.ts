@@ -12,17 +12,33 @@ import { configParams } from '../queries/params.js';
 const dbPath = process.argv[2];
 if (!dbPath) throw new Error('usage: queries.ts <store.duckdb>');
 const DAY_MS = 86_400_000;
-const INVESTIGATIONS = new Set(['principal_timeline', 'role_timeline', 'who_held_role_at', 'request_trace', 'approver_history', 'elevation_activity']);
+const INVESTIGATIONS = new Set([
+  'principal_timeline',
+  'role_timeline',
+  'who_held_role_at',
+  'request_trace',
+  'approver_history',
+  'elevation_activity',
+]);
 /** metric and check queries carry the speed target; investigations and export feeds are reported only. */
-const kindOf = (id: string) => id.startsWith('check_') ? 'check' : INVESTIGATIONS.has(id) ? 'investigation' : /^(sentinel|watchlist)_/.test(id) ? 'export' : 'metric';
-const toDate = (v: unknown) => v instanceof Date ? v : new Date(String(v));
+const kindOf = (id: string) =>
+  id.startsWith('check_')
+    ? 'check'
+    : INVESTIGATIONS.has(id)
+      ? 'investigation'
+      : /^(sentinel|watchlist)_/.test(id)
+        ? 'export'
+        : 'metric';
+const toDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 
 const config = loadConfig();
 const t0 = performance.now();
 const db = await Db.openReadOnly(dbPath, { memoryLimit: config.storage.memoryLimit });
 const openSeconds = (performance.now() - t0) / 1000;
 try {
-  const span = await db.one<{ events: bigint; first: unknown; last: unknown }>('SELECT count(*) AS events, min(event_time) AS first, max(event_time) AS last FROM audit_events');
+  const span = await db.one<{ events: bigint; first: unknown; last: unknown }>(
+    'SELECT count(*) AS events, min(event_time) AS first, max(event_time) AS last FROM audit_events',
+  );
   if (!span || span.last === null) throw new Error(`no audit events in ${dbPath}`);
   const events = Number(span.events);
   const first = toDate(span.first);
@@ -46,19 +62,39 @@ try {
     return row?.v ?? null;
   };
   const inPeriod = (col: string) => `${col} >= $from::TIMESTAMPTZ AND ${col} < $to::TIMESTAMPTZ`;
-  const principal = await pick(`SELECT principal_upn AS v FROM pim_requests WHERE principal_upn IS NOT NULL AND ${inPeriod('requested_at')} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`)
-    ?? await pick('SELECT principal_upn AS v FROM pim_requests WHERE principal_upn IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1', {});
+  const principal =
+    (await pick(
+      `SELECT principal_upn AS v FROM pim_requests WHERE principal_upn IS NOT NULL AND ${inPeriod('requested_at')} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
+    )) ??
+    (await pick(
+      'SELECT principal_upn AS v FROM pim_requests WHERE principal_upn IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1',
+      {},
+    ));
   // An activation (with approval when there is one) in the period: both request_trace and elevation_activity take it.
-  const request = await pick(`SELECT a.request_key AS v FROM pim_activations a LEFT JOIN pim_requests r USING (request_key)
-      WHERE ${inPeriod('a.activated_at')} ORDER BY coalesce(r.approval_required, false) DESC, coalesce(r.events, 0) DESC, a.request_key LIMIT 1`)
-    ?? await pick('SELECT request_key AS v FROM pim_activations ORDER BY activated_at DESC, request_key LIMIT 1', {});
-  const approver = await pick(`SELECT approver_upn AS v FROM pim_approvals WHERE approver_upn IS NOT NULL AND ${inPeriod('decided_at')} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`)
-    ?? await pick('SELECT approver_upn AS v FROM pim_approvals WHERE approver_upn IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1', {});
+  const request =
+    (await pick(`SELECT a.request_key AS v FROM pim_activations a LEFT JOIN pim_requests r USING (request_key)
+      WHERE ${inPeriod('a.activated_at')} ORDER BY coalesce(r.approval_required, false) DESC, coalesce(r.events, 0) DESC, a.request_key LIMIT 1`)) ??
+    (await pick('SELECT request_key AS v FROM pim_activations ORDER BY activated_at DESC, request_key LIMIT 1', {}));
+  const approver =
+    (await pick(
+      `SELECT approver_upn AS v FROM pim_approvals WHERE approver_upn IS NOT NULL AND ${inPeriod('decided_at')} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
+    )) ??
+    (await pick(
+      'SELECT approver_upn AS v FROM pim_approvals WHERE approver_upn IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1',
+      {},
+    ));
   const picks = { principal, role: 'Global Administrator', at: period.asOf.toISOString(), request, approver };
   const available: Record<string, unknown> = { ...configParams(config, period) };
   for (const [k, v] of Object.entries(picks)) if (v !== null) available[k] = v;
 
-  const queries: { id: string; kind: string; seconds: number | null; rows: number | null; peakRssKB: number; error?: string }[] = [];
+  const queries: {
+    id: string;
+    kind: string;
+    seconds: number | null;
+    rows: number | null;
+    peakRssKB: number;
+    error?: string;
+  }[] = [];
   for (const q of allQueries().values()) {
     const params = pickParams(q.id, available);
     const q0 = performance.now();
@@ -66,17 +102,45 @@ try {
       // Streamed and counted: the export feeds return every row of the store (millions at 10M), which
       // as JS objects would measure Node's heap rather than the query.
       const rows = await countQueryRows(db, q.id, params);
-      queries.push({ id: q.id, kind: kindOf(q.id), seconds: (performance.now() - q0) / 1000, rows, peakRssKB: process.resourceUsage().maxRSS });
+      queries.push({
+        id: q.id,
+        kind: kindOf(q.id),
+        seconds: (performance.now() - q0) / 1000,
+        rows,
+        peakRssKB: process.resourceUsage().maxRSS,
+      });
     } catch (err) {
-      queries.push({ id: q.id, kind: kindOf(q.id), seconds: null, rows: null, peakRssKB: process.resourceUsage().maxRSS, error: err instanceof Error ? err.message : String(err) });
+      queries.push({
+        id: q.id,
+        kind: kindOf(q.id),
+        seconds: null,
+        rows: null,
+        peakRssKB: process.resourceUsage().maxRSS,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
     process.stderr.write(`  ${q.id}: ${queries.at(-1)!.seconds?.toFixed(3) ?? 'failed'} s\n`);
   }
   const spanDays = (last.getTime() - first.getTime()) / DAY_MS;
-  console.log(JSON.stringify({
-    openSeconds, events, dataStart: first.toISOString(), dataEnd: last.toISOString(), spanDays, recordsPerDay: spanDays > 0 ? events / spanDays : null,
-    period: { from: from.toISOString(), to: to.toISOString(), asOf: period.asOf.toISOString(), kind: fullMonth ? 'last full month' : 'data span (no full month in the data)' }, picks, queries, maxRSS: process.resourceUsage().maxRSS,
-  }));
+  console.log(
+    JSON.stringify({
+      openSeconds,
+      events,
+      dataStart: first.toISOString(),
+      dataEnd: last.toISOString(),
+      spanDays,
+      recordsPerDay: spanDays > 0 ? events / spanDays : null,
+      period: {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        asOf: period.asOf.toISOString(),
+        kind: fullMonth ? 'last full month' : 'data span (no full month in the data)',
+      },
+      picks,
+      queries,
+      maxRSS: process.resourceUsage().maxRSS,
+    }),
+  );
 } finally {
   db.close();
 }

@@ -6,6 +6,10 @@ import { writeFileSync } from 'node:fs';
 const file = process.env.BENCH_RSS_FILE;
 if (file) {
   process.on('exit', () => {
-    try { writeFileSync(file, JSON.stringify({ maxRSS: process.resourceUsage().maxRSS }) + '\n'); } catch { /* best effort */ }
+    try {
+      writeFileSync(file, JSON.stringify({ maxRSS: process.resourceUsage().maxRSS }) + '\n');
+    } catch {
+      /* best effort */
+    }
   });
 }

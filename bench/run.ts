@@ -8,7 +8,18 @@
 // fit on the disk is scaled down to whole millions, or skipped, and said so. Ratios from one run
 // are the figures to quote (this machine is shared and noisy). Never part of `npm test`.
 // Figures: a table on stdout, everything as JSON in bench/results/bench-<ISO time>.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, statSync, readdirSync, readFileSync, createWriteStream, statfsSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+  statSync,
+  readdirSync,
+  readFileSync,
+  createWriteStream,
+  statfsSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +31,10 @@ import { generateTenant } from '../fixtures/generator/index.js';
 import { loopbackCert } from '../test/fakes/cert.js';
 
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
+const arg = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
 const flag = (name: string) => args.includes(`--${name}`);
 
 /** "1000000", "1_000_000", "1M", "200k" → records. */
@@ -31,7 +45,14 @@ function parseSize(s: string): number {
   if (!(n > 0)) throw new Error(`--records: ${s} is not a positive count`);
   return n;
 }
-let sizes = [...new Set(arg('records', '1000000,10000000').split(',').filter((s) => s.trim()).map(parseSize))];
+let sizes = [
+  ...new Set(
+    arg('records', '1000000,10000000')
+      .split(',')
+      .filter((s) => s.trim())
+      .map(parseSize),
+  ),
+];
 if (flag('skip-10m')) sizes = sizes.filter((n) => n !== 10_000_000);
 if (sizes.length === 0) throw new Error('no sizes to run');
 const filesWanted = Number(arg('files', '10'));
@@ -55,15 +76,27 @@ function replay(line: string, copy: number): string {
   return line
     .replace(/"id":"([^"]+)"/, `"id":"$1-c${copy}"`)
     .replace(/"RoleAssignmentRequestId","value":"([^"]+)"/, `"RoleAssignmentRequestId","value":"$1-c${copy}"`)
-    .replace(/"id":"([^"]+)","displayName":null,"type":"Request"/, `"id":"$1-c${copy}","displayName":null,"type":"Request"`)
-    .replace(/(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})(\d{4})?(Z|\+00:00)/g, (_m, base: string, extra: string | undefined, zone: string) =>
-      new Date(Date.parse(`${base}Z`) + shift).toISOString().slice(0, 23) + (extra ?? '') + zone);
+    .replace(
+      /"id":"([^"]+)","displayName":null,"type":"Request"/,
+      `"id":"$1-c${copy}","displayName":null,"type":"Request"`,
+    )
+    .replace(
+      /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})(\d{4})?(Z|\+00:00)/g,
+      (_m, base: string, extra: string | undefined, zone: string) =>
+        new Date(Date.parse(`${base}Z`) + shift).toISOString().slice(0, 23) + (extra ?? '') + zone,
+    );
 }
 
 let baseCache: string[] | undefined;
 /** A realistic tenant of ~115k records over 120 days, generated once per run and only when needed. */
 function baseLines(): string[] {
-  baseCache ??= generateTenant({ seed: 1, admins: 120, start: new Date('2023-01-01T00:00:00Z'), days: BASE_DAYS, noiseRatio: 1 }).records.map((r) => JSON.stringify(r));
+  baseCache ??= generateTenant({
+    seed: 1,
+    admins: 120,
+    start: new Date('2023-01-01T00:00:00Z'),
+    days: BASE_DAYS,
+    noiseRatio: 1,
+  }).records.map((r) => JSON.stringify(r));
   return baseCache;
 }
 
@@ -77,7 +110,11 @@ async function writeGzip(path: string, count: number, line: (i: number) => strin
 }
 
 const dataDirFor = (n: number) => join(root, `records-${n}`);
-const dataFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.ndjson.gz')).map((f) => join(dir, f)).sort();
+const dataFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.ndjson.gz'))
+    .map((f) => join(dir, f))
+    .sort();
 const cached = (n: number) => existsSync(join(dataDirFor(n), 'done'));
 
 /** bench/data/records-N: the base tenant replayed with new ids and shifted times until N; kept for re-runs. */
@@ -139,14 +176,20 @@ const PER_MILLION = { gzip: 140 * MB, database: 260 * MB };
 const HEADROOM = 1.2;
 // --assume-free-gb X: pretend only X GB are free, to try the scaling below without filling a disk.
 const assumeFree = arg('assume-free-gb', '');
-const freeBytes = (reclaimable = 0) => { const s = statfsSync(root); const real = s.bavail * s.bsize + reclaimable; return assumeFree ? Math.min(real, Number(assumeFree) * GB) : real; };
+const freeBytes = (reclaimable = 0) => {
+  const s = statfsSync(root);
+  const real = s.bavail * s.bsize + reclaimable;
+  return assumeFree ? Math.min(real, Number(assumeFree) * GB) : real;
+};
 const fmtN = (n: number) => n.toLocaleString('en-US');
 const fmtGB = (b: number) => (b / GB).toFixed(b < 10 * GB ? 1 : 0);
 
 /** gzip data (unless already cached) + DuckDB store + the landing copy of the gzip data, plus 20%. */
 function bytesNeeded(n: number): number {
   const millions = n / 1e6;
-  const gz = cached(n) ? dataFiles(dataDirFor(n)).reduce((s, f) => s + statSync(f).size, 0) : millions * PER_MILLION.gzip;
+  const gz = cached(n)
+    ? dataFiles(dataDirFor(n)).reduce((s, f) => s + statSync(f).size, 0)
+    : millions * PER_MILLION.gzip;
   return HEADROOM * ((cached(n) ? 0 : gz) + millions * PER_MILLION.database + gz);
 }
 
@@ -160,16 +203,25 @@ const hook = pathToFileURL(resolve('bench/rss-hook.mjs')).href;
 const scratch = mkdtempSync(join(tmpdir(), 'pimops-bench-'));
 let stepNo = 0;
 
-interface Step { seconds: number; stdout: string; stderr: string; rssKB: number | null }
+interface Step {
+  seconds: number;
+  stdout: string;
+  stderr: string;
+  rssKB: number | null;
+}
 
 /** One node child, wall-clock timed, with its peak RSS in kB. */
 function runStep(label: string, nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): Step {
   const rssFile = join(scratch, `rss-${++stepNo}`);
   const opts = { encoding: 'utf8' as const, maxBuffer: 1 << 26, env };
   const t0 = performance.now();
-  const r = rssVia === 'time'
-    ? spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs], opts)
-    : spawnSync(process.execPath, ['--import', hook, ...nodeArgs], { ...opts, env: { ...env, BENCH_RSS_FILE: rssFile } });
+  const r =
+    rssVia === 'time'
+      ? spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs], opts)
+      : spawnSync(process.execPath, ['--import', hook, ...nodeArgs], {
+          ...opts,
+          env: { ...env, BENCH_RSS_FILE: rssFile },
+        });
   const seconds = (performance.now() - t0) / 1000;
   let rssKB: number | null = null;
   if (existsSync(rssFile)) {
@@ -178,20 +230,48 @@ function runStep(label: string, nodeArgs: string[], env: NodeJS.ProcessEnv = pro
     if (!Number.isFinite(rssKB)) rssKB = null;
   }
   if (r.error) throw new Error(`${label}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-3000)}`);
+  if (r.status !== 0)
+    throw new Error(`${label} failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-3000)}`);
   return { seconds, stdout: r.stdout, stderr: r.stderr, rssKB };
 }
 const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
 
-interface Summary { files: number; records: number; new: number; duplicates: number; quarantined: number }
-interface QueryRun { id: string; kind: string; seconds: number | null; rows: number | null; peakRssKB: number; error?: string }
-interface QueriesOut {
-  openSeconds: number; events: number; dataStart: string; dataEnd: string; spanDays: number; recordsPerDay: number | null;
-  period: { from: string; to: string; asOf: string; kind: string }; picks: Record<string, string | null>; queries: QueryRun[]; maxRSS: number;
+interface Summary {
+  files: number;
+  records: number;
+  new: number;
+  duplicates: number;
+  quarantined: number;
 }
-interface StepFigures { seconds: number; rssKB: number | null; ratioToBaseline?: number }
+interface QueryRun {
+  id: string;
+  kind: string;
+  seconds: number | null;
+  rows: number | null;
+  peakRssKB: number;
+  error?: string;
+}
+interface QueriesOut {
+  openSeconds: number;
+  events: number;
+  dataStart: string;
+  dataEnd: string;
+  spanDays: number;
+  recordsPerDay: number | null;
+  period: { from: string; to: string; asOf: string; kind: string };
+  picks: Record<string, string | null>;
+  queries: QueryRun[];
+  maxRSS: number;
+}
+interface StepFigures {
+  seconds: number;
+  rssKB: number | null;
+  ratioToBaseline?: number;
+}
 interface SizeResult {
-  requested: number; records: number; disk: { neededBytes: number; freeBytes: number };
+  requested: number;
+  records: number;
+  disk: { neededBytes: number; freeBytes: number };
   data?: { files: number; gzipBytes: number; generatedSeconds: number | null };
   baseline?: StepFigures & { tableSeconds: number; rows: number; tableBytes: number; processSeconds: number };
   import?: StepFigures & { summary: Summary; recordsPerSecond: number };
@@ -199,17 +279,33 @@ interface SizeResult {
   metricsCli?: StepFigures;
   reimport?: StepFigures & { summary: Summary };
   incremental?: StepFigures & { summary: Summary; copy: number; ratioToImport: number };
-  databaseBytes?: number; landingBytes?: number;
-  peakRssKB?: number; error?: string;
+  databaseBytes?: number;
+  landingBytes?: number;
+  peakRssKB?: number;
+  error?: string;
 }
 interface GraphOut {
-  records: number; pages: number; bareRecordsPerSecond: number; pimopsRecordsPerSecond: number; bareSeconds: number; pimopsSeconds: number;
-  ratio: number; throttled10PerSecond: { recordsPerSecond: number; maxRequestsInAnyWindow: number }; maxRSS: number;
+  records: number;
+  pages: number;
+  bareRecordsPerSecond: number;
+  pimopsRecordsPerSecond: number;
+  bareSeconds: number;
+  pimopsSeconds: number;
+  ratio: number;
+  throttled10PerSecond: { recordsPerSecond: number; maxRequestsInAnyWindow: number };
+  maxRSS: number;
 }
 
 const db = join(root, 'bench.duckdb');
 const landing = join(root, 'bench.landing');
-const storePaths = () => [db, `${db}.wal`, `${db}.tmp`, landing, join(root, 'baseline.duckdb'), join(root, 'baseline.duckdb.wal')];
+const storePaths = () => [
+  db,
+  `${db}.wal`,
+  `${db}.tmp`,
+  landing,
+  join(root, 'baseline.duckdb'),
+  join(root, 'baseline.duckdb.wal'),
+];
 const storeBytes = () => storePaths().reduce((s, p) => s + treeBytes(p), 0);
 function cleanStore(): void {
   for (const p of storePaths()) rmSync(p, { recursive: true, force: true });
@@ -220,40 +316,95 @@ async function benchSize(n: number, requested: number, disk: SizeResult['disk'])
   try {
     const data = await makeData(n);
     const files = data.files;
-    res.data = { files: files.length, gzipBytes: files.reduce((s, f) => s + statSync(f).size, 0), generatedSeconds: data.generatedSeconds };
-    console.error(`\n== ${fmtN(n)} records: ${files.length} gzip NDJSON files, ${(res.data.gzipBytes / 2 ** 20).toFixed(1)} MiB${data.generatedSeconds === null ? ' (cached)' : `, generated in ${data.generatedSeconds.toFixed(1)} s`}`);
+    res.data = {
+      files: files.length,
+      gzipBytes: files.reduce((s, f) => s + statSync(f).size, 0),
+      generatedSeconds: data.generatedSeconds,
+    };
+    console.error(
+      `\n== ${fmtN(n)} records: ${files.length} gzip NDJSON files, ${(res.data.gzipBytes / 2 ** 20).toFixed(1)} MiB${data.generatedSeconds === null ? ' (cached)' : `, generated in ${data.generatedSeconds.toFixed(1)} s`}`,
+    );
 
     const b = runStep('baseline', [...script('baseline.ts'), join(root, 'baseline.duckdb'), ...files]);
     const bo = lastJson<{ seconds: number; rows: number; dbBytes: number }>(b.stdout);
     const baseSeconds = bo.seconds;
-    res.baseline = { seconds: baseSeconds, rssKB: b.rssKB, ratioToBaseline: 1, tableSeconds: bo.seconds, rows: bo.rows, tableBytes: bo.dbBytes, processSeconds: b.seconds };
-    console.error(`baseline DuckDB read_ndjson (typed columns, into a table): ${baseSeconds.toFixed(2)} s (${bo.rows} rows)`);
+    res.baseline = {
+      seconds: baseSeconds,
+      rssKB: b.rssKB,
+      ratioToBaseline: 1,
+      tableSeconds: bo.seconds,
+      rows: bo.rows,
+      tableBytes: bo.dbBytes,
+      processSeconds: b.seconds,
+    };
+    console.error(
+      `baseline DuckDB read_ndjson (typed columns, into a table): ${baseSeconds.toFixed(2)} s (${bo.rows} rows)`,
+    );
 
     const imp = runStep('import', [bin, '--db', db, 'import', ...files, '--json']);
     const summary = JSON.parse(imp.stdout) as Summary;
-    res.import = { seconds: imp.seconds, rssKB: imp.rssKB, ratioToBaseline: imp.seconds / baseSeconds, summary, recordsPerSecond: summary.records / imp.seconds };
-    console.error(`pimops import: ${imp.seconds.toFixed(1)} s = ${(imp.seconds / baseSeconds).toFixed(2)}× baseline, ${Math.round(summary.records / imp.seconds)} records/s`, summary);
+    res.import = {
+      seconds: imp.seconds,
+      rssKB: imp.rssKB,
+      ratioToBaseline: imp.seconds / baseSeconds,
+      summary,
+      recordsPerSecond: summary.records / imp.seconds,
+    };
+    console.error(
+      `pimops import: ${imp.seconds.toFixed(1)} s = ${(imp.seconds / baseSeconds).toFixed(2)}× baseline, ${Math.round(summary.records / imp.seconds)} records/s`,
+      summary,
+    );
 
     const q = runStep('queries', [...script('queries.ts'), db]);
     const qo = lastJson<QueriesOut>(q.stdout);
     res.queries = { seconds: q.seconds, rssKB: q.rssKB, ratioToBaseline: q.seconds / baseSeconds, ...qo };
     const failed = qo.queries.filter((x) => x.error);
-    console.error(`named queries: ${qo.queries.length} in one process, ${q.seconds.toFixed(1)} s wall; period ${qo.period.from.slice(0, 10)}..${qo.period.to.slice(0, 10)} (${qo.period.kind}); picks ${JSON.stringify(qo.picks)}${failed.length ? `; FAILED: ${failed.map((x) => `${x.id}: ${x.error}`).join('; ')}` : ''}`);
+    console.error(
+      `named queries: ${qo.queries.length} in one process, ${q.seconds.toFixed(1)} s wall; period ${qo.period.from.slice(0, 10)}..${qo.period.to.slice(0, 10)} (${qo.period.kind}); picks ${JSON.stringify(qo.picks)}${failed.length ? `; FAILED: ${failed.map((x) => `${x.id}: ${x.error}`).join('; ')}` : ''}`,
+    );
 
-    const m = runStep('metrics', [bin, '--db', db, 'metrics', '--from', qo.period.from, '--to', qo.period.to, '--as-of', qo.period.asOf, '--json']);
+    const m = runStep('metrics', [
+      bin,
+      '--db',
+      db,
+      'metrics',
+      '--from',
+      qo.period.from,
+      '--to',
+      qo.period.to,
+      '--as-of',
+      qo.period.asOf,
+      '--json',
+    ]);
     res.metricsCli = { seconds: m.seconds, rssKB: m.rssKB, ratioToBaseline: m.seconds / baseSeconds };
     console.error(`pimops metrics (the query period, incl. process start): ${m.seconds.toFixed(2)} s`);
 
     const again = runStep('re-import', [bin, '--db', db, 'import', ...files, '--json']);
-    res.reimport = { seconds: again.seconds, rssKB: again.rssKB, ratioToBaseline: again.seconds / baseSeconds, summary: JSON.parse(again.stdout) as Summary };
+    res.reimport = {
+      seconds: again.seconds,
+      rssKB: again.rssKB,
+      ratioToBaseline: again.seconds / baseSeconds,
+      summary: JSON.parse(again.stdout) as Summary,
+    };
     console.error(`re-import of the same files: ${again.seconds.toFixed(1)} s`, res.reimport.summary);
 
     const inc = await makeIncremental(n);
     const i = runStep('incremental', [bin, '--db', db, 'import', inc.file, '--json']);
     const incSummary = JSON.parse(i.stdout) as Summary;
-    res.incremental = { seconds: i.seconds, rssKB: i.rssKB, ratioToBaseline: i.seconds / baseSeconds, summary: incSummary, copy: inc.copy, ratioToImport: i.seconds / imp.seconds };
-    console.error(`incremental import of ${INCREMENTAL} new records: ${i.seconds.toFixed(2)} s = ${(100 * i.seconds / imp.seconds).toFixed(1)}% of the full import`, incSummary);
-    if (incSummary.new !== INCREMENTAL) console.error(`  warning: ${incSummary.new} of ${INCREMENTAL} incremental records were new`);
+    res.incremental = {
+      seconds: i.seconds,
+      rssKB: i.rssKB,
+      ratioToBaseline: i.seconds / baseSeconds,
+      summary: incSummary,
+      copy: inc.copy,
+      ratioToImport: i.seconds / imp.seconds,
+    };
+    console.error(
+      `incremental import of ${INCREMENTAL} new records: ${i.seconds.toFixed(2)} s = ${((100 * i.seconds) / imp.seconds).toFixed(1)}% of the full import`,
+      incSummary,
+    );
+    if (incSummary.new !== INCREMENTAL)
+      console.error(`  warning: ${incSummary.new} of ${INCREMENTAL} incremental records were new`);
 
     res.databaseBytes = statSync(db).size;
     res.landingBytes = treeBytes(landing);
@@ -268,7 +419,9 @@ async function benchSize(n: number, requested: number, disk: SizeResult['disk'])
 
 // ---- run ---------------------------------------------------------------------------------------
 
-console.error(`sizes: ${sizes.map(fmtN).join(', ')}; peak RSS via ${rssVia === 'time' ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS in each child'}`);
+console.error(
+  `sizes: ${sizes.map(fmtN).join(', ')}; peak RSS via ${rssVia === 'time' ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS in each child'}`,
+);
 const runs: SizeResult[] = [];
 const planned = new Set<number>();
 for (const requested of sizes) {
@@ -279,16 +432,24 @@ for (const requested of sizes) {
   const needed = bytesNeeded(requested);
   let n = requested;
   if (needed > free) {
-    const perRecord = HEADROOM * (2 * PER_MILLION.gzip + PER_MILLION.database) / 1e6;
+    const perRecord = (HEADROOM * (2 * PER_MILLION.gzip + PER_MILLION.database)) / 1e6;
     n = Math.floor(free / perRecord / 1e6) * 1e6;
-    const instead = n < 1e6 ? 'skipping' : planned.has(n) || (sizes.includes(n) && n !== requested) ? `${fmtN(n)} would fit but is already in the list: skipping` : `running ${fmtN(n)} instead`;
+    const instead =
+      n < 1e6
+        ? 'skipping'
+        : planned.has(n) || (sizes.includes(n) && n !== requested)
+          ? `${fmtN(n)} would fit but is already in the list: skipping`
+          : `running ${fmtN(n)} instead`;
     console.log(`${fmtN(requested)} records need ~${fmtGB(needed)} GB, ${fmtGB(free)} GB free: ${instead}`);
     if (instead.endsWith('skipping')) continue;
   } else {
     console.error(`${fmtN(requested)} records need ~${fmtGB(needed)} GB, ${fmtGB(free)} GB free`);
   }
   planned.add(n);
-  if (planOnly) { console.log(`would run ${fmtN(n)}`); continue; }
+  if (planOnly) {
+    console.log(`would run ${fmtN(n)}`);
+    continue;
+  }
   runs.push(await benchSize(n, requested, { neededBytes: needed, freeBytes: free }));
 }
 
@@ -300,10 +461,16 @@ if (!flag('skip-graph')) {
   // The Graph pull against the loopback fake, once, in its own process (the fake's certificate must be trusted at start).
   const cert = loopbackCert();
   try {
-    const g = runStep('graph pull', [...script('graph-pull.ts'), String(graphRecords)],
-      { ...process.env, NODE_EXTRA_CA_CERTS: cert.certPath, PIMOPS_TEST_CERT: cert.certPath, PIMOPS_TEST_KEY: cert.keyPath });
+    const g = runStep('graph pull', [...script('graph-pull.ts'), String(graphRecords)], {
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: cert.certPath,
+      PIMOPS_TEST_CERT: cert.certPath,
+      PIMOPS_TEST_KEY: cert.keyPath,
+    });
     graph = { ...lastJson<GraphOut>(g.stdout), processSeconds: g.seconds, rssKB: g.rssKB };
-    console.error(`\ngraph pull (loopback fake, ${graph.records} records): pimops ${graph.pimopsRecordsPerSecond} rec/s vs bare client ${graph.bareRecordsPerSecond} rec/s = ${graph.ratio.toFixed(2)}×; at 10 req/s: ${graph.throttled10PerSecond.recordsPerSecond} rec/s, max ${graph.throttled10PerSecond.maxRequestsInAnyWindow} requests in any 1 s`);
+    console.error(
+      `\ngraph pull (loopback fake, ${graph.records} records): pimops ${graph.pimopsRecordsPerSecond} rec/s vs bare client ${graph.bareRecordsPerSecond} rec/s = ${graph.ratio.toFixed(2)}×; at 10 req/s: ${graph.throttled10PerSecond.recordsPerSecond} rec/s, max ${graph.throttled10PerSecond.maxRequestsInAnyWindow} requests in any 1 s`,
+    );
   } catch (err) {
     graphError = err instanceof Error ? err.message : String(err);
     console.error(`graph pull FAILED: ${graphError}`);
@@ -317,44 +484,130 @@ const ok = runs.filter((r) => !r.error);
 const biggest = ok.length ? Math.max(...ok.map((r) => r.records)) : undefined;
 const RSS_LIMIT_KB = 2 * 1024 * 1024;
 /** PASS/FAIL where the target applies; (pass)/(fail) where it applies at another size, for information. */
-const verdict = (pass: boolean, applies: boolean) => applies ? (pass ? 'PASS' : 'FAIL') : (pass ? '(pass)' : '(fail)');
-const fmtS = (s: number | null | undefined) => s === null || s === undefined ? '—' : s < 10 ? s.toFixed(s < 0.1 ? 3 : 2) : s.toFixed(1);
-const fmtR = (r: number | undefined) => r === undefined ? '' : `${r < 0.1 ? r.toFixed(3) : r.toFixed(2)}×`;
-const fmtMB = (kb: number | null | undefined) => kb === null || kb === undefined ? '—' : (kb / 1024).toFixed(0);
+const verdict = (pass: boolean, applies: boolean) => (applies ? (pass ? 'PASS' : 'FAIL') : pass ? '(pass)' : '(fail)');
+const fmtS = (s: number | null | undefined) =>
+  s === null || s === undefined ? '—' : s < 10 ? s.toFixed(s < 0.1 ? 3 : 2) : s.toFixed(1);
+const fmtR = (r: number | undefined) => (r === undefined ? '' : `${r < 0.1 ? r.toFixed(3) : r.toFixed(2)}×`);
+const fmtMB = (kb: number | null | undefined) => (kb === null || kb === undefined ? '—' : (kb / 1024).toFixed(0));
 
 const style = { head: [], border: [], compact: true };
-const table = new Table({ head: ['records', 'step', 'seconds', '× baseline', 'peak RSS MB', 'target', 'result'], style });
+const table = new Table({
+  head: ['records', 'step', 'seconds', '× baseline', 'peak RSS MB', 'target', 'result'],
+  style,
+});
 for (const r of runs) {
   const size = fmtN(r.records);
-  if (r.baseline) table.push([size, 'baseline: DuckDB read_ndjson, typed, into a table', fmtS(r.baseline.seconds), '1.00×', fmtMB(r.baseline.rssKB), '', '']);
+  if (r.baseline)
+    table.push([
+      size,
+      'baseline: DuckDB read_ndjson, typed, into a table',
+      fmtS(r.baseline.seconds),
+      '1.00×',
+      fmtMB(r.baseline.rssKB),
+      '',
+      '',
+    ]);
   if (r.import) {
-    table.push([size, 'pimops import (end to end, incl. start)', fmtS(r.import.seconds), fmtR(r.import.ratioToBaseline), fmtMB(r.import.rssKB),
-      '≤ 1.5× baseline at 1M', verdict(r.import.ratioToBaseline! <= 1.5, r.records === 1_000_000)]);
+    table.push([
+      size,
+      'pimops import (end to end, incl. start)',
+      fmtS(r.import.seconds),
+      fmtR(r.import.ratioToBaseline),
+      fmtMB(r.import.rssKB),
+      '≤ 1.5× baseline at 1M',
+      verdict(r.import.ratioToBaseline! <= 1.5, r.records === 1_000_000),
+    ]);
   }
   if (r.queries) {
     const base = r.baseline!.seconds;
     for (const q of r.queries.queries) {
       const targeted = q.kind === 'metric' || q.kind === 'check';
-      table.push([size, `query ${q.id} [${q.kind}]`, q.error ? 'error' : fmtS(q.seconds), q.seconds === null ? '' : fmtR(q.seconds / base), fmtMB(q.peakRssKB),
-        targeted ? '≤ 1/20 baseline, biggest store' : '', targeted ? verdict(q.seconds !== null && q.seconds / base <= 0.05, r.records === biggest) : q.error ? 'FAIL' : '']);
+      table.push([
+        size,
+        `query ${q.id} [${q.kind}]`,
+        q.error ? 'error' : fmtS(q.seconds),
+        q.seconds === null ? '' : fmtR(q.seconds / base),
+        fmtMB(q.peakRssKB),
+        targeted ? '≤ 1/20 baseline, biggest store' : '',
+        targeted
+          ? verdict(q.seconds !== null && q.seconds / base <= 0.05, r.records === biggest)
+          : q.error
+            ? 'FAIL'
+            : '',
+      ]);
     }
-    table.push([size, `all ${r.queries.queries.length} queries, one process (incl. start)`, fmtS(r.queries.seconds), fmtR(r.queries.ratioToBaseline), fmtMB(r.queries.rssKB), '', '']);
+    table.push([
+      size,
+      `all ${r.queries.queries.length} queries, one process (incl. start)`,
+      fmtS(r.queries.seconds),
+      fmtR(r.queries.ratioToBaseline),
+      fmtMB(r.queries.rssKB),
+      '',
+      '',
+    ]);
   }
-  if (r.metricsCli) table.push([size, 'pimops metrics over the query period (incl. start)', fmtS(r.metricsCli.seconds), fmtR(r.metricsCli.ratioToBaseline), fmtMB(r.metricsCli.rssKB), '', '']);
-  if (r.reimport) table.push([size, 're-import of the same files', fmtS(r.reimport.seconds), fmtR(r.reimport.ratioToBaseline), fmtMB(r.reimport.rssKB), '', '']);
+  if (r.metricsCli)
+    table.push([
+      size,
+      'pimops metrics over the query period (incl. start)',
+      fmtS(r.metricsCli.seconds),
+      fmtR(r.metricsCli.ratioToBaseline),
+      fmtMB(r.metricsCli.rssKB),
+      '',
+      '',
+    ]);
+  if (r.reimport)
+    table.push([
+      size,
+      're-import of the same files',
+      fmtS(r.reimport.seconds),
+      fmtR(r.reimport.ratioToBaseline),
+      fmtMB(r.reimport.rssKB),
+      '',
+      '',
+    ]);
   if (r.incremental) {
-    table.push([size, `incremental import of ${fmtN(INCREMENTAL)} new records`, fmtS(r.incremental.seconds), fmtR(r.incremental.ratioToBaseline), fmtMB(r.incremental.rssKB),
-      `≤ 5% of import: ${(100 * r.incremental.ratioToImport).toFixed(1)}%`, verdict(r.incremental.ratioToImport <= 0.05, r.records === biggest)]);
+    table.push([
+      size,
+      `incremental import of ${fmtN(INCREMENTAL)} new records`,
+      fmtS(r.incremental.seconds),
+      fmtR(r.incremental.ratioToBaseline),
+      fmtMB(r.incremental.rssKB),
+      `≤ 5% of import: ${(100 * r.incremental.ratioToImport).toFixed(1)}%`,
+      verdict(r.incremental.ratioToImport <= 0.05, r.records === biggest),
+    ]);
   }
-  table.push([size, r.error ? `FAILED: ${r.error.split('\n')[0].slice(0, 60)}` : 'completes; peak RSS of the pimops steps', '', '', fmtMB(r.peakRssKB),
-    '≤ 2 GB at 10M', verdict(!r.error && r.peakRssKB! <= RSS_LIMIT_KB, r.records === 10_000_000)]);
+  table.push([
+    size,
+    r.error ? `FAILED: ${r.error.split('\n')[0].slice(0, 60)}` : 'completes; peak RSS of the pimops steps',
+    '',
+    '',
+    fmtMB(r.peakRssKB),
+    '≤ 2 GB at 10M',
+    verdict(!r.error && r.peakRssKB! <= RSS_LIMIT_KB, r.records === 10_000_000),
+  ]);
 }
 if (graph) {
   const g = `graph ${fmtN(graph.records)}`;
-  table.push([g, 'Graph pull, pimops landing every page', fmtS(graph.pimopsSeconds), `${graph.ratio.toFixed(2)}× bare`, fmtMB(graph.rssKB), '≥ 0.5× bare drain', verdict(graph.ratio >= 0.5, true)]);
+  table.push([
+    g,
+    'Graph pull, pimops landing every page',
+    fmtS(graph.pimopsSeconds),
+    `${graph.ratio.toFixed(2)}× bare`,
+    fmtMB(graph.rssKB),
+    '≥ 0.5× bare drain',
+    verdict(graph.ratio >= 0.5, true),
+  ]);
   table.push([g, 'Graph bare drain, same client', fmtS(graph.bareSeconds), '', '', '', '']);
-  table.push([g, 'Graph pull throttled to 10 requests/s', fmtS(graph.records / graph.throttled10PerSecond.recordsPerSecond), '', '',
-    `≤ 10 requests in any 1 s: ${graph.throttled10PerSecond.maxRequestsInAnyWindow}`, verdict(graph.throttled10PerSecond.maxRequestsInAnyWindow <= 10, true)]);
+  table.push([
+    g,
+    'Graph pull throttled to 10 requests/s',
+    fmtS(graph.records / graph.throttled10PerSecond.recordsPerSecond),
+    '',
+    '',
+    `≤ 10 requests in any 1 s: ${graph.throttled10PerSecond.maxRequestsInAnyWindow}`,
+    verdict(graph.throttled10PerSecond.maxRequestsInAnyWindow <= 10, true),
+  ]);
 } else if (graphError) {
   table.push(['graph', `FAILED: ${graphError.split('\n')[0].slice(0, 60)}`, '', '', '', '≥ 0.5× bare drain', 'FAIL']);
 }
@@ -364,33 +617,78 @@ if (graph) {
 type Target = { target: string; measured: string; result: 'PASS' | 'FAIL' | 'not run' | '(pass)' | '(fail)' };
 const targets: Target[] = [];
 const at1m = ok.find((r) => r.records === 1_000_000);
-targets.push(at1m?.import
-  ? { target: 'import ≤ 1.5× baseline at 1M', measured: `${at1m.import.ratioToBaseline!.toFixed(2)}× (${fmtS(at1m.import.seconds)} s vs ${fmtS(at1m.baseline!.seconds)} s)`, result: at1m.import.ratioToBaseline! <= 1.5 ? 'PASS' : 'FAIL' }
-  : { target: 'import ≤ 1.5× baseline at 1M', measured: '1M not run', result: 'not run' });
+targets.push(
+  at1m?.import
+    ? {
+        target: 'import ≤ 1.5× baseline at 1M',
+        measured: `${at1m.import.ratioToBaseline!.toFixed(2)}× (${fmtS(at1m.import.seconds)} s vs ${fmtS(at1m.baseline!.seconds)} s)`,
+        result: at1m.import.ratioToBaseline! <= 1.5 ? 'PASS' : 'FAIL',
+      }
+    : { target: 'import ≤ 1.5× baseline at 1M', measured: '1M not run', result: 'not run' },
+);
 const at10m = runs.find((r) => r.records === 10_000_000);
-targets.push(at10m
-  ? { target: '10M completes, peak RSS ≤ 2 GB (pimops steps)', measured: at10m.error ? `failed: ${at10m.error.split('\n')[0].slice(0, 80)}` : `peak ${fmtMB(at10m.peakRssKB)} MB`, result: !at10m.error && at10m.peakRssKB! <= RSS_LIMIT_KB ? 'PASS' : 'FAIL' }
-  : { target: '10M completes, peak RSS ≤ 2 GB (pimops steps)', measured: `10M not run (largest: ${biggest === undefined ? 'none' : fmtN(biggest)})`, result: 'not run' });
+targets.push(
+  at10m
+    ? {
+        target: '10M completes, peak RSS ≤ 2 GB (pimops steps)',
+        measured: at10m.error
+          ? `failed: ${at10m.error.split('\n')[0].slice(0, 80)}`
+          : `peak ${fmtMB(at10m.peakRssKB)} MB`,
+        result: !at10m.error && at10m.peakRssKB! <= RSS_LIMIT_KB ? 'PASS' : 'FAIL',
+      }
+    : {
+        target: '10M completes, peak RSS ≤ 2 GB (pimops steps)',
+        measured: `10M not run (largest: ${biggest === undefined ? 'none' : fmtN(biggest)})`,
+        result: 'not run',
+      },
+);
 const big = ok.find((r) => r.records === biggest);
 if (big?.queries) {
   const judged = big.queries.queries.filter((q) => q.kind === 'metric' || q.kind === 'check');
-  const ratio = (q: QueryRun) => q.seconds === null ? Infinity : q.seconds / big.baseline!.seconds;
-  const worst = judged.reduce((w, q) => ratio(q) > ratio(w) ? q : w, judged[0]);
+  const ratio = (q: QueryRun) => (q.seconds === null ? Infinity : q.seconds / big.baseline!.seconds);
+  const worst = judged.reduce((w, q) => (ratio(q) > ratio(w) ? q : w), judged[0]);
   const passing = judged.filter((q) => ratio(q) <= 0.05).length;
-  targets.push({ target: `each metric and check query ≤ 1/20 baseline on the biggest store (${fmtN(big.records)})`,
-    measured: `${passing} of ${judged.length} within; slowest ${worst.id} ${fmtS(worst.seconds)} s = ${fmtR(ratio(worst))}`, result: passing === judged.length ? 'PASS' : 'FAIL' });
+  targets.push({
+    target: `each metric and check query ≤ 1/20 baseline on the biggest store (${fmtN(big.records)})`,
+    measured: `${passing} of ${judged.length} within; slowest ${worst.id} ${fmtS(worst.seconds)} s = ${fmtR(ratio(worst))}`,
+    result: passing === judged.length ? 'PASS' : 'FAIL',
+  });
 } else {
-  targets.push({ target: 'each metric and check query ≤ 1/20 baseline on the biggest store', measured: 'no store built', result: 'not run' });
+  targets.push({
+    target: 'each metric and check query ≤ 1/20 baseline on the biggest store',
+    measured: 'no store built',
+    result: 'not run',
+  });
 }
 // The target is the biggest store's (the issue: 1k records into the 10M store); smaller sizes are information.
 for (const r of runs) {
-  targets.push(r.incremental
-    ? { target: `1k incremental ≤ 5% of the full import at ${fmtN(r.records)}`, measured: `${fmtS(r.incremental.seconds)} s = ${(100 * r.incremental.ratioToImport).toFixed(1)}% of ${fmtS(r.import!.seconds)} s`, result: verdict(r.incremental.ratioToImport <= 0.05, r.records === biggest) }
-    : { target: `1k incremental ≤ 5% of the full import at ${fmtN(r.records)}`, measured: 'not reached', result: r.error ? 'FAIL' : 'not run' });
+  targets.push(
+    r.incremental
+      ? {
+          target: `1k incremental ≤ 5% of the full import at ${fmtN(r.records)}`,
+          measured: `${fmtS(r.incremental.seconds)} s = ${(100 * r.incremental.ratioToImport).toFixed(1)}% of ${fmtS(r.import!.seconds)} s`,
+          result: verdict(r.incremental.ratioToImport <= 0.05, r.records === biggest),
+        }
+      : {
+          target: `1k incremental ≤ 5% of the full import at ${fmtN(r.records)}`,
+          measured: 'not reached',
+          result: r.error ? 'FAIL' : 'not run',
+        },
+  );
 }
-targets.push(graph
-  ? { target: 'Graph pull ≥ 0.5× bare drain', measured: `${graph.ratio.toFixed(2)}× (${graph.pimopsRecordsPerSecond} vs ${graph.bareRecordsPerSecond} records/s)`, result: graph.ratio >= 0.5 ? 'PASS' : 'FAIL' }
-  : { target: 'Graph pull ≥ 0.5× bare drain', measured: graphError ? 'failed' : 'skipped', result: graphError ? 'FAIL' : 'not run' });
+targets.push(
+  graph
+    ? {
+        target: 'Graph pull ≥ 0.5× bare drain',
+        measured: `${graph.ratio.toFixed(2)}× (${graph.pimopsRecordsPerSecond} vs ${graph.bareRecordsPerSecond} records/s)`,
+        result: graph.ratio >= 0.5 ? 'PASS' : 'FAIL',
+      }
+    : {
+        target: 'Graph pull ≥ 0.5× bare drain',
+        measured: graphError ? 'failed' : 'skipped',
+        result: graphError ? 'FAIL' : 'not run',
+      },
+);
 
 // 30 days of a tenant with the measured records/day, at 5 requests per 10 s and 1,000 records a page.
 const perDay = big?.queries?.recordsPerDay ?? null;
@@ -400,27 +698,55 @@ if (perDay) {
   const requests = Math.ceil(records / 1000);
   const throttleSeconds = requests / (5 / 10);
   const landingSeconds = graph ? records / graph.pimopsRecordsPerSecond : 0;
-  pullCost = { recordsPerDay: perDay, days: 30, records, requests, requestsPerSecond: 0.5, throttleSeconds, landingSeconds, estimateSeconds: Math.max(throttleSeconds, landingSeconds) };
+  pullCost = {
+    recordsPerDay: perDay,
+    days: 30,
+    records,
+    requests,
+    requestsPerSecond: 0.5,
+    throttleSeconds,
+    landingSeconds,
+    estimateSeconds: Math.max(throttleSeconds, landingSeconds),
+  };
 }
 
 console.log(table.toString());
-console.log('(pass)/(fail): that target applies at another size; shown for information. Query rows: in-process seconds; their RSS is the query process\'s peak so far.');
+console.log(
+  "(pass)/(fail): that target applies at another size; shown for information. Query rows: in-process seconds; their RSS is the query process's peak so far.",
+);
 const tt = new Table({ head: ['target', 'measured', 'result'], style });
 for (const t of targets) tt.push([t.target, t.measured, t.result]);
 console.log(tt.toString());
 if (pullCost) {
-  console.log(`30-day Graph pull for a tenant with ${pullCost.recordsPerDay.toFixed(0)} records/day (measured on the ${fmtN(big!.records)} store): ${fmtN(pullCost.records)} records = ${fmtN(pullCost.requests)} requests of 1,000; ` +
-    `at 5 requests/10 s that is ${fmtS(pullCost.throttleSeconds)} s (${(pullCost.throttleSeconds / 60).toFixed(1)} min)` +
-    (graph ? `; landing alone at the measured ${fmtN(graph.pimopsRecordsPerSecond)} records/s takes ${fmtS(pullCost.landingSeconds)} s, so ≈ ${fmtS(pullCost.estimateSeconds)} s` : ''));
+  console.log(
+    `30-day Graph pull for a tenant with ${pullCost.recordsPerDay.toFixed(0)} records/day (measured on the ${fmtN(big!.records)} store): ${fmtN(pullCost.records)} records = ${fmtN(pullCost.requests)} requests of 1,000; ` +
+      `at 5 requests/10 s that is ${fmtS(pullCost.throttleSeconds)} s (${(pullCost.throttleSeconds / 60).toFixed(1)} min)` +
+      (graph
+        ? `; landing alone at the measured ${fmtN(graph.pimopsRecordsPerSecond)} records/s takes ${fmtS(pullCost.landingSeconds)} s, so ≈ ${fmtS(pullCost.estimateSeconds)} s`
+        : ''),
+  );
 }
 
 const at = new Date();
 const result = {
-  at: at.toISOString(), argv: args, machine: { cpus: cpus().length, totalMemBytes: totalmem(), node: process.version }, rssVia,
-  estimates: { perMillion: PER_MILLION, headroom: HEADROOM }, sizes: runs, graph: graph ?? (graphError ? { error: graphError } : null), pullCost: pullCost ?? null, targets,
+  at: at.toISOString(),
+  argv: args,
+  machine: { cpus: cpus().length, totalMemBytes: totalmem(), node: process.version },
+  rssVia,
+  estimates: { perMillion: PER_MILLION, headroom: HEADROOM },
+  sizes: runs,
+  graph: graph ?? (graphError ? { error: graphError } : null),
+  pullCost: pullCost ?? null,
+  targets,
 };
 // ISO 8601 basic format (no colons, safe in file names everywhere).
-const out = join(resultsDir, `bench-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
+const out = join(
+  resultsDir,
+  `bench-${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}.json`,
+);
 writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
 console.log(`figures: ${out}`);
 if (runs.some((r) => r.error) || graphError) process.exitCode = 1;
