@@ -1,16 +1,32 @@
 // Azure credentials and endpoints: the one place that builds them. Every host comes from the
 // config (national clouds, private authorities, test fakes); secrets only from the environment.
-import { ClientSecretCredential, ClientCertificateCredential, ManagedIdentityCredential, WorkloadIdentityCredential, type TokenCredential, type AccessToken, type GetTokenOptions } from '@azure/identity';
+import {
+  ClientSecretCredential,
+  ClientCertificateCredential,
+  ManagedIdentityCredential,
+  WorkloadIdentityCredential,
+  type TokenCredential,
+  type AccessToken,
+  type GetTokenOptions,
+} from '@azure/identity';
 import type { Config } from './config.js';
 import { PimopsError } from './errors.js';
 import { registerSecret } from './redact.js';
 
-const MICROSOFT_AUTHORITIES = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn'];
+const MICROSOFT_AUTHORITIES = [
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+];
 
 function need(env: NodeJS.ProcessEnv, names: string[], credential: string): Record<string, string> {
   const missing = names.filter((n) => !env[n]);
   if (missing.length) {
-    throw new PimopsError('credential-missing', `azure.credential is '${credential}' but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set in the environment.`);
+    throw new PimopsError(
+      'credential-missing',
+      `azure.credential is '${credential}' but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set in the environment.`,
+    );
   }
   return Object.fromEntries(names.map((n) => [n, env[n]!]));
 }
@@ -29,7 +45,9 @@ export class RefreshableCredential implements TokenCredential {
     if (!this.stale) return this.keep(await this.inner.getToken(scopes, options));
     this.stale = false;
     // The claims challenge as JSON text (MSAL skips its cache for a request that carries one).
-    const claims = JSON.stringify({ access_token: { nbf: { essential: true, value: String(Math.floor(Date.now() / 1000)) } } });
+    const claims = JSON.stringify({
+      access_token: { nbf: { essential: true, value: String(Math.floor(Date.now() / 1000)) } },
+    });
     return this.keep(await this.inner.getToken(scopes, { ...options, claims }));
   }
 
@@ -49,14 +67,27 @@ export function createCredential(config: Config, env: NodeJS.ProcessEnv = proces
   switch (a.credential) {
     case 'clientSecret': {
       const v = need(env, ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'], a.credential);
-      return new RefreshableCredential(new ClientSecretCredential(v.AZURE_TENANT_ID, v.AZURE_CLIENT_ID, v.AZURE_CLIENT_SECRET, common));
+      return new RefreshableCredential(
+        new ClientSecretCredential(v.AZURE_TENANT_ID, v.AZURE_CLIENT_ID, v.AZURE_CLIENT_SECRET, common),
+      );
     }
     case 'clientCertificate': {
       const v = need(env, ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_CERTIFICATE_PATH'], a.credential);
-      return new RefreshableCredential(new ClientCertificateCredential(v.AZURE_TENANT_ID, v.AZURE_CLIENT_ID, { certificatePath: v.AZURE_CLIENT_CERTIFICATE_PATH }, common));
+      return new RefreshableCredential(
+        new ClientCertificateCredential(
+          v.AZURE_TENANT_ID,
+          v.AZURE_CLIENT_ID,
+          { certificatePath: v.AZURE_CLIENT_CERTIFICATE_PATH },
+          common,
+        ),
+      );
     }
     case 'managedIdentity':
-      return new RefreshableCredential(env.AZURE_CLIENT_ID ? new ManagedIdentityCredential({ clientId: env.AZURE_CLIENT_ID }) : new ManagedIdentityCredential());
+      return new RefreshableCredential(
+        env.AZURE_CLIENT_ID
+          ? new ManagedIdentityCredential({ clientId: env.AZURE_CLIENT_ID })
+          : new ManagedIdentityCredential(),
+      );
     case 'workloadIdentity':
       return new RefreshableCredential(new WorkloadIdentityCredential(common));
   }

@@ -71,8 +71,8 @@ describe('config: strict at every level, sizes, zones and secrets checked', () =
     expect(message({ detections: { businessHours: { timeZone: 'Mars/Olympus' } } })).toContain(
       'detections.businessHours.timeZone: an IANA time zone',
     );
-    expect(parseConfig({ detections: { businessHours: { timeZone: 'Europe/Berlin' } } }).detections.businessHours.timeZone).toBe(
-      'Europe/Berlin',
-    );
+    expect(
+      parseConfig({ detections: { businessHours: { timeZone: 'Europe/Berlin' } } }).detections.businessHours.timeZone,
+    ).toBe('Europe/Berlin');
   });
 });

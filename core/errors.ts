@@ -45,14 +45,32 @@ export function asPimopsError(err: unknown): PimopsError {
   // mkdir -p over a file in the way says EEXIST: the same as a path through a file.
   const errno = e?.code === 'EEXIST' && e.syscall === 'mkdir' ? 'ENOTDIR' : e?.code;
   if (errno && ['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'EDQUOT'].includes(errno)) {
-    const why = { ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is used up', EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only', ENOTDIR: 'a part of the path is a file, not a folder', EISDIR: 'the path is a folder' }[errno];
-    return new PimopsError('output-unwritable', `Cannot write ${(err as NodeJS.ErrnoException).path ?? 'the output'}: ${why}. Nothing was left half-written.`, { cause: err });
+    const why = {
+      ENOSPC: 'the disk is full',
+      EDQUOT: 'the disk quota is used up',
+      EACCES: 'permission denied',
+      EPERM: 'permission denied',
+      EROFS: 'the file system is read-only',
+      ENOTDIR: 'a part of the path is a file, not a folder',
+      EISDIR: 'the path is a folder',
+    }[errno];
+    return new PimopsError(
+      'output-unwritable',
+      `Cannot write ${(err as NodeJS.ErrnoException).path ?? 'the output'}: ${why}. Nothing was left half-written.`,
+      { cause: err },
+    );
   }
   if (/No space left on device/i.test(message)) {
-    return new PimopsError('output-unwritable', `Cannot write: the disk is full (${message.split('\n')[0]}).`, { cause: err });
+    return new PimopsError('output-unwritable', `Cannot write: the disk is full (${message.split('\n')[0]}).`, {
+      cause: err,
+    });
   }
   if (/Could not set lock on file|Conflicting lock is held/i.test(message)) {
-    return new PimopsError('database-locked', 'The database is in use by another process (a running import?). Try again when it finishes.', { cause: err });
+    return new PimopsError(
+      'database-locked',
+      'The database is in use by another process (a running import?). Try again when it finishes.',
+      { cause: err },
+    );
   }
   return new PimopsError('internal', message, { cause: err });
 }
@@ -61,7 +79,11 @@ export function asPimopsError(err: unknown): PimopsError {
 export function sqlError(err: unknown): PimopsError {
   if (err instanceof PimopsError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (/read-only mode|read_only|Permission Error|disabled by configuration|lock_configuration|Cannot change/i.test(message)) {
+  if (
+    /read-only mode|read_only|Permission Error|disabled by configuration|lock_configuration|Cannot change/i.test(
+      message,
+    )
+  ) {
     return new PimopsError(
       'sql-not-read-only',
       `Refused: ad hoc SQL is read-only and cannot reach files or settings (${message.split('\n')[0]}). Use --write to change the database.`,

@@ -1,4 +1,15 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, openSync, fsyncSync, closeSync, rmSync, truncateSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  openSync,
+  fsyncSync,
+  closeSync,
+  rmSync,
+  truncateSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { PimopsError } from './errors.js';
 
@@ -11,18 +22,18 @@ export interface ManifestEntry {
   seq: number;
   sha256: string;
   originalPath: string;
-  landedFile: string;        // relative to the landing dir
-  shape: string;             // what the file was: ndjson, graph_page, json_array, records_envelope, eventhub_lines, …
-  flavor: 'graph' | 'diagnostic' | 'log_analytics' | 'snapshot' | null;   // which staging model reads its records; null = nothing to stage
+  landedFile: string; // relative to the landing dir
+  shape: string; // what the file was: ndjson, graph_page, json_array, records_envelope, eventhub_lines, …
+  flavor: 'graph' | 'diagnostic' | 'log_analytics' | 'snapshot' | null; // which staging model reads its records; null = nothing to stage
   source?: 'file' | 'graph' | 'log_analytics' | 'snapshot';
   /** For pulls: the time window asked for, and for snapshots the endpoint and when it was observed. */
   window?: { from: string; to: string };
   endpoint?: string;
   observedAt?: string;
-  origin: 'line' | 'index';  // landed line n = source line n, or = element n-1 of the source document
+  origin: 'line' | 'index'; // landed line n = source line n, or = element n-1 of the source document
   records: number;
-  cleanLines: boolean;       // no blank/indented lines or BOM: the fast typed read's row numbers are line numbers
-  rejectReason?: string;     // file-level refusal (empty, corrupt_gzip, unrecognized, …)
+  cleanLines: boolean; // no blank/indented lines or BOM: the fast typed read's row numbers are line numbers
+  rejectReason?: string; // file-level refusal (empty, corrupt_gzip, unrecognized, …)
   rejectDetail?: string;
   landedAt: string;
 }
@@ -52,7 +63,11 @@ export class LandingStore {
         entries.push(JSON.parse(line) as ManifestEntry);
       } catch {
         // A torn last line is what a crash mid-append leaves; anything else is damage worth stopping for.
-        if (i < lines.length - 2) throw new PimopsError('landing-corrupt', `Landing manifest ${this.manifestPath} line ${i + 1} is not valid JSON.`);
+        if (i < lines.length - 2)
+          throw new PimopsError(
+            'landing-corrupt',
+            `Landing manifest ${this.manifestPath} line ${i + 1} is not valid JSON.`,
+          );
       }
     });
     return (this.entries = entries);
@@ -62,7 +77,12 @@ export class LandingStore {
   pruned(): Set<number> {
     const p = join(this.dir, 'pruned.ndjson');
     if (!existsSync(p)) return new Set();
-    return new Set(readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq));
+    return new Set(
+      readFileSync(p, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    );
   }
 
   /** Deletes landed files landed before `cutoff`, and records that they are gone. */
@@ -71,7 +91,11 @@ export class LandingStore {
     const victims = this.manifest().filter((e) => !done.has(e.seq) && new Date(e.landedAt) < cutoff);
     for (const e of victims) {
       rmSync(this.absolute(e), { force: true });
-      appendFileSync(join(this.dir, 'pruned.ndjson'), JSON.stringify({ seq: e.seq, prunedAt: new Date().toISOString() }) + '\n', { mode: 0o600 });
+      appendFileSync(
+        join(this.dir, 'pruned.ndjson'),
+        JSON.stringify({ seq: e.seq, prunedAt: new Date().toISOString() }) + '\n',
+        { mode: 0o600 },
+      );
     }
     return victims;
   }
@@ -128,6 +152,7 @@ export class LandingStore {
     if (!existsSync(this.manifestPath)) return;
     const text = readFileSync(this.manifestPath, 'utf8');
     // A crash mid-append leaves a partial last line: drop it (its file is landed again on re-import).
-    if (text.length > 0 && !text.endsWith('\n')) truncateSync(this.manifestPath, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
+    if (text.length > 0 && !text.endsWith('\n'))
+      truncateSync(this.manifestPath, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
   }
 }

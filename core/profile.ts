@@ -7,6 +7,8 @@ export async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> 
   try {
     return await fn();
   } finally {
-    process.stderr.write(`[profile] ${label}: ${((performance.now() - t0) / 1000).toFixed(3)} s (at ${(performance.now() / 1000).toFixed(1)} s)\n`);
+    process.stderr.write(
+      `[profile] ${label}: ${((performance.now() - t0) / 1000).toFixed(3)} s (at ${(performance.now() / 1000).toFixed(1)} s)\n`,
+    );
   }
 }

@@ -9,7 +9,10 @@ export function registerSecret(value: string | undefined | null): void {
 const PATTERNS: [RegExp, string][] = [
   [/Bearer\s+[A-Za-z0-9\-._~+/]+=*/g, 'Bearer [redacted]'],
   [/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[redacted-jwt]'],
-  [/((?:client_secret|access_token|refresh_token|password|secret|sig)["']?\s*[=:]\s*["']?)[^"'&\s,}]+/gi, '$1[redacted]'],
+  [
+    /((?:client_secret|access_token|refresh_token|password|secret|sig)["']?\s*[=:]\s*["']?)[^"'&\s,}]+/gi,
+    '$1[redacted]',
+  ],
 ];
 
 /** Registered values only: for data output, where patterns could alter legitimate text. */

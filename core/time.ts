@@ -41,7 +41,8 @@ export function parseTime(value: string, flag: string): Date {
   if (!validCalendarDay(y, mo, d)) refuse(flag, value, 'is not a calendar date');
   if (h > 23 || mi > 59 || s > 59) refuse(flag, value, 'is not a time of day');
   const zone = m[8].toUpperCase();
-  if (zone !== 'Z' && (Number(zone.slice(1, 3)) > 14 || Number(zone.slice(4, 6)) > 59)) refuse(flag, value, 'has no such zone offset');
+  if (zone !== 'Z' && (Number(zone.slice(1, 3)) > 14 || Number(zone.slice(4, 6)) > 59))
+    refuse(flag, value, 'has no such zone offset');
   const t = new Date(v);
   if (Number.isNaN(t.getTime())) refuse(flag, value, shape);
   return t;
@@ -63,13 +64,17 @@ export function lastFullMonth(now: Date): { from: Date; to: Date } {
 }
 
 /** By default the last full calendar month; asOf defaults to the period end, or now if that is earlier. */
-export function resolvePeriod(opts: { from?: string; to?: string; asOf?: string; period?: string }, now = new Date()): Period {
+export function resolvePeriod(
+  opts: { from?: string; to?: string; asOf?: string; period?: string },
+  now = new Date(),
+): Period {
   if (opts.period && (opts.from || opts.to)) throw new PimopsError('usage', 'Give --period, or --from/--to, not both');
   const month = opts.period ? parseMonth(opts.period, '--period') : undefined;
   const fallback = lastFullMonth(now);
   const from = month?.from ?? (opts.from ? parseTime(opts.from, '--from') : fallback.from);
   const to = month?.to ?? (opts.to ? parseTime(opts.to, '--to') : fallback.to);
-  if (to <= from) throw new PimopsError('usage', `--to (${to.toISOString()}) must be after --from (${from.toISOString()})`);
+  if (to <= from)
+    throw new PimopsError('usage', `--to (${to.toISOString()}) must be after --from (${from.toISOString()})`);
   const asOf = opts.asOf ? parseTime(opts.asOf, '--as-of') : new Date(Math.min(to.getTime(), now.getTime()));
   return { from, to, asOf };
 }
