@@ -113,6 +113,14 @@ export const ConfigSchema = z.strictObject({
     sentinelDir: z.string().optional(),
     sentinelUpload: z.boolean().default(false),
   }).prefault({}),
+  sql: z.strictObject({
+    // Ad hoc SQL (sql, shell): a statement running longer is stopped; the spill to disk is capped.
+    timeoutSeconds: z.number().positive().default(300),
+    maxTempSize: z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'a size such as 10GB')
+      .default('10GB'),
+  }).prefault({}),
   storage: z.strictObject({
     landingDir: z.string().optional()
       .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),

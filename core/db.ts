@@ -74,13 +74,15 @@ export class Db {
    * A read-only, sandboxed session for ad hoc SQL: no writes, no file or network access,
    * and the settings cannot be changed back from inside the query.
    */
-  static async openReadOnly(path: string, opts: { memoryLimit?: string } = {}): Promise<Db> {
+  static async openReadOnly(path: string, opts: { memoryLimit?: string; maxTempSize?: string } = {}): Promise<Db> {
     if (path !== ':memory:') requireDatabase(path);
     try {
       // Bounded like a writer: an export feed over a 10M-record store otherwise takes DuckDB's default (80% of RAM).
       const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
       const conn = await instance.connect();
       await conn.run("SET TimeZone = 'UTC'");
+      // A runaway sort or join spills to disk: capped, so one ad hoc query cannot fill the disk.
+      if (opts.maxTempSize) await conn.run(`SET max_temp_directory_size = ${sqlString(opts.maxTempSize)}`);
       await conn.run('SET enable_external_access = false');
       await conn.run('SET lock_configuration = true');
       return new Db(path, instance, conn);

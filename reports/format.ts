@@ -34,9 +34,10 @@ function cell(value: unknown): string {
 
 /** CSV of the rows. For people (the default) a cell a spreadsheet would run as a formula is made
  * text; `exact` keeps every value as stored, for files programs join on (Sentinel watchlists). */
-export function renderCsv(columns: string[], rows: Row[], opts: { exact?: boolean } = {}): string {
+export function renderCsv(columns: string[], rows: Row[], opts: { exact?: boolean; header?: boolean } = {}): string {
   const safe = opts.exact ? (s: string) => s : csvCell;
-  return stringify([columns.map(safe), ...rows.map((r) => columns.map((c) => safe(cell(r[c]))))]);
+  const body = rows.map((r) => columns.map((c) => safe(cell(r[c]))));
+  return stringify(opts.header === false ? body : [columns.map(safe), ...body]);
 }
 
 export function renderRows(columns: string[], rows: Row[], format: Format): string {

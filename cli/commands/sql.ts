@@ -1,24 +1,35 @@
 import type { Command } from 'commander';
-import { Db } from '../../core/db.js';
-import { sqlError } from '../../core/errors.js';
-import { optionsOf } from '../context.js';
-import { emitResult } from '../results.js';
+import { requireDatabase, Db } from '../../core/db.js';
+import { PimopsError } from '../../core/errors.js';
+import { runAdHoc } from '../../core/adhoc.js';
+import { emitRowStream } from '../../reports/emit.js';
+import { configOf, defaultRowFormat, optionsOf, out, stderr } from '../context.js';
 
 export function register(program: Command): void {
   program
     .command('sql')
-    .description('run ad hoc SQL on a read-only, sandboxed connection')
-    .argument('<statement>', 'the SQL to run')
-    .option('--write', 'allow writes (opens the database read-write, with no sandbox)')
+    .description('run ad hoc SQL on a read-only, sandboxed connection; results stream to stdout or --out')
+    .argument('<statement>', 'the SQL to run (several statements: the last one answers)')
+    .option('--write', 'open the database read-write (any statement; file access stays off unless --allow-files)')
+    .option('--allow-files', 'with --write: let the SQL read and write files (COPY, read_csv, …)')
+    .option('--timeout <seconds>', 'stop a statement that runs longer (default: sql.timeoutSeconds, 300)')
     .option('--out <file>', 'write the result to a file (required for arrow and parquet)')
     .action(async (statement: string, _o, cmd: Command) => {
       const o = optionsOf(cmd);
-      const db = o.write ? await Db.open(o.db) : await Db.openReadOnly(o.db);
+      const config = configOf(o);
+      if (o.allowFiles && !o.write) throw new PimopsError('usage', '--allow-files goes with --write (a read-only session never touches files)');
+      const timeoutSeconds = o.timeout === undefined ? config.sql.timeoutSeconds : Number(o.timeout);
+      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new PimopsError('usage', `--timeout takes seconds, got '${o.timeout}'`);
+      requireDatabase(o.db);
+      const db = o.write
+        ? await Db.open(o.db, { memoryLimit: config.storage.memoryLimit })
+        : await Db.openReadOnly(o.db, { memoryLimit: config.storage.memoryLimit, maxTempSize: config.sql.maxTempSize });
       try {
-        const res = await db.allJsRows(statement).catch((err: unknown) => {
-          throw sqlError(err);
-        });
-        await emitResult(o, res);
+        // Even a writer's session reaches no file unless asked: COPY TO and read_* are how data leaves.
+        if (o.write && !o.allowFiles) await db.run('SET enable_external_access = false');
+        const res = await runAdHoc(db, statement, { timeoutSeconds, sandboxed: !o.write });
+        const r = await emitRowStream(res, { format: o.format, json: o.json, out: o.out as string | undefined, fallback: defaultRowFormat() }, out);
+        if (r.path) stderr(`wrote ${r.rows} rows to ${r.path} (${r.format})`);
       } finally {
         db.close();
       }
