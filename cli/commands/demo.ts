@@ -1,12 +1,14 @@
 // `pimops demo`: a generated tenant landed, transformed and measured, so a fresh clone shows what
 // pimops does with one command. The generator is loaded only here.
 import type { Command } from 'commander';
-import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Db } from '../../core/db.js';
 import type { Config } from '../../core/config.js';
 import { PimopsError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/output.js';
-import { importPaths, withReadOnlyDb } from '../pipeline.js';
+import { importPaths, withDb, withReadOnlyDb } from '../pipeline.js';
 import { metricsReport } from '../../reports/metrics.js';
 import { metricsText } from '../../reports/metrics-text.js';
 import { runChecks, summarize, atOrAbove, SEVERITIES } from '../../reports/checks.js';
@@ -19,6 +21,58 @@ const DEMO = {
   to: new Date('2026-11-01T00:00:00Z'),
 };
 
+const MARKER = '.pimops-demo.json';
+const CONFIG_FILE = 'pimops-demo.config.json';
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+function readMarker(dir: string): { configSha256?: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, MARKER), 'utf8')) as { configSha256?: string };
+  } catch {
+    return undefined;
+  }
+}
+
+async function demoStoreMark(dbPath: string): Promise<string | undefined> {
+  const db = await Db.openReadOnly(dbPath);
+  try {
+    const r = await db.one<{ value: string }>("SELECT value FROM transform_state WHERE key = 'demo_config_sha256'");
+    return r?.value ?? undefined;
+  } catch {
+    return undefined; // no transform_state: not a store any demo made
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The demo deletes its folder, overwrites its config file and imports into the store: each only when
+ * it is absent or was made by an earlier demo (a marker), so a mistyped --dir or --db never costs data.
+ */
+async function refuseToDestroy(dir: string, dbPath: string, configFile: string): Promise<void> {
+  const problems: string[] = [];
+  const marker = existsSync(dir) ? readMarker(dir) : undefined;
+  if (existsSync(dir) && !marker) problems.push(`--dir ${dir} exists and was not made by pimops demo (it would be deleted)`);
+  const storeMark = existsSync(dbPath) ? await demoStoreMark(dbPath) : undefined;
+  if (existsSync(dbPath) && !storeMark) {
+    problems.push(`--db ${dbPath} is a store pimops demo did not make (demo records would be added to it)`);
+  }
+  if (existsSync(configFile)) {
+    const sum = sha256(configFile);
+    if (sum !== marker?.configSha256 && sum !== storeMark) {
+      problems.push(`${configFile} exists and is not the one an earlier demo wrote (it would be overwritten)`);
+    }
+  }
+  if (problems.length) {
+    throw new PimopsError(
+      'usage',
+      `pimops demo refuses to destroy what it did not make:\n  ${problems.join('\n  ')}\n` +
+        'Run it in an empty folder, choose other --dir / --db paths, or give --force.',
+    );
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
@@ -26,6 +80,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'generator seed', '42')
     .option('--admins <n>', 'number of admins', '40')
     .option('--dir <dir>', 'where the demo audit files are written', './pimops-demo')
+    .option('--force', 'replace the folder, config file and store even if an earlier demo did not make them')
     .action(async (_o, cmd: Command) => {
       const o = optionsOf(cmd);
       const config = configOf(o);
@@ -34,9 +89,11 @@ export function register(program: Command): void {
       if (!Number.isInteger(seed) || !Number.isInteger(admins) || admins < 1) {
         throw new PimopsError('usage', '--seed and --admins take whole numbers (admins ≥ 1)');
       }
+      const dir = resolve(String(o.dir));
+      const configFile = resolve(CONFIG_FILE);
+      if (!o.force) await refuseToDestroy(dir, resolve(o.db), configFile);
       const { generateTenant, emitFiles, emitSignIns, emitSnapshot } = await import('../../fixtures/generator/index.js');
       const tenant = generateTenant({ seed, admins, start: DEMO.start, days: DEMO.days });
-      const dir = resolve(String(o.dir));
       if (existsSync(dir)) rmSync(dir, { recursive: true });
       const emitted = emitFiles(tenant.records, tenant.tenant.id, { dir, seed });
       emitSignIns(tenant.signIns, dir);
@@ -50,11 +107,13 @@ export function register(program: Command): void {
         ? config
         : { ...config, breakGlassAccounts: tenant.breakGlass.map((b) => b.upn!) };
       // The demo's break-glass accounts, for the commands that follow (pimops metrics / checks --config …).
-      writeFileAtomic(
-        'pimops-demo.config.json',
-        JSON.stringify({ breakGlassAccounts: demoConfig.breakGlassAccounts }, null, 2) + '\n',
-      );
+      writeFileAtomic(configFile, JSON.stringify({ breakGlassAccounts: demoConfig.breakGlassAccounts }, null, 2) + '\n');
+      const configSha256 = sha256(configFile);
+      writeFileAtomic(join(dir, MARKER), JSON.stringify({ madeBy: 'pimops demo', seed, admins, configSha256 }) + '\n');
       const summary = await importPaths(o.db, demoConfig, [dir], progressOf(o));
+      await withDb(o.db, demoConfig, (db) =>
+        db.run("INSERT OR REPLACE INTO transform_state VALUES ('demo_config_sha256', $sum)", { sum: configSha256 }),
+      );
       stderr(
         `imported into ${resolve(o.db)}: ${summary.files} files, ${summary.records} records: ${summary.new} new, ` +
           `${summary.duplicates} duplicates, ${summary.quarantined} quarantined`,
