@@ -20,6 +20,7 @@ export function register(exp: Command): void {
       const r = await withDb(o.db, config, (db) => exportLake(db, config, dir, progressOf(o)));
       const summary = { ...r, seconds: Math.round((performance.now() - t0) / 100) / 10, bytes: lakeSizeBytes(dir) };
       if (wantsJson(o)) printJson(summary);
+      for (const w of r.warnings) stderr(`warning: ${w}`);
       stderr(
         `lake ${resolve(dir)}: ${r.tables} tables, ${r.rows} rows; ${r.partitionsWritten} partitions written, ` +
           `${r.partitionsUnchanged} unchanged, ${r.partitionsRemoved} removed (${(summary.bytes / 2 ** 20).toFixed(1)} MiB)`,

@@ -37,6 +37,8 @@ export function register(exp: Command): void {
       }),
     );
     if (wantsJson(o)) printJson(r);
+    // Watchlist values stay exact (KQL joins on them); one a spreadsheet would run as a formula is named here.
+    for (const w of r.warnings) stderr(`warning: ${w}`);
     const lines = Object.entries(r.tables).map(
       ([t, v]) =>
         `  ${t}: ${v.current} rows, ${v.pending} to send (${v.tombstones} removals)` +
