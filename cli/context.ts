@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../core/config.js';
 import { redact, redactRegistered } from '../core/redact.js';
 import { resolvePeriod, type Period } from '../core/time.js';
+import { terminalText } from '../reports/neutralise.js';
 
 export interface GlobalOptions {
   db: string;
@@ -28,8 +29,9 @@ export function configOf(o: GlobalOptions): Config {
   return loadConfig(o.config);
 }
 
+/** Progress and errors: redacted, and data quoted in them (a UPN in a DuckDB error) cannot drive the terminal. */
 export function stderr(message: string): void {
-  process.stderr.write(redact(message) + '\n');
+  process.stderr.write(terminalText(redact(message), { multiline: true }) + '\n');
 }
 
 export function out(text: string): void {

@@ -4,6 +4,7 @@ import { Db } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import { landingDirFor } from '../core/config.js';
 import { LandingStore } from '../core/landing.js';
+import { classifyGaps } from '../core/gaps.js';
 import { fileSource } from '../ingest/files/index.js';
 import { transform, rebuild, ensureSchema, type StageCounts } from '../transform/index.js';
 
@@ -123,14 +124,14 @@ export async function ingestLogAnalytics(dbPath: string, config: Config, opts: {
 import { pullSnapshot, type SnapshotResult } from '../ingest/graph/snapshot.js';
 
 /** Pulls the PIM state snapshot from Graph, then loads it into the state tables. */
-export async function ingestSnapshot(dbPath: string, config: Config, now = new Date()): Promise<SnapshotResult & { transformed: StageCounts }> {
+export async function ingestSnapshot(dbPath: string, config: Config, now = new Date()): Promise<SnapshotResult & { transformed: StageCounts; gaps: ReturnType<typeof classifyGaps> }> {
   const credential = createCredential(config);
   const client = createGraphClient(config, credential, undefined, 'directory');
   const store = landingStore(dbPath, config);
   return withDb(dbPath, config, async (db) => {
     const pulled = await pullSnapshot(client, store, now);
     const transformed = await transform(db, store, config);
-    return { ...pulled, transformed };
+    return { ...pulled, transformed, gaps: classifyGaps(pulled.endpoints, config.acknowledgedGaps) };
   });
 }
 

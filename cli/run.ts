@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../core/output.js';
 import { resolve, join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
+import { gapError } from '../core/gaps.js';
 import { Db } from '../core/db.js';
 import { ingestGraph, ingestSnapshot, ingestLogAnalytics, transformPending, withDb, withReadOnlyDb, pruneLanding } from './pipeline.js';
 import { metricsReport } from '../reports/metrics.js';
@@ -93,7 +94,13 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
     for (const source of config.run.sources) {
       await step(`ingest ${source}`, async () => {
         if (source === 'graph') { const r = await ingestGraph(dbPath, config, {}); return `${r.window.from} → ${r.window.to}: ${r.records} records, ${r.transformed.new} new`; }
-        if (source === 'snapshot') { const r = await ingestSnapshot(dbPath, config); return `observed ${r.observedAt}; ${r.endpoints.filter((e) => e.error).map((e) => `${e.name}: ${e.error}`).join('; ') || 'all endpoints'}`; }
+        if (source === 'snapshot') {
+          const r = await ingestSnapshot(dbPath, config);
+          // One policy for partial failures: an unexpected gap fails the step; an expected one is named.
+          if (r.gaps.failures.length) throw gapError('snapshot', r.gaps.failures);
+          const warned = r.gaps.warnings.map((w) => `${w.name} not pulled (${w.expected})`).join('; ');
+          return `observed ${r.observedAt}; ${warned ? `warnings: ${warned}` : 'all endpoints'}`;
+        }
         if (!config.azure.workspaceId) throw new PimopsError('config-invalid', 'run.sources has log-analytics but azure.workspaceId is not set');
         const r = await ingestLogAnalytics(dbPath, config, { workspaceId: config.azure.workspaceId });
         return `${r.window.from} → ${r.window.to}: ${r.rows} rows, ${r.transformed.new} new`;

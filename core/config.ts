@@ -113,6 +113,9 @@ export const ConfigSchema = z.strictObject({
     sentinelDir: z.string().optional(),
     sentinelUpload: z.boolean().default(false),
   }).prefault({}),
+  // Endpoints of a pull whose failure is a known, accepted gap (a permission not granted on purpose):
+  // a warning in the summary instead of a failed command. A licence the tenant lacks is always one.
+  acknowledgedGaps: z.array(z.string().min(1)).default([]),
   sql: z.strictObject({
     // Ad hoc SQL (sql, shell): a statement running longer is stopped; the spill to disk is capped.
     timeoutSeconds: z.number().positive().default(300),

@@ -146,3 +146,33 @@ describe('access reviews', () => {
     ]);
   });
 });
+
+import { main } from '../cli/index.js';
+
+describe('ingest snapshot: partial failures', () => {
+  it('fails (exit 1, naming the endpoint) when an endpoint fails unexpectedly, after landing the rest; an acknowledged gap is a warning', async () => {
+    const d = join(tmp.dir, 'gaps');
+    mkdirSync(d, { recursive: true });
+    const db = join(d, 'p.duckdb');
+    const write = (name: string, over: Record<string, unknown>) => {
+      const file = join(d, name);
+      writeFileSync(file, JSON.stringify({ azure: fakeAzureConfig(fake), storage: { landingDir: join(d, 'landing') }, ...over }));
+      return file;
+    };
+    const saved = fake.state['/identityGovernance/accessReviews/definitions'];
+    fake.state['/identityGovernance/accessReviews/definitions'] = 403;
+    try {
+    const strict = write('strict.json', {});
+    const r = await ingestSnapshot(db, testConfig({ azure: fakeAzureConfig(fake) }, d), OBSERVED);
+    expect(r.gaps.failures.map((f) => f.name)).toEqual(['accessReviewDefinitions']);
+    expect(await main(['node', 'pimops', '--db', db, '--config', strict, 'ingest', 'snapshot'])).toBe(1);
+    // What answered still landed.
+    const held = await withDb(db, testConfig({}, d), (x) => x.one<{ n: bigint }>('SELECT count(*) AS n FROM role_policies'));
+    expect(Number(held!.n)).toBeGreaterThan(0);
+    const accepted = write('accepted.json', { acknowledgedGaps: ['accessReviewDefinitions'] });
+    expect(await main(['node', 'pimops', '--db', db, '--config', accepted, 'ingest', 'snapshot'])).toBe(0);
+    } finally {
+      fake.state['/identityGovernance/accessReviews/definitions'] = saved;
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PimopsError } from '../../core/errors.js';
+import { gapError } from '../../core/gaps.js';
 import { ingestSnapshot } from '../pipeline.js';
 import { configOf, optionsOf, printJson, stderr, wantsJson } from '../context.js';
 
@@ -11,11 +11,10 @@ export function register(ingest: Command): void {
       const o = optionsOf(cmd);
       const r = await ingestSnapshot(o.db, configOf(o));
       const rows = r.transformed.snapshotRows ?? 0;
-      if (wantsJson(o)) printJson({ observedAt: r.observedAt, endpoints: r.endpoints, snapshotRows: rows });
+      if (wantsJson(o)) printJson({ observedAt: r.observedAt, endpoints: r.endpoints, snapshotRows: rows, gaps: r.gaps });
       for (const e of r.endpoints) stderr(`${e.error ? '✗' : '✓'} ${e.name}: ${e.error ?? `${e.records} records`}`);
       stderr(`snapshot observed at ${r.observedAt}: ${rows} rows loaded`);
-      if (r.endpoints.every((e) => e.error)) {
-        throw new PimopsError('azure-permission', 'No snapshot endpoint answered: see the permissions above and docs/azure-setup.md');
-      }
+      for (const w of r.gaps.warnings) stderr(`warning: ${w.name} not pulled (${w.reason}): ${w.expected}`);
+      if (r.gaps.failures.length) throw gapError('snapshot', r.gaps.failures);
     });
 }
