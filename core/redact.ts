@@ -15,6 +15,21 @@ const PATTERNS: [RegExp, string][] = [
   ],
 ];
 
+/** The registered values, longest first: for outputs written by an engine (DuckDB's COPY) rather than by pimops' text. */
+export function registeredSecrets(): string[] {
+  return [...registered].sort((a, b) => b.length - a.length);
+}
+
+/** Every string inside a JSON-like value, redacted: for payloads sent as objects (Sentinel rows). */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactRegistered(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v) as unknown) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
+  }
+  return value;
+}
+
 /** Registered values only: for data output, where patterns could alter legitimate text. */
 export function redactRegistered(text: string): string {
   let out = text;

@@ -8,6 +8,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync,
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../core/db.js';
+import { registeredSecrets } from '../core/redact.js';
 import { sqlString } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import { PimopsError } from '../core/errors.js';
@@ -126,6 +127,17 @@ function privateFiles(dir: string): void {
   }
 }
 
+/** The same rows with every registered secret masked in text columns: the lake is an output like any other. */
+async function redactedView(db: Db, view: string): Promise<string> {
+  const secrets = registeredSecrets();
+  if (!secrets.length) return view;
+  const cols = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${view}`);
+  const text = cols.filter((c) => c.column_type === 'VARCHAR').map((c) => c.column_name);
+  if (!text.length) return view;
+  const mask = (col: string) => secrets.reduce((e, s) => `replace(${e}, ${sqlString(s)}, '[redacted]')`, `"${col.replaceAll('"', '""')}"`);
+  return `SELECT * REPLACE (${text.map((c) => `${mask(c)} AS "${c.replaceAll('"', '""')}"`).join(', ')}) FROM (${view})`;
+}
+
 export async function exportLake(db: Db, config: Config, outDir: string, log?: (m: string) => void): Promise<LakeExportResult> {
   const out = resolve(outDir);
   mkdirSync(out, { recursive: true });
@@ -139,7 +151,7 @@ export async function exportLake(db: Db, config: Config, outDir: string, log?: (
   const manifest: LakeManifest = { schemaVersion: LAKE_SCHEMA_VERSION, exportedAt: new Date().toISOString(), partitionColumn: 'event_date', tables: {} };
   for (const [table, spec] of Object.entries(LAKE_TABLES)) {
     const view = `SELECT *, strftime(${spec.time}, '%Y-%m-%d') AS event_date FROM ${spec.source}`;
-    await db.run(`CREATE OR REPLACE TEMP VIEW lake_src AS ${view}`);
+    await db.run(`CREATE OR REPLACE TEMP VIEW lake_src AS ${await redactedView(db, view)}`);
     const parts = await db.all<{ event_date: string | null; n: bigint; h: bigint | null }>(
       `SELECT coalesce(event_date, '${UNKNOWN_PARTITION}') AS event_date, count(*) AS n, bit_xor(hash(x)) AS h FROM lake_src x GROUP BY 1 ORDER BY 1`);
     const columns = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * EXCLUDE (event_date) FROM lake_src`);

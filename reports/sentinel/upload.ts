@@ -7,7 +7,7 @@ import { LogsIngestionClient, isAggregateLogsUploadError } from '@azure/monitor-
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../../core/config.js';
 import { PimopsError } from '../../core/errors.js';
-import { redact } from '../../core/redact.js';
+import { redactDeep, redact } from '../../core/redact.js';
 import type { PendingRow } from './rows.js';
 import { tableByName, streamName } from './tables.js';
 
@@ -35,7 +35,7 @@ export async function uploadRows(config: Config, credential: TokenCredential, ro
       while (next < batches.length) {
         const batch = batches[next++];
         try {
-          await client.upload(s.dcrImmutableId!, stream, batch.map((p) => p.payload), { maxConcurrency: 1 });
+          await client.upload(s.dcrImmutableId!, stream, batch.map((p) => redactDeep(p.payload)), { maxConcurrency: 1 });
         } catch (err) {
           if (!isAggregateLogsUploadError(err)) throw new PimopsError('azure-request', `Upload of ${table} to ${stream} failed: ${redact(String((err as Error).message ?? err))}`);
           for (const e of err.errors) {
