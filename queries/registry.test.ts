@@ -27,4 +27,20 @@ describe('named queries', () => {
     expect(parseQuery(file, readFileSync(new URL('./time_to_activate.sql', import.meta.url), 'utf8').replace('id: time_to_activate', 'id: m')).parameters.map((p) => p.name))
       .toEqual(['from', 'to', 'self_target_seconds', 'approval_target_seconds']);
   });
+
+  it('every rule has its section in docs/rules.md, and every section there is a rule', () => {
+    const doc = readFileSync(new URL('../docs/rules.md', import.meta.url), 'utf8');
+    const sections = [...doc.matchAll(/^## (\S+)$/gm)].map((m) => m[1]).filter((h) => h !== 'Exceptions');
+    const rules = queries.flatMap((q) => (q.rule ? [q.rule.id] : [])).sort();
+    expect(rules.length).toBeGreaterThan(30);
+    expect(sections.sort()).toEqual(rules);
+  });
+
+  it("refuses a check whose header lacks its severity or its doc anchor", () => {
+    const file = '/x/check_m.sql';
+    const body = 'SELECT 1 AS severity';
+    expect(() => parseQuery(file, `-- id: check_m\n-- title: M\n-- doc: docs/rules.md#m\n${body}`)).toThrow(/severity/);
+    expect(() => parseQuery(file, `-- id: check_m\n-- title: M\n-- severity: low\n-- doc: docs/rules.md#other\n${body}`)).toThrow(/doc: docs\/rules.md#m/);
+    expect(parseQuery(file, `-- id: check_m\n-- title: M\n-- severity: high for some, info otherwise\n-- doc: docs/rules.md#m\n${body}`).rule?.severities).toEqual(['info', 'high']);
+  });
 });
