@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve, dirname, basename } from 'node:path';
 import { z } from 'zod';
 import { PimopsError } from './errors.js';
+import { parseTime } from './time.js';
 
 function isIanaZone(zone: string): boolean {
   try {
@@ -66,6 +67,8 @@ export const ConfigSchema = z.strictObject({
     lowerTierReviewMaxIntervalMonths: z.number().positive().default(6),
     expiredApprovalRateFlag: z.number().min(0).max(1).default(0.2),
     slowApprovalSeconds: z.number().positive().default(1800),
+    // From this many days before an exception expires, the exception_expiring rule says so.
+    exceptionWarningDays: z.number().positive().default(14),
   }).prefault({}),
   detections: z.strictObject({
     // Parity with PIM's built-in alerts (their configurable thresholds), and past them.
@@ -98,6 +101,22 @@ export const ConfigSchema = z.strictObject({
     // What the workbook and analytics rules call the watchlists the export writes.
     watchlistPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).default('PIM'),
   }).prefault({}),
+  // Findings accepted for a time. Whether `rule` names a known rule is checked where findings are
+  // computed (reports/checks.ts): core cannot see the rule list in queries/.
+  exceptions: z.array(z.strictObject({
+    rule: z.string().min(1).describe('a rule id (docs/rules.md)'),
+    subject: z.string().min(1).describe("a finding's subject_id, matched exactly"),
+    reason: z.string().trim().min(1),
+    owner: z.string().trim().min(1),
+    expires: z.string().refine((v) => {
+      try {
+        parseTime(v, 'expires');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'a date (YYYY-MM-DD, midnight UTC) or an ISO 8601 time with a zone'),
+  })).default([]),
   run: z.strictObject({
     // What the unattended job pulls before it reports; [] = only what is already landed.
     sources: z.array(z.enum(['graph', 'snapshot', 'log-analytics'])).default([]),

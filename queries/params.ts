@@ -1,6 +1,7 @@
 // The parameters every named query may take from the config: one list, so `query`, the shell,
 // checks and reports bind the same thresholds the same way.
 import type { Config } from '../core/config.js';
+import { parseTime } from '../core/time.js';
 
 export interface ParamPeriod { from: Date; to: Date; asOf: Date }
 
@@ -25,6 +26,8 @@ export function configParams(config: Config, period?: ParamPeriod): Record<strin
     business_weekdays: JSON.stringify(d.businessHours.weekdays),
     short_activation_minutes: d.shortActivationMinutes, right_sizing_share: d.rightSizingShare, right_sizing_min_activations: d.rightSizingMinActivations,
     justification_min_length: d.justificationMinLength, boilerplate_repeats: d.boilerplateRepeats,
+    exceptions: JSON.stringify(config.exceptions.map((e) => ({ ...e, expires: parseTime(e.expires, 'expires').toISOString() }))),
+    exception_warning_days: c.exceptionWarningDays,
     ...(period ? { from: period.from, to: period.to, as_of: period.asOf } : {}),
   };
 }

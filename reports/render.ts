@@ -39,6 +39,11 @@ function changes(m: ReportModel): { metric: string; now: string; before: string;
   return rows.map(([metric, now, before, unit]) => ({ metric, now: now === null ? '—' : String(now), before: before === null ? '—' : String(before), change: delta(now, before, unit) }));
 }
 
+/** Findings a config exception accepts, with who accepted them, why and until when. */
+function excepted(m: ReportModel): string[][] {
+  return m.findings.items.filter((f) => f.excepted).map((f) => [f.severity, f.ruleId, f.subjectName ?? f.subjectId ?? '', f.exception?.reason ?? '', f.exception?.owner ?? '', f.exception?.expires ?? '', f.detail]);
+}
+
 /** Each rule's findings (above info) per period: the trend native PIM alerts do not show. */
 function ruleTrend(m: ReportModel): (string | number)[][] {
   const ids = [...new Set([...m.previous.flatMap((p) => Object.keys(p.byRule)), ...Object.keys(m.findings.byRule)])].sort();
@@ -88,7 +93,8 @@ ${chart('standing', 'At each period end', t(['who', 'type', 'role', 'since', 'br
 <h2>Findings</h2>
 ${chart('findings', 'By severity, per period', t(['period', ...['critical', 'high', 'medium', 'low', 'info']], [...m.previous.map((p) => [p.label, p.findings.critical, p.findings.high, p.findings.medium, p.findings.low, p.findings.info]), ['this period', m.findings.summary.critical, m.findings.summary.high, m.findings.summary.medium, m.findings.summary.low, m.findings.summary.info]]))}
 ${ruleTrend(m).length ? `<h3>Per rule, per period</h3>${t(['rule', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], ruleTrend(m))}` : ''}
-<table><thead><tr><th>severity</th><th>rule</th><th>subject</th><th>detail</th></tr></thead><tbody>${m.findings.items.filter((f) => f.severity !== 'info').map((f) => `<tr><td class="sev-${f.severity}">${escapeHtml(f.severity)}</td><td>${escapeHtml(f.ruleId)}</td><td>${escapeHtml(f.subjectName ?? f.subjectId)}</td><td>${escapeHtml(f.detail)}</td></tr>`).join('')}</tbody></table>
+<table><thead><tr><th>severity</th><th>rule</th><th>subject</th><th>detail</th></tr></thead><tbody>${m.findings.items.filter((f) => f.severity !== 'info' && !f.excepted).map((f) => `<tr><td class="sev-${f.severity}">${escapeHtml(f.severity)}</td><td>${escapeHtml(f.ruleId)}</td><td>${escapeHtml(f.subjectName ?? f.subjectId)}</td><td>${escapeHtml(f.detail)}</td></tr>`).join('')}</tbody></table>
+${excepted(m).length ? `<h3>Excepted findings (accepted until they expire; they do not count)</h3>${t(['severity', 'rule', 'subject', 'reason', 'owner', 'expires', 'detail'], excepted(m))}` : ''}
 <h2>Data coverage</h2>
 ${t(['source', 'files', 'records', 'first record', 'last record', 'last landed', 'age at as-of (h)'], m.coverage.map((c) => [c.source, c.files, c.records, c.firstEvent ?? '', c.lastEvent ?? '', c.lastLanded ?? '', c.ageHours ?? '']))}
 <div class="meta">Standing access: ${escapeHtml(a.standingAssignments.basis === 'snapshot' ? `snapshot of ${a.standingAssignments.snapshotAt}` : `audit replay, blind before ${a.standingAssignments.visibleFrom}`)}.</div>
@@ -110,7 +116,8 @@ export function renderMarkdown(m: ReportModel): string {
   out.push('## Standing access', '', t(['who', 'role', 'since', 'break-glass', 'how'], a.standingAssignments.items.map((i) => [i.principalUpn ?? i.principalId, i.roleName ?? i.roleId, i.since ?? '', i.breakGlass ? 'yes' : '', i.viaPim === null ? 'unknown' : i.viaPim ? 'via PIM' : 'outside PIM'])), '');
   const trend = ruleTrend(m);
   if (trend.length) out.push('## Findings per rule, per period', '', t(['rule', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], trend), '');
-  out.push('## Findings', '', t(['severity', 'rule', 'subject', 'detail'], m.findings.items.filter((f) => f.severity !== 'info').map((f) => [f.severity, f.ruleId, f.subjectName ?? f.subjectId ?? '', f.detail])), '');
+  out.push('## Findings', '', t(['severity', 'rule', 'subject', 'detail'], m.findings.items.filter((f) => f.severity !== 'info' && !f.excepted).map((f) => [f.severity, f.ruleId, f.subjectName ?? f.subjectId ?? '', f.detail])), '');
+  if (excepted(m).length) out.push('## Excepted findings', '', 'Accepted by a config exception until it expires; they do not count toward the targets or a failure.', '', t(['severity', 'rule', 'subject', 'reason', 'owner', 'expires', 'detail'], excepted(m)), '');
   out.push('## Data coverage', '', t(['source', 'files', 'records', 'first record', 'last record', 'age (h)'], m.coverage.map((c) => [c.source, c.files, c.records, c.firstEvent ?? '', c.lastEvent ?? '', c.ageHours ?? ''])), '');
   return out.join('\n') + '\n';
 }

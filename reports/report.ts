@@ -9,7 +9,7 @@ import type { Config } from '../core/config.js';
 import { PimopsError } from '../core/errors.js';
 import { runQuery } from '../queries/registry.js';
 import { metricsReport, type MetricsReport, type Period } from './metrics.js';
-import { runChecks, summarize, SEVERITIES, type Finding } from './checks.js';
+import { runChecks, summarize, counting, SEVERITIES, type Finding } from './checks.js';
 import { renderSvg, ttaHistogram, outcomesByRole, activeHoursTop, standingTrend, findingsTrend } from './charts.js';
 
 export type Status = 'pass' | 'warn' | 'fail';
@@ -154,7 +154,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
 /** Findings that are not info, per rule: each alert's trend over the compared periods. */
 function byRule(findings: Finding[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const f of findings) if (f.severity !== 'info') out[f.ruleId] = (out[f.ruleId] ?? 0) + 1;
+  for (const f of counting(findings)) if (f.severity !== 'info') out[f.ruleId] = (out[f.ruleId] ?? 0) + 1;
   return out;
 }
 

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { PimopsError } from '../../core/errors.js';
 import { requireDatabase } from '../../core/db.js';
 import { withReadOnlyDb } from '../pipeline.js';
-import { runChecks, summarize, atOrAbove, SEVERITIES, type Severity } from '../../reports/checks.js';
+import { runChecks, summarize, atOrAbove, ruleList, checkExceptions, SEVERITIES, type Severity } from '../../reports/checks.js';
 import { renderRows } from '../../reports/format.js';
 import { parseFormat } from '../../reports/format.js';
 import {
@@ -25,30 +25,42 @@ export function register(program: Command): void {
       .description('governance checks and detections: findings by severity (exit 1 at or above --fail-on)'),
     'which snapshot and standing state to judge (default: period end, or now)',
   )
-    .option('--check <id>', 'only this check (repeatable)', collect, [] as string[])
+    .option('--rule <id>', 'only this rule, by its id (repeatable; pimops checks --list names them)', collect, [] as string[])
+    .option('--list', 'list every rule: severity, threshold config keys, doc anchor (needs no database)')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists').choices([...SEVERITIES]),
     )
     .action(async (_o, cmd: Command) => {
       const o = optionsOf(cmd);
+      if (o.list) {
+        const rows = ruleList();
+        if (wantsJson(o)) printJson(rows, true);
+        else out(renderRows(['rule', 'severity', 'thresholds', 'doc'], rows, parseFormat(o.format, false, defaultRowFormat())));
+        return;
+      }
       const config = configOf(o);
+      // A bad exception is a config error before anything opens the store.
+      checkExceptions(config);
       const period = periodOf(o);
       requireDatabase(o.db);
-      const findings = await withReadOnlyDb(o.db, config, (db) => runChecks(db, config, period, o.check as string[]));
+      const findings = await withReadOnlyDb(o.db, config, (db) => runChecks(db, config, period, o.rule as string[]));
       const summary = summarize(findings);
       if (wantsJson(o)) {
         const p = { from: period.from.toISOString(), to: period.to.toISOString(), asOf: period.asOf.toISOString() };
-        printJson({ schemaVersion: 1, period: p, summary, findings }, true);
+        // 2: ruleId replaced checkId; tenantId, excepted and exception were added; summary counts only what counts.
+        printJson({ schemaVersion: 2, period: p, summary, excepted: findings.filter((f) => f.excepted).length, findings }, true);
       } else {
         const rows = findings.map((f) => ({
           severity: f.severity,
           rule: f.ruleId,
+          excepted: f.excepted ? `until ${f.exception!.expires.slice(0, 10)} (${f.exception!.owner})` : '',
           subject: f.subjectName ?? f.subjectId ?? '',
           detail: f.detail,
         }));
-        out(renderRows(['severity', 'rule', 'subject', 'detail'], rows, parseFormat(o.format, false, defaultRowFormat())));
+        out(renderRows(['severity', 'rule', 'subject', 'detail', 'excepted'], rows, parseFormat(o.format, false, defaultRowFormat())));
       }
-      stderr(`${findings.length} findings: ${[...SEVERITIES].reverse().map((s) => `${summary[s]} ${s}`).join(', ')}`);
+      const excepted = findings.filter((f) => f.excepted).length;
+      stderr(`${findings.length} findings: ${[...SEVERITIES].reverse().map((s) => `${summary[s]} ${s}`).join(', ')}${excepted ? `; ${excepted} excepted` : ''}`);
       const failOn = o.failOn as Severity | undefined;
       if (failOn && atOrAbove(findings, failOn).length) {
         throw new PimopsError('threshold-breached', `${atOrAbove(findings, failOn).length} finding(s) at or above ${failOn}`);

@@ -53,6 +53,7 @@ async function sourceRows(db: Db, config: Config, t: SentinelTable, asOf: Date):
     // check_id is the column CheckId was first sent from: it carries the rule id now, beside rule_id.
     check_id: f.ruleId, rule_id: f.ruleId, tenant_id: f.tenantId, severity: f.severity, subject_type: f.subjectType, subject_id: f.subjectId, subject_name: f.subjectName,
     observed: f.observed, threshold: f.threshold, detail: f.detail, first_seen: f.firstSeen, last_seen: f.lastSeen,
+    excepted: f.excepted, exception_reason: f.exception?.reason ?? null, exception_owner: f.exception?.owner ?? null, exception_expires: f.exception?.expires ?? null,
   }));
 }
 

@@ -102,6 +102,8 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       c('FirstSeen', 'datetime', 'first_seen'), c('LastSeen', 'datetime', 'last_seen'),
       // A custom table's columns are only ever appended: CheckId stays (it holds the rule id too).
       c('RuleId', 'string', 'rule_id', 'the rule (docs/rules.md#<RuleId>)'), c('TenantId', 'string', 'tenant_id', 'empty until one store holds several tenants'),
+      c('Excepted', 'boolean', 'excepted', 'true: accepted by a pimops config exception until ExceptionExpires'),
+      c('ExceptionReason', 'string', 'exception_reason'), c('ExceptionOwner', 'string', 'exception_owner'), c('ExceptionExpires', 'datetime', 'exception_expires'),
     ],
   },
 ];
