@@ -11,7 +11,8 @@ process.env.PIMOPS_TEST_KEY = cert.keyPath;
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', '**/*.test.ts'],
-    exclude: ['node_modules/**', 'bench/**'],
+    exclude: ['node_modules/**', 'bench/**', 'dist/**'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // DuckDB work is CPU-bound; two cores here. Forks (not threads) so NODE_EXTRA_CA_CERTS applies.

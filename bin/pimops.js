@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../cli/index.ts');
+// Runs the compiled CLI (npm run build, which `npm ci` and `npm install` run through prepare).
+import { main } from '../dist/cli/index.js';
+
 process.exitCode = await main(process.argv);

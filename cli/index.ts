@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { asPimopsError } from '../core/errors.js';
 import { redact, registerSecret } from '../core/redact.js';
+import { pimopsVersion } from '../core/version.js';
 import { out, stderr } from './context.js';
 import * as checks from './commands/checks.js';
 import * as demo from './commands/demo.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
     )
     .option('--json', 'same as --format json')
     .option('-v, --verbose', 'progress for every file on stderr')
+    .version(pimopsVersion(), '-V, --version', 'the pimops version')
     .showHelpAfterError()
     .exitOverride();
 

@@ -4,22 +4,18 @@ import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Db } from '../../core/db.js';
 import type { Config } from '../../core/config.js';
 import { PimopsError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/output.js';
-import { importPaths, withDb, withReadOnlyDb } from '../pipeline.js';
-import { metricsReport } from '../../reports/metrics.js';
-import { metricsText } from '../../reports/metrics-text.js';
-import { runChecks, summarize, atOrAbove, SEVERITIES } from '../../reports/checks.js';
+import { lastFullMonth, parseMonth } from '../../core/time.js';
 import { configOf, optionsOf, out, printJson, progressOf, stderr, wantsJson } from '../context.js';
 
-const DEMO = {
-  start: new Date('2026-07-01T00:00:00Z'),
-  days: 123,
-  from: new Date('2026-10-01T00:00:00Z'),
-  to: new Date('2026-11-01T00:00:00Z'),
-};
+/** Four full calendar months ending with `through`: the demo's last month is the one reports show by default. */
+function demoWindow(through: string | undefined, now = new Date()) {
+  const month = through ? parseMonth(through, '--through') : lastFullMonth(now);
+  const start = new Date(Date.UTC(month.from.getUTCFullYear(), month.from.getUTCMonth() - 3, 1));
+  const days = Math.round((month.to.getTime() - start.getTime()) / 86_400_000);
+  return { start, days, from: month.from, to: month.to, label: month.from.toISOString().slice(0, 7) };
+}
 
 const MARKER = '.pimops-demo.json';
 const CONFIG_FILE = 'pimops-demo.config.json';
@@ -35,6 +31,7 @@ function readMarker(dir: string): { configSha256?: string } | undefined {
 }
 
 async function demoStoreMark(dbPath: string): Promise<string | undefined> {
+  const { Db } = await import('../../core/db.js');
   const db = await Db.openReadOnly(dbPath);
   try {
     const r = await db.one<{ value: string }>("SELECT value FROM transform_state WHERE key = 'demo_config_sha256'");
@@ -79,9 +76,15 @@ export function register(program: Command): void {
     .description('generate a demo tenant, land it, transform it into the database and print the metrics')
     .option('--seed <n>', 'generator seed', '42')
     .option('--admins <n>', 'number of admins', '40')
+    .option('--through <YYYY-MM>', 'the last of the four months the demo covers (default: the last full month)')
     .option('--dir <dir>', 'where the demo audit files are written', './pimops-demo')
     .option('--force', 'replace the folder, config file and store even if an earlier demo did not make them')
     .action(async (_o, cmd: Command) => {
+      const { writeFileAtomic } = await import('../../core/output.js');
+      const { importPaths, withDb, withReadOnlyDb } = await import('../pipeline.js');
+      const { metricsReport } = await import('../../reports/metrics.js');
+      const { metricsText } = await import('../../reports/metrics-text.js');
+      const { runChecks, summarize, atOrAbove, SEVERITIES } = await import('../../reports/checks.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       const seed = Number(o.seed);
@@ -93,6 +96,7 @@ export function register(program: Command): void {
       const configFile = resolve(CONFIG_FILE);
       if (!o.force) await refuseToDestroy(dir, resolve(o.db), configFile);
       const { generateTenant, emitFiles, emitSignIns, emitSnapshot } = await import('../../fixtures/generator/index.js');
+      const DEMO = demoWindow(o.through as string | undefined);
       const tenant = generateTenant({ seed, admins, start: DEMO.start, days: DEMO.days });
       if (existsSync(dir)) rmSync(dir, { recursive: true });
       const emitted = emitFiles(tenant.records, tenant.tenant.id, { dir, seed });
@@ -132,8 +136,8 @@ export function register(program: Command): void {
       out(`\nFindings (pimops checks): ${[...SEVERITIES].reverse().map((x) => `${s[x]} ${x}`).join(', ')}\n`);
       for (const f of atOrAbove(findings, 'high')) out(`  ${f.severity.padEnd(8)} ${f.detail}\n`);
       stderr(
-        '\nnext: npx pimops checks --config pimops-demo.config.json --from 2026-10-01 --to 2026-11-01 | ' +
-          'npx pimops report --config pimops-demo.config.json --period 2026-10 | npx pimops shell',
+        `\nnext: npx pimops checks --config pimops-demo.config.json --period ${DEMO.label} | ` +
+          `npx pimops report --config pimops-demo.config.json --period ${DEMO.label} | npx pimops shell`,
       );
     });
 }

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { Db } from '../../core/db.js';
-import { explainRequest } from '../../reports/explain.js';
 import { optionsOf, out } from '../context.js';
 
 export function register(program: Command): void {
@@ -11,6 +9,8 @@ export function register(program: Command): void {
     )
     .argument('<key>', 'request key (see pim_requests.request_key)')
     .action(async (key: string, _o, cmd: Command) => {
+      const { Db } = await import('../../core/db.js');
+      const { explainRequest } = await import('../../reports/explain.js');
       const o = optionsOf(cmd);
       const db = await Db.openReadOnly(o.db);
       try {

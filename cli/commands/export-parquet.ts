@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { requireDatabase } from '../../core/db.js';
-import { withDb } from '../pipeline.js';
 import { configOf, optionsOf, printJson, progressOf, stderr, wantsJson } from '../context.js';
 
 export function register(exp: Command): void {
@@ -10,6 +8,8 @@ export function register(exp: Command): void {
     .description('write the tables and metric values as a Hive-partitioned Parquet lake (event_date=YYYY-MM-DD); incremental')
     .requiredOption('--out <dir>', 'the lake folder')
     .action(async (_o, cmd: Command) => {
+      const { requireDatabase } = await import('../../core/db.js');
+      const { withDb } = await import('../pipeline.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       const dir = String(o.out);

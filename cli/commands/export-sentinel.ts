@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { requireDatabase } from '../../core/db.js';
 import { PimopsError } from '../../core/errors.js';
-import { withDb } from '../pipeline.js';
 import { configOf, optionsOf, periodOf, printJson, stderr, wantsJson, withPeriodOptions } from '../context.js';
 
 export function register(exp: Command): void {
@@ -18,6 +16,8 @@ export function register(exp: Command): void {
       .option('--full', 'send every current row again, not only new and changed ones (a new workspace)'),
     'the moment standing access and findings are taken at (default: now)',
   ).action(async (_o, cmd: Command) => {
+      const { requireDatabase } = await import('../../core/db.js');
+      const { withDb } = await import('../pipeline.js');
     const o = optionsOf(cmd);
     const config = configOf(o);
     const dir = String(o.out);

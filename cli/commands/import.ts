@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { importPaths } from '../pipeline.js';
 import { configOf, optionsOf, printImportSummary, progressOf } from '../context.js';
 
 export function register(program: Command): void {
@@ -8,6 +7,7 @@ export function register(program: Command): void {
     .description('land audit files (Graph pages, JSON, NDJSON, Event Hub / storage exports, gzip, folders) and transform them')
     .argument('<paths...>', 'files or folders')
     .action(async (paths: string[], _o, cmd: Command) => {
+      const { importPaths } = await import('../pipeline.js');
       const o = optionsOf(cmd);
       const summary = await importPaths(o.db, configOf(o), paths, progressOf(o));
       printImportSummary(o, { ...summary }, 'imported');

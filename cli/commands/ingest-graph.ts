@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { parseSince } from '../../core/time.js';
-import { ingestGraph } from '../pipeline.js';
 import { configOf, optionsOf, printJson, stderr, wantsJson } from '../context.js';
 
 export function register(ingest: Command): void {
@@ -10,6 +9,7 @@ export function register(ingest: Command): void {
     .option('--since <when>', 'start: an ISO time, a date, or an age like 30d / 12h (default: the watermark, else retention)')
     .option('--until <when>', 'end (default: now)')
     .action(async (_o, cmd: Command) => {
+      const { ingestGraph } = await import('../pipeline.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       const now = new Date();
@@ -37,9 +37,10 @@ export function register(ingest: Command): void {
       if (result.retentionGap) {
         stderr(
           `no audit data can be had from ${result.retentionGap.from} to ${result.retentionGap.to}: Graph keeps ` +
-            `${config.azure.auditRetentionDays} days (older history: Log Analytics or a storage export)`,
+            `${result.retention.days} days (older history: Log Analytics or a storage export)`,
         );
       }
+      stderr(`retention: ${result.retention.note}`);
       if (wantsJson(o)) {
         printJson({
           window: result.window,
@@ -47,6 +48,7 @@ export function register(ingest: Command): void {
           landedFiles: result.landed.length,
           ...result.transformed,
           resumedAfterBrokenLink: result.resumedAfterBrokenLink,
+          retention: result.retention,
         });
       }
       stderr(

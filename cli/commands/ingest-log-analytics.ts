@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { PimopsError } from '../../core/errors.js';
 import { parseSince } from '../../core/time.js';
-import { ingestLogAnalytics } from '../pipeline.js';
 import { configOf, optionsOf, printJson, stderr, wantsJson } from '../context.js';
 
 export function register(ingest: Command): void {
@@ -12,6 +11,7 @@ export function register(ingest: Command): void {
     .option('--since <when>', 'start: an ISO time, a date, or an age like 2y / 90d (default: the watermark, else 90d)')
     .option('--until <when>', 'end (default: now)')
     .action(async (_o, cmd: Command) => {
+      const { ingestLogAnalytics } = await import('../pipeline.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       const workspaceId = (o.workspace as string | undefined) ?? config.azure.workspaceId;

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { gapError } from '../../core/gaps.js';
-import { ingestSnapshot } from '../pipeline.js';
 import { configOf, optionsOf, printJson, stderr, wantsJson } from '../context.js';
 
 export function register(ingest: Command): void {
@@ -8,6 +7,7 @@ export function register(ingest: Command): void {
     .command('snapshot')
     .description('PIM state from Graph: eligible and active assignments, role settings, role definitions, access reviews, users')
     .action(async (_o, cmd: Command) => {
+      const { ingestSnapshot } = await import('../pipeline.js');
       const o = optionsOf(cmd);
       const r = await ingestSnapshot(o.db, configOf(o));
       const rows = r.transformed.snapshotRows ?? 0;

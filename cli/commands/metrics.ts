@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { requireDatabase } from '../../core/db.js';
-import { withReadOnlyDb } from '../pipeline.js';
-import { metricsReport } from '../../reports/metrics.js';
-import { metricsText } from '../../reports/metrics-text.js';
 import { configOf, optionsOf, out, periodOf, printJson, wantsJson, withPeriodOptions } from '../context.js';
 
 export function register(program: Command): void {
   withPeriodOptions(
     program.command('metrics').description('time to activate, approvals, active hours, standing assignments for a period'),
   ).action(async (_o, cmd: Command) => {
+      const { requireDatabase } = await import('../../core/db.js');
+      const { withReadOnlyDb } = await import('../pipeline.js');
+      const { metricsReport } = await import('../../reports/metrics.js');
+      const { metricsText } = await import('../../reports/metrics-text.js');
     const o = optionsOf(cmd);
     const config = configOf(o);
     const period = periodOf(o);

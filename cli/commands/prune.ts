@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { PimopsError } from '../../core/errors.js';
-import { pruneLanding } from '../pipeline.js';
 import { configOf, optionsOf, printJson, stderr, wantsJson } from '../context.js';
 
 export function register(program: Command): void {
@@ -10,6 +9,7 @@ export function register(program: Command): void {
       'delete landed files older than storage.retainLandingDays (their records stay in the database; a rebuild can no longer reproduce them)',
     )
     .action(async (_o, cmd: Command) => {
+      const { pruneLanding } = await import('../pipeline.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       if (!config.storage.retainLandingDays) {

@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
-import { Db } from '../../core/db.js';
 import { PimopsError, sqlError } from '../../core/errors.js';
-import { allQueries, getQuery, runQueryJson, pickParams } from '../../queries/registry.js';
-import { configParams } from '../../queries/params.js';
-import { parseFormat, renderRows } from '../../reports/format.js';
 import { collect, configOf, defaultRowFormat, optionsOf, out, periodOf } from '../context.js';
-import { emitResult } from '../results.js';
 
 function parseParam(kv: string): [string, string] {
   const eq = kv.indexOf('=');
@@ -25,6 +20,11 @@ export function register(program: Command): void {
     .option('--as-of <time>', 'sets the as_of parameter')
     .option('--out <file>', 'write the result to a file (required for arrow and parquet)')
     .action(async (id: string | undefined, _o, cmd: Command) => {
+      const { Db } = await import('../../core/db.js');
+      const { allQueries, getQuery, runQueryJson, pickParams } = await import('../../queries/registry.js');
+      const { configParams } = await import('../../queries/params.js');
+      const { parseFormat, renderRows } = await import('../../reports/format.js');
+      const { emitResult } = await import('../results.js');
       const o = optionsOf(cmd);
       if (o.list || !id) {
         const rows = [...allQueries().values()].map((q) => ({

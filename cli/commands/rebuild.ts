@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { rebuildAll } from '../pipeline.js';
 import { configOf, optionsOf, stderr } from '../context.js';
 
 export function register(program: Command): void {
@@ -7,6 +6,7 @@ export function register(program: Command): void {
     .command('rebuild')
     .description('drop every derived table and rebuild them from the landing store, in manifest order')
     .action(async (_o, cmd: Command) => {
+      const { rebuildAll } = await import('../pipeline.js');
       const o = optionsOf(cmd);
       const c = await rebuildAll(o.db, configOf(o));
       stderr(`rebuilt: ${c.records} records: ${c.new} stored, ${c.duplicates} duplicates, ${c.quarantined} quarantined`);

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { requireDatabase } from '../../core/db.js';
-import { writeReport, type ReportType } from '../../reports/report-file.js';
+import type { ReportType } from '../../reports/report-file.js';
 import { configOf, optionsOf, periodOf, stderr } from '../context.js';
 
 export function register(program: Command): void {
@@ -16,6 +15,8 @@ export function register(program: Command): void {
     .option('--pseudonymize', 'replace people by stable keyed aliases (key: PIMOPS_PSEUDONYM_KEY)')
     .addOption(new Option('--type <type>', 'html, md or json (default: from --out, else html)').choices(['html', 'md', 'json']))
     .action(async (_o, cmd: Command) => {
+      const { requireDatabase } = await import('../../core/db.js');
+      const { writeReport } = await import('../../reports/report-file.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       const period = periodOf(o);

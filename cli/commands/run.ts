@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runJob } from '../run.js';
 import { configOf, optionsOf, out, periodOf, printJson, stderr, wantsJson } from '../context.js';
 
 export function register(program: Command, setExitCode: (code: number) => void): void {
@@ -11,6 +10,7 @@ export function register(program: Command, setExitCode: (code: number) => void):
     .option('--period <YYYY-MM>', 'the month to report (default: the last full month)')
     .option('--as-of <time>', 'as-of time (default: period end, or now)')
     .action(async (_o, cmd: Command) => {
+      const { runJob } = await import('../run.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       const period = periodOf(o);

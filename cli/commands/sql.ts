@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { requireDatabase, Db } from '../../core/db.js';
 import { PimopsError } from '../../core/errors.js';
-import { runAdHoc } from '../../core/adhoc.js';
-import { emitRowStream } from '../../reports/emit.js';
 import { configOf, defaultRowFormat, optionsOf, out, stderr } from '../context.js';
 
 export function register(program: Command): void {
@@ -15,6 +12,9 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'stop a statement that runs longer (default: sql.timeoutSeconds, 300)')
     .option('--out <file>', 'write the result to a file (required for arrow and parquet)')
     .action(async (statement: string, _o, cmd: Command) => {
+      const { requireDatabase, Db } = await import('../../core/db.js');
+      const { runAdHoc } = await import('../../core/adhoc.js');
+      const { emitRowStream } = await import('../../reports/emit.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       if (o.allowFiles && !o.write) throw new PimopsError('usage', '--allow-files goes with --write (a read-only session never touches files)');
