@@ -1,10 +1,6 @@
 import { Option, type Command } from 'commander';
 import { PimopsError } from '../../core/errors.js';
-import { requireDatabase } from '../../core/db.js';
-import { withReadOnlyDb } from '../pipeline.js';
-import { runChecks, summarize, atOrAbove, ruleList, checkExceptions, SEVERITIES, type Severity } from '../../reports/checks.js';
-import { renderRows } from '../../reports/format.js';
-import { parseFormat } from '../../reports/format.js';
+import { SEVERITIES, type Severity } from '../../queries/findings.js';
 import {
   collect,
   configOf,
@@ -32,6 +28,10 @@ export function register(program: Command): void {
     )
     .action(async (_o, cmd: Command) => {
       const o = optionsOf(cmd);
+      const { runChecks, summarize, atOrAbove, ruleList, checkExceptions } = await import('../../reports/checks.js');
+      const { parseFormat, renderRows } = await import('../../reports/format.js');
+      const { requireDatabase } = await import('../../core/db.js');
+      const { withReadOnlyDb } = await import('../pipeline.js');
       if (o.list) {
         const rows = ruleList();
         if (wantsJson(o)) printJson(rows, true);
