@@ -1,4 +1,4 @@
-// npm run bench [-- --records 1000000,10000000] [--files 10] [--graph-records 200000] [--skip-10m] [--skip-graph]
+// npm run bench [-- --records 1000000,10000000] [--files 10] [--graph-records 200000] [--skip-10m] [--skip-graph] [--skip-start]
 //   [--rss-via time|self] [--assume-free-gb X] [--plan-only]
 // For each size (default 1M and 10M), on the same files: DuckDB's own typed read_ndjson (the
 // baseline), pimops import end to end, every named query in queries/ against the built store,
@@ -476,6 +476,24 @@ if (!flag('skip-graph')) {
     console.error(`graph pull FAILED: ${graphError}`);
   }
 }
+interface StartOut {
+  floorSeconds: number;
+  sqlSeconds: number;
+  versionSeconds: number;
+  sqlRatio: number;
+  versionRatio: number;
+}
+let start: StartOut | undefined;
+let startError: string | undefined;
+if (!flag('skip-start')) {
+  // Start-up (packaging): new processes against a small demo store of its own, median of 5.
+  try {
+    start = lastJson<StartOut>(runStep('start-up', script('start.ts')).stdout);
+  } catch (err) {
+    startError = err instanceof Error ? err.message : String(err);
+    console.error(`start-up FAILED: ${startError}`);
+  }
+}
 rmSync(scratch, { recursive: true, force: true });
 
 // ---- targets and table -------------------------------------------------------------------------
@@ -616,6 +634,20 @@ if (graph) {
 // (pass)/(fail): a figure shown at a size its target does not apply to.
 type Target = { target: string; measured: string; result: 'PASS' | 'FAIL' | 'not run' | '(pass)' | '(fail)' };
 const targets: Target[] = [];
+for (const [what, ratio, secs] of [
+  ['pimops sql "SELECT count(*) …"', start?.sqlRatio, start?.sqlSeconds],
+  ['pimops --version', start?.versionRatio, start?.versionSeconds],
+] as const) {
+  targets.push(
+    start && ratio !== undefined
+      ? {
+          target: `${what} start ≤ 2× node + DuckDB read-only query`,
+          measured: `${ratio.toFixed(2)}× (${fmtS(secs)} s vs ${fmtS(start.floorSeconds)} s, median of 5)`,
+          result: ratio <= 2 ? 'PASS' : 'FAIL',
+        }
+      : { target: `${what} start ≤ 2× node + DuckDB`, measured: startError ?? 'skipped', result: 'not run' },
+  );
+}
 const at1m = ok.find((r) => r.records === 1_000_000);
 targets.push(
   at1m?.import
@@ -737,6 +769,7 @@ const result = {
   sizes: runs,
   graph: graph ?? (graphError ? { error: graphError } : null),
   pullCost: pullCost ?? null,
+  start: start ?? (startError ? { error: startError } : null),
   targets,
 };
 // ISO 8601 basic format (no colons, safe in file names everywhere).
@@ -749,4 +782,4 @@ const out = join(
 );
 writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
 console.log(`figures: ${out}`);
-if (runs.some((r) => r.error) || graphError) process.exitCode = 1;
+if (runs.some((r) => r.error) || graphError || startError) process.exitCode = 1;
