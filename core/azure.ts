@@ -1,7 +1,7 @@
 // Azure credentials and endpoints: the one place that builds them. Every host comes from the
 // config (national clouds, private authorities, test fakes); secrets only from the environment.
 import {
-  ClientSecretCredential,
+  ClientAssertionCredential, ClientSecretCredential,
   ClientCertificateCredential,
   ManagedIdentityCredential,
   WorkloadIdentityCredential,
@@ -57,6 +57,23 @@ export class RefreshableCredential implements TokenCredential {
   }
 }
 
+/** The audience Microsoft Entra expects of a federated token (Microsoft Learn: workload identity federation). */
+export const GITHUB_OIDC_AUDIENCE = 'api://AzureADTokenExchange';
+
+/** Asks the Actions runtime for an OIDC token (docs.github.com: "Configuring OpenID Connect in cloud providers"). */
+async function githubOidcToken(requestUrl: string, requestToken: string): Promise<string> {
+  const url = new URL(requestUrl);
+  url.searchParams.set('audience', GITHUB_OIDC_AUDIENCE);
+  const res = await fetch(url, { headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' } });
+  if (!res.ok) {
+    throw new PimopsError('azure-auth', `The GitHub OIDC token request failed with ${res.status}: is 'id-token: write' granted to the job?`);
+  }
+  const body = (await res.json()) as { value?: unknown };
+  if (typeof body.value !== 'string') throw new PimopsError('azure-auth', 'The GitHub OIDC token response has no token');
+  registerSecret(body.value);
+  return body.value;
+}
+
 export function createCredential(config: Config, env: NodeJS.ProcessEnv = process.env): RefreshableCredential {
   const a = config.azure;
   registerSecret(env.AZURE_CLIENT_SECRET);
@@ -90,6 +107,18 @@ export function createCredential(config: Config, env: NodeJS.ProcessEnv = proces
       );
     case 'workloadIdentity':
       return new RefreshableCredential(new WorkloadIdentityCredential(common));
+    case 'githubOidc': {
+      // Workload identity federation from a GitHub Actions run: no secret is stored anywhere; the
+      // runner's OIDC token (audience api://AzureADTokenExchange) is the client assertion.
+      const v = need(
+        env,
+        ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'],
+        a.credential,
+      );
+      registerSecret(v.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
+      const assertion = () => githubOidcToken(v.ACTIONS_ID_TOKEN_REQUEST_URL, v.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
+      return new RefreshableCredential(new ClientAssertionCredential(v.AZURE_TENANT_ID, v.AZURE_CLIENT_ID, assertion, common));
+    }
   }
 }
 

@@ -33,7 +33,7 @@ export const ConfigSchema = z.strictObject({
   azure: z.strictObject({
     // Which @azure/identity credential; its values come from the environment it already knows
     // (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, …), never from this file.
-    credential: z.enum(['clientSecret', 'clientCertificate', 'managedIdentity', 'workloadIdentity']).default('clientSecret'),
+    credential: z.enum(['clientSecret', 'clientCertificate', 'managedIdentity', 'workloadIdentity', 'githubOidc']).default('clientSecret'),
     graphEndpoint: z.url().default('https://graph.microsoft.com'),
     authorityHost: z.url().default('https://login.microsoftonline.com'),
     logAnalyticsEndpoint: z.url().default('https://api.loganalytics.io/v1'),

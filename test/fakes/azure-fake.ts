@@ -18,6 +18,8 @@ export interface FakeAzure {
   port: number;
   tenantId: string;
   clientSecret: string;
+  /** A federated credential's assertion (a GitHub OIDC token) the authority accepts instead of the secret. */
+  clientAssertion: string;
   records: Record<string, unknown>[];
   /** Faults for upcoming Graph requests, by Graph request number (1-based). */
   faults: Map<number, Fault>;
@@ -89,7 +91,7 @@ function parseFilter(filter: string) {
 export async function startFakeAzure(opts: { records?: Record<string, unknown>[]; pageSizeCap?: number } = {}): Promise<FakeAzure> {
   const tenantId = '72f988bf-0000-4000-8000-000000000001';
   const fake: FakeAzure = {
-    url: '', port: 0, tenantId, clientSecret: 'test-secret-value-123', records: opts.records ?? [], faults: new Map(),
+    url: '', port: 0, tenantId, clientSecret: 'test-secret-value-123', clientAssertion: 'fake-github-oidc-jwt-7f3a', records: opts.records ?? [], faults: new Map(),
     graphRequests: [], tokensIssued: [], laRequests: [], state: {}, users: {}, ingestionFaults: new Map(), ingestionRequests: [], ingested: {}, close: async () => undefined,
   };
   const validTokens = new Set<string>();
@@ -112,7 +114,10 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
     }
     if (path === `/${tenantId}/oauth2/v2.0/token`) {
       const form = new URLSearchParams(await readBody(req));
-      if (form.get('client_secret') !== fake.clientSecret) {
+      const assertionOk =
+        form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' &&
+        form.get('client_assertion') === fake.clientAssertion;
+      if (form.get('client_secret') !== fake.clientSecret && !assertionOk) {
         return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
       }
       const token = `fake-token-${++tokenCount}-${form.get('scope')}`;
