@@ -47,7 +47,12 @@ export function progressOf(o: GlobalOptions): ((message: string) => void) | unde
   return o.verbose ? stderr : undefined;
 }
 
-const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+/** An option's value when it is text (commander gives strings for options that take a value). */
+export function optString(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+const str = optString;
 
 /** --from / --to / --as-of on a command, with the help text that says what they default to. */
 export function withPeriodOptions(cmd: Command, asOfHelp = 'when open activations are cut and standing access is read (default: period end, or now)'): Command {

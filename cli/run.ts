@@ -46,7 +46,7 @@ export async function acquireRunLock(dbPath: string, waitSeconds: number): Promi
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       let holder: { pid?: number; since?: string } = {};
-      try { holder = JSON.parse(readFileSync(lock, 'utf8')); } catch { /* being written */ }
+      try { holder = JSON.parse(readFileSync(lock, 'utf8')) as typeof holder; } catch { /* being written */ }
       if (holder.pid && !alive(holder.pid)) { rmSync(lock, { force: true }); continue; } // left by a crashed run
       if (Date.now() >= until) {
         throw new PimopsError('database-locked', `Another pimops run (pid ${holder.pid ?? '?'}, since ${holder.since ?? '?'}) holds ${lock}; waited ${waitSeconds} s. Try again when it finishes.`);

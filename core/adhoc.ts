@@ -81,7 +81,7 @@ export async function runAdHoc(db: Db, sql: string, opts: { timeoutSeconds: numb
     const types = result.columnTypes().map((t) => t.toString());
     async function* batches(): AsyncGenerator<Row[]> {
       try {
-        for await (const rows of result.yieldRowObjectJs()) yield rows as Row[];
+        for await (const rows of result.yieldRowObjectJs()) yield rows;
       } catch (err) {
         fail(err);
       } finally {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseSince } from '../../core/time.js';
-import { configOf, optionsOf, printJson, stderr, wantsJson } from '../context.js';
+import { configOf, optString, optionsOf, printJson, stderr, wantsJson } from '../context.js';
 
 export function register(ingest: Command): void {
   ingest
@@ -13,8 +13,8 @@ export function register(ingest: Command): void {
       const o = optionsOf(cmd);
       const config = configOf(o);
       const now = new Date();
-      const since = o.since ? parseSince(String(o.since), now, '--since') : undefined;
-      const until = o.until ? parseSince(String(o.until), now, '--until') : undefined;
+      const since = optString(o.since) ? parseSince(optString(o.since)!, now, '--since') : undefined;
+      const until = optString(o.until) ? parseSince(optString(o.until)!, now, '--until') : undefined;
       const { SingleBar, Presets } = await import('cli-progress');
       const bar = process.stderr.isTTY
         ? new SingleBar(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { PimopsError } from '../../core/errors.js';
 import { parseSince } from '../../core/time.js';
-import { configOf, optionsOf, printJson, stderr, wantsJson } from '../context.js';
+import { configOf, optString, optionsOf, printJson, stderr, wantsJson } from '../context.js';
 
 export function register(ingest: Command): void {
   ingest
@@ -23,8 +23,8 @@ export function register(ingest: Command): void {
         {
           workspaceId,
           now,
-          since: o.since ? parseSince(String(o.since), now, '--since') : undefined,
-          until: o.until ? parseSince(String(o.until), now, '--until') : undefined,
+          since: optString(o.since) ? parseSince(optString(o.since)!, now, '--since') : undefined,
+          until: optString(o.until) ? parseSince(optString(o.until)!, now, '--until') : undefined,
         },
         (e) => stderr(JSON.stringify({ event: e.split ? 'split' : 'slice', ...e })),
       );

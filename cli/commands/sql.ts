@@ -19,7 +19,7 @@ export function register(program: Command): void {
       const config = configOf(o);
       if (o.allowFiles && !o.write) throw new PimopsError('usage', '--allow-files goes with --write (a read-only session never touches files)');
       const timeoutSeconds = o.timeout === undefined ? config.sql.timeoutSeconds : Number(o.timeout);
-      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new PimopsError('usage', `--timeout takes seconds, got '${o.timeout}'`);
+      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new PimopsError('usage', `--timeout takes seconds, got '${String(o.timeout)}'`);
       requireDatabase(o.db);
       const db = o.write
         ? await Db.open(o.db, { memoryLimit: config.storage.memoryLimit })
