@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMonth, parseSince, parseTime, resolvePeriod } from './time.js';
+import { parseMonth, parseQuarter, parseSince, parseTime, resolvePeriod } from './time.js';
 import { PimopsError } from './errors.js';
 
 const usage = (fn: () => unknown) => {
@@ -65,5 +65,20 @@ describe('times as users type them', () => {
     expect(parseSince('30d', now, '--since').toISOString()).toBe('2026-11-04T00:00:00.000Z');
     expect(parseSince('12h', now, '--since').toISOString()).toBe('2026-12-03T12:00:00.000Z');
     expect(usage(() => parseSince('30x', now, '--since'))).toContain('must be a date');
+  });
+});
+
+describe('quarters', () => {
+  it.each([
+    ['2026Q4', '2026-10-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'],
+    ['2026Q1', '2026-01-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z'],
+    [' 2024Q3 ', '2024-07-01T00:00:00.000Z', '2024-10-01T00:00:00.000Z'],
+  ])('%s is [%s, %s)', (input, from, to) => {
+    const q = parseQuarter(input, '--quarter');
+    expect([q.from.toISOString(), q.to.toISOString()]).toEqual([from, to]);
+  });
+
+  it.each(['2026Q0', '2026Q5', '2026q4', '2026-Q4', 'Q4 2026', '26Q4', '2026Q', '2026-10'])('refuses %s', (input) => {
+    expect(usage(() => parseQuarter(input, '--quarter'))).toContain('takes a quarter as YYYYQn');
   });
 });

@@ -56,6 +56,14 @@ export function parseMonth(value: string, flag: string): { from: Date; to: Date 
   return { from: new Date(Date.UTC(y, mo - 1, 1)), to: new Date(Date.UTC(y, mo, 1)) };
 }
 
+/** A calendar quarter, YYYYQn (n 1–4): Q1 is January to March, UTC. */
+export function parseQuarter(value: string, flag: string): { from: Date; to: Date; label: string } {
+  const m = /^(\d{4})Q([1-4])$/.exec(value.trim());
+  if (!m) refuse(flag, value, 'takes a quarter as YYYYQn (Q1–Q4, e.g. 2026Q4)');
+  const [y, q] = [Number(m[1]), Number(m[2])];
+  return { from: new Date(Date.UTC(y, 3 * (q - 1), 1)), to: new Date(Date.UTC(y, 3 * q, 1)), label: `${y}Q${q}` };
+}
+
 /** The last full calendar month before `now`, in UTC. */
 export function lastFullMonth(now: Date): { from: Date; to: Date } {
   const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
