@@ -1,106 +1,30 @@
-import { createReadStream, createWriteStream, readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+// The file source: whatever people already have (Graph pages, NDJSON, Event Hub and storage exports,
+// Log Analytics CSV, gzip of any, whole folders), recognised by content and landed as received.
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { createGunzip, createGzip, gunzipSync, gzipSync, constants as zc } from 'node:zlib';
+import { createGunzip, createGzip, gzipSync, constants as zc } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { Transform, Readable } from 'node:stream';
-import { join, resolve } from 'node:path';
 import type { LandingStore, ManifestEntry } from '../../core/landing.js';
-import { PimopsError } from '../../core/errors.js';
 import type { LandedBatch, Source } from '../source.js';
 import { timed } from '../../core/profile.js';
+import { recogniseHead, recordsOfDocument, flavorOf, ndjsonFlavor, LineScanner } from './recognise.js';
 import {
-  recogniseHead,
-  recordsOfDocument,
-  flavorOf,
-  ndjsonFlavor,
-  LineScanner,
-  LOG_ANALYTICS_DYNAMIC,
-} from './recognise.js';
-import { parse as parseCsv } from 'csv-parse/sync';
+  GZIP_LEVEL,
+  LandingRefusal,
+  decompressedHead,
+  expandPaths,
+  hashFile,
+  isGzip,
+  readHead,
+  readWhole,
+} from './io.js';
+import { landLogAnalyticsCsv } from './csv.js';
 
-const HEAD_BYTES = 64 * 1024;
-const GZIP_LEVEL = 1; // landing favours speed; DuckDB reads either transparently
+export { expandPaths };
 
 export interface FileImportOptions {
   paths: string[];
-}
-
-/** Lists files under the given paths, recursively and sorted, so an import is deterministic. */
-export function expandPaths(paths: string[]): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      throw new PimopsError('input-not-found', `No such file or directory: ${p}`);
-    }
-    if (st.isDirectory()) {
-      for (const name of readdirSync(p).sort()) {
-        if (name.startsWith('.')) continue;
-        walk(join(p, name));
-      }
-    } else if (st.isFile()) {
-      out.push(resolve(p));
-    }
-  };
-  paths.forEach(walk);
-  return out;
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-function readHead(path: string): { bytes: Buffer; size: number } {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
-    return { bytes: buf.subarray(0, n), size: statSync(path).size };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function isGzip(b: Buffer): boolean {
-  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
-}
-
-async function decompressedHead(
-  path: string,
-  gz: boolean,
-  raw: Buffer,
-  size: number,
-): Promise<{ text: string; complete: boolean }> {
-  if (!gz) return { text: raw.toString('utf8'), complete: raw.length >= size };
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const stream = createReadStream(path).pipe(createGunzip());
-  try {
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      total += (chunk as Buffer).length;
-      if (total >= HEAD_BYTES) {
-        stream.destroy();
-        return { text: Buffer.concat(chunks).toString('utf8'), complete: false };
-      }
-    }
-  } catch (err) {
-    throw new LandingRefusal('corrupt_gzip', `gzip data is damaged: ${(err as Error).message}`);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), complete: true };
-}
-
-class LandingRefusal extends Error {
-  constructor(
-    readonly reason: string,
-    readonly detail: string,
-  ) {
-    super(detail);
-  }
 }
 
 /** Lands NDJSON as received (gzip bytes kept byte for byte; plain text compressed), scanning lines on the way. */
@@ -186,7 +110,7 @@ function splitDocument(text: string, kind: 'document' | 'eventhub_lines'): { sha
   return { shape: 'eventhub_lines', items };
 }
 
-type Landed = Omit<ManifestEntry, 'seq' | 'landedFile' | 'landedAt'> & { temp: string };
+export type Landed = Omit<ManifestEntry, 'seq' | 'landedFile' | 'landedAt'> & { temp: string };
 
 async function landFile(store: LandingStore, path: string): Promise<Landed> {
   try {
@@ -293,61 +217,6 @@ async function landRecognised(store: LandingStore, path: string): Promise<Landed
     records: lines.length,
     cleanLines: lines.every((l) => l.length > 0 && l[0] === '{'),
   };
-}
-
-/** A Log Analytics CSV export: one row per record, dynamic columns parsed from their JSON text. */
-async function landLogAnalyticsCsv(store: LandingStore, path: string, gz: boolean): Promise<Landed> {
-  const raw = await readWhole(path, gz);
-  let rows: Record<string, string>[];
-  try {
-    rows = parseCsv<Record<string, string>>(raw.text, {
-      columns: true,
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    });
-  } catch (err) {
-    throw new LandingRefusal('malformed_csv', `the CSV cannot be read: ${(err as Error).message}`);
-  }
-  const records = rows.map((row) =>
-    Object.fromEntries(
-      Object.entries(row).map(([k, v]) => {
-        if (v === '') return [k, null];
-        if (LOG_ANALYTICS_DYNAMIC.includes(k)) {
-          try {
-            return [k, JSON.parse(v)];
-          } catch {
-            return [k, v];
-          }
-        }
-        return [k, v];
-      }),
-    ),
-  );
-  const lines = records.map((r) => JSON.stringify(r));
-  const temp = store.tempPath();
-  await pipeline(
-    Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]),
-    createGzip({ level: GZIP_LEVEL }),
-    createWriteStream(temp, { mode: 0o600 }),
-  );
-  return {
-    originalPath: path,
-    temp,
-    sha256: createHash('sha256').update(raw.bytes).digest('hex'),
-    shape: 'log_analytics_csv',
-    flavor: 'log_analytics',
-    origin: 'index',
-    records: lines.length,
-    cleanLines: true,
-  };
-}
-
-async function readWhole(path: string, gz: boolean): Promise<{ bytes: Buffer; text: string }> {
-  const chunks: Buffer[] = [];
-  for await (const c of createReadStream(path)) chunks.push(c as Buffer);
-  const bytes = Buffer.concat(chunks);
-  return { bytes, text: (gz ? gunzipSync(bytes) : bytes).toString('utf8') };
 }
 
 /** A refused file is still landed (as received, compressed) so its quarantine row points at something. */
