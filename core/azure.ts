@@ -11,6 +11,7 @@ import {
 } from '@azure/identity';
 import type { Config } from './config.js';
 import { PimopsError } from './errors.js';
+import { cloudEndpoints, scopeOf } from './cloud.js';
 import { registerSecret } from './redact.js';
 
 const MICROSOFT_AUTHORITIES = [
@@ -78,9 +79,10 @@ export function createCredential(config: Config, env: NodeJS.ProcessEnv = proces
   const a = config.azure;
   registerSecret(env.AZURE_CLIENT_SECRET);
   registerSecret(env.PIMOPS_WEBHOOK_URL);
-  const host = new URL(a.authorityHost).host;
+  const { authorityHost } = cloudEndpoints(config);
+  const host = new URL(authorityHost).host;
   // Instance discovery asks Microsoft's public endpoint about the authority: skip it for any other host.
-  const common = { authorityHost: a.authorityHost, disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.includes(host) };
+  const common = { authorityHost, disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.includes(host) };
   switch (a.credential) {
     case 'clientSecret': {
       const v = need(env, ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'], a.credential);
@@ -122,11 +124,11 @@ export function createCredential(config: Config, env: NodeJS.ProcessEnv = proces
   }
 }
 
-/** Token scopes follow the configured endpoints, so a national cloud needs no other setting. */
+/** Token scopes follow azure.cloud (core/cloud.ts), so a national cloud needs no other setting. */
 export function graphScope(config: Config): string {
-  return `${new URL(config.azure.graphEndpoint).origin}/.default`;
+  return scopeOf(cloudEndpoints(config).graphAudience);
 }
 
 export function logAnalyticsScope(config: Config): string {
-  return `${new URL(config.azure.logAnalyticsEndpoint).origin}/.default`;
+  return scopeOf(cloudEndpoints(config).logAnalyticsAudience);
 }

@@ -3,6 +3,7 @@ import { resolve, dirname, basename } from 'node:path';
 import { z } from 'zod';
 import { PimopsError } from './errors.js';
 import { parseTime } from './time.js';
+import { CLOUDS } from './cloud.js';
 
 function isIanaZone(zone: string): boolean {
   try {
@@ -34,14 +35,24 @@ export const ConfigSchema = z.strictObject({
     // Which @azure/identity credential; its values come from the environment it already knows
     // (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, …), never from this file.
     credential: z.enum(['clientSecret', 'clientCertificate', 'managedIdentity', 'workloadIdentity', 'githubOidc']).default('clientSecret'),
-    graphEndpoint: z.url().default('https://graph.microsoft.com'),
-    authorityHost: z.url().default('https://login.microsoftonline.com'),
-    logAnalyticsEndpoint: z.url().default('https://api.loganalytics.io/v1'),
+    // One setting for every host, authority and audience (core/cloud.ts); the explicit ones below override it.
+    cloud: z.enum(CLOUDS).default('public'),
+    graphEndpoint: z.url().optional(),
+    authorityHost: z.url().optional(),
+    logAnalyticsEndpoint: z.url().optional(),
+    // The query API's token audience is not its host (api.loganalytics.azure.com wants api.loganalytics.io).
+    logAnalyticsAudience: z.url().optional(),
     workspaceId: z.string().optional(),
-    auditRetentionDays: z.number().int().positive().default(30),
+    // Unset: read from the tenant's licences (subscribedSkus: 30 days with P1/P2, else 7), else 30 with a note.
+    auditRetentionDays: z.number().int().positive().optional(),
     // Graph's reports limit (directoryAudits, signIns): 5 requests per 10 s per app and tenant.
     requestsPerWindow: z.number().int().positive().default(5),
     windowSeconds: z.number().positive().default(10),
+    // Users with signInActivity have their own, far smaller limit: 10 requests per minute per app and tenant.
+    signInActivityRequestsPerWindow: z.number().int().positive().default(10),
+    signInActivityWindowSeconds: z.number().positive().default(60),
+    // Beta signIns with signInEventTypes (interactive and non-interactive); opt-in because beta can change.
+    betaSignIns: z.boolean().default(false),
     // Directory and role-management endpoints (snapshots) have a far larger budget.
     directoryRequestsPerSecond: z.number().positive().default(10),
     overlapMinutes: z.number().min(0).default(60),
@@ -95,8 +106,8 @@ export const ConfigSchema = z.strictObject({
     // and its immutable id (dcr-…), both outputs of the generated tables-and-dcr template.
     ingestionEndpoint: z.url().optional(),
     dcrImmutableId: z.string().regex(/^dcr-[0-9a-f]+$/, 'the DCR immutable id looks like dcr-0123abcd…').optional(),
-    // Token audience of the ingestion API; national clouds differ (https://monitor.azure.us, …).
-    audience: z.url().default('https://monitor.azure.com'),
+    // Token audience of the ingestion API; unset, it follows azure.cloud (https://monitor.azure.us, …).
+    audience: z.url().optional(),
     maxConcurrency: z.number().int().min(1).max(10).default(2),
     // What the workbook and analytics rules call the watchlists the export writes.
     watchlistPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).default('PIM'),
@@ -158,6 +169,11 @@ export const ConfigSchema = z.strictObject({
     // no longer reproduce them.
     retainLandingDays: z.number().positive().optional(),
   }).prefault({}),
+  evidence: z.strictObject({
+    // A path to an Ed25519 private key (PEM) that signs evidence packs' manifests; the key itself is
+    // never in the config. PIMOPS_EVIDENCE_KEY_FILE overrides it.
+    signingKeyFile: z.string().min(1).optional(),
+  }).prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -174,6 +190,7 @@ const SECRET_KEYS: Record<string, string> = {
   webhookurl: 'PIMOPS_WEBHOOK_URL',
   webhook: 'PIMOPS_WEBHOOK_URL',
   pseudonymkey: 'PIMOPS_PSEUDONYM_KEY',
+  signingkey: 'PIMOPS_EVIDENCE_KEY_FILE (a path to the key file; or evidence.signingKeyFile)',
   accesstoken: 'a credential (azure.credential), never a token',
   token: 'a credential (azure.credential), never a token',
 };

@@ -8,6 +8,8 @@ export interface PullOutcome {
   /** The endpoint (or subscription, plane…) by the name the summary and the config use. */
   name: string;
   error?: string;
+  /** Set by the pull when the gap is partial by design and named per item (users without sign-in data). */
+  expected?: string;
 }
 
 export interface Gap {
@@ -32,7 +34,8 @@ export function classifyGaps(outcomes: PullOutcome[], acknowledged: readonly str
   const failures: Gap[] = [];
   for (const o of outcomes) {
     if (!o.error) continue;
-    if (acknowledged.includes(o.name)) warnings.push({ name: o.name, reason: o.error, expected: 'listed in acknowledgedGaps' });
+    if (o.expected) warnings.push({ name: o.name, reason: o.error, expected: o.expected });
+    else if (acknowledged.includes(o.name)) warnings.push({ name: o.name, reason: o.error, expected: 'listed in acknowledgedGaps' });
     else if (LICENCE.test(o.error)) warnings.push({ name: o.name, reason: o.error, expected: 'the tenant lacks the licence' });
     else failures.push({ name: o.name, reason: o.error });
   }
