@@ -94,7 +94,7 @@ export async function ingestGraph(dbPath: string, config: Config, opts: { since?
   return withDb(dbPath, config, async (db) => {
     const pulled = await pullDirectoryAudits(client, store, config, opts, hooks.onPage);
     const signIns = config.breakGlassAccounts.length
-      ? await pullBreakGlassSignIns(client, store, config.breakGlassAccounts, new Date(pulled.window.from), new Date(pulled.window.to))
+      ? await pullBreakGlassSignIns(client, store, config.breakGlassAccounts, new Date(pulled.window.from), new Date(pulled.window.to), { beta: config.azure.betaSignIns })
       : { records: 0, landed: [] };
     const transformed = await transform(db, store, config);
     return { ...pulled, signIns: signIns.records, transformed };
@@ -106,7 +106,7 @@ import { subDays as subDaysLa, subMinutes as subMinutesLa } from 'date-fns';
 
 /** Pulls AuditLogs from a Log Analytics workspace (time-sliced), then transforms what is new. */
 export async function ingestLogAnalytics(dbPath: string, config: Config, opts: { workspaceId: string; since?: Date; until?: Date; now?: Date; sliceHours?: number; rowCap?: number },
-  onSlice?: (e: { from: string; to: string; rows: number; split: boolean }) => void): Promise<LaResult & { signIns: number; transformed: StageCounts }> {
+  onSlice?: (e: { from: string; to: string; rows: number; split: boolean }) => void): Promise<LaResult & { signIns: number; signInKinds: string[]; signInsNotCovered: string[]; transformed: StageCounts }> {
   const credential = createCredential(config);
   const client = createLogsClient(config, credential);
   const store = landingStore(dbPath, config);
@@ -117,7 +117,7 @@ export async function ingestLogAnalytics(dbPath: string, config: Config, opts: {
     const pulled = await pullLogAnalytics(client, store, config, { workspaceId: opts.workspaceId, since, until: opts.until ?? now, sliceHours: opts.sliceHours, rowCap: opts.rowCap }, onSlice);
     const signIns = await pullLogAnalyticsSignIns(client, store, opts.workspaceId, config.breakGlassAccounts, since, opts.until ?? now);
     const transformed = await transform(db, store, config);
-    return { ...pulled, signIns, transformed };
+    return { ...pulled, signIns: signIns.records, signInKinds: signIns.kinds, signInsNotCovered: signIns.notCovered, transformed };
   });
 }
 

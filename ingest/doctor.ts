@@ -2,6 +2,7 @@
 // for each what works, what permission or licence is missing, and how to grant it.
 import type { Config } from '../core/config.js';
 import { createCredential, graphScope, logAnalyticsScope } from '../core/azure.js';
+import { cloudEndpoints } from '../core/cloud.js';
 import { createGraphClient } from './graph/client.js';
 import { createLogsClient } from './log-analytics/index.js';
 import { SNAPSHOT_ENDPOINTS } from './graph/snapshot.js';
@@ -36,7 +37,7 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
   }
   try {
     await credential.getToken(graphScope(config));
-    checks.push({ check: `token for ${graphScope(config)}`, ok: true, detail: `from ${config.azure.authorityHost}` });
+    checks.push({ check: `token for ${graphScope(config)}`, ok: true, detail: `from ${cloudEndpoints(config).authorityHost}` });
   } catch (err) {
     checks.push({
       check: `token for ${graphScope(config)}`,
@@ -59,17 +60,16 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
       permission: 'AuditLog.Read.All',
       licence: 'Microsoft Entra ID P1 or P2',
     },
+    // The PIM pages document $select, $filter and $expand only (no $top): probe with the endpoint's
+    // required $filter and the smallest $select.
     ...SNAPSHOT_ENDPOINTS.map((e) => ({
       check: `snapshot: ${e.name}`,
-      path: e.path.includes('?')
-        ? `${e.path.split('?')[0]}?${e.path
-            .split('?')[1]
-            .split('&')
-            .filter((kv) => kv.startsWith('$filter'))
-            .map((kv) => kv.replace(/=(.*)$/, (_m, v: string) => `=${encodeURIComponent(v)}`))
-            .concat('$top=1')
-            .join('&')}`
-        : `${e.path}?$top=1`,
+      path: `${e.path.split('?')[0]}?${(e.path.split('?')[1] ?? '')
+        .split('&')
+        .filter((kv) => kv.startsWith('$filter'))
+        .map((kv) => kv.replace(/=(.*)$/, (_m, v: string) => `=${encodeURIComponent(v)}`))
+        .concat('$select=id')
+        .join('&')}`,
       permission: e.permission,
     })),
   ];
@@ -79,6 +79,11 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
       checks.push({ check: p.check, ok: true, detail: 'answers' });
     } catch (err) {
       const e = explain(err);
+      if (e.status === 400) {
+        // The endpoint answered and the permission let the request through to validation: reachable.
+        checks.push({ check: p.check, ok: true, detail: `reachable, request refused (400): ${e.message}` });
+        continue;
+      }
       const fix =
         e.status === 403
           ? `Grant the application permission ${p.permission} and admin consent${p.licence ? `; the tenant needs ${p.licence}` : ''}.`

@@ -28,6 +28,9 @@ export function landRecords(
     .update(meta.observedAt ?? '')
     .update('\0')
     .update(text)
+    // An empty file is a marker that a kind of data was asked for (the sign-in kinds a store covers):
+    // two empty answers of one pull must not collapse into one file under the first one's shape.
+    .update(records.length ? '' : `\0${meta.shape}`)
     .digest('hex');
   const known = store.bySha(sha256);
   if (known) return { entry: known, isNew: false };

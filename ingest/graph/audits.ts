@@ -10,6 +10,8 @@ import type { LandingStore, ManifestEntry } from '../../core/landing.js';
 import { PimopsError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/output.js';
 import { landRecords } from '../landed-records.js';
+import { cloudEndpoints } from '../../core/cloud.js';
+import { auditRetention, type Retention } from './licence.js';
 
 export interface PullOptions {
   since?: Date;
@@ -31,6 +33,8 @@ export interface PullResult {
   records: number;
   landed: ManifestEntry[];
   retentionGap?: { from: string; to: string };
+  /** How many days Graph keeps, and why pimops believes so (licence, config, or an assumption). */
+  retention: Retention;
   resumedAfterBrokenLink: number;
 }
 
@@ -68,6 +72,18 @@ export function auditStreams(config: Config): { name: string; filter: string }[]
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** Graph has no directoryAudits in the 21Vianet cloud: say so before any request, with the way that works there. */
+export function refuseWithoutDirectoryAudits(config: Config): void {
+  const c = cloudEndpoints(config);
+  if (c.directoryAudits) return;
+  throw new PimopsError(
+    'usage',
+    `Microsoft Graph offers no auditLogs/directoryAudits in the '${c.cloud}' cloud (operated by 21Vianet), so ingest graph cannot run there. ` +
+      'Send the AuditLogs category to a Log Analytics workspace with a diagnostic setting and use pimops ingest log-analytics, ' +
+      'or import exported files with pimops import. See docs/azure-setup.md.',
+  );
+}
+
 export async function pullDirectoryAudits(
   client: Client,
   store: LandingStore,
@@ -76,17 +92,19 @@ export async function pullDirectoryAudits(
   onPage?: (e: PageEvent) => void,
 ): Promise<PullResult> {
   const now = opts.now ?? new Date();
+  refuseWithoutDirectoryAudits(config);
   const state = readGraphState(store);
+  const retention = await auditRetention(client, config);
   let from =
     opts.since ??
     (state.watermark
       ? subMinutes(new Date(state.watermark), config.azure.overlapMinutes)
-      : subDays(now, config.azure.auditRetentionDays));
+      : subDays(now, retention.days));
   const to = opts.until ?? now;
   if (to <= from)
     throw new PimopsError('usage', `--until (${to.toISOString()}) must be after the start (${from.toISOString()})`);
   // Graph refuses a start older than retention: clamp, and say what cannot be had.
-  const oldest = subDays(now, config.azure.auditRetentionDays);
+  const oldest = subDays(now, retention.days);
   let retentionGap: PullResult['retentionGap'];
   if (from < oldest) {
     retentionGap = { from: from.toISOString(), to: oldest.toISOString() };
@@ -99,6 +117,7 @@ export async function pullDirectoryAudits(
     records: 0,
     landed: [],
     retentionGap,
+    retention,
     resumedAfterBrokenLink: 0,
   };
   for (const stream of auditStreams(config)) {

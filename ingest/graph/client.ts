@@ -11,8 +11,16 @@ import {
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { Config } from '../../core/config.js';
 import { graphScope, type RefreshableCredential } from '../../core/azure.js';
+import { cloudEndpoints } from '../../core/cloud.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Time as the limiter sees it: real by default; a test drives a virtual one instead of waiting. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+export const realClock: Clock = { now: () => Date.now(), sleep };
 
 /**
  * At most `limit` requests in any `windowMs`: a request holds its slot from its start until one
@@ -24,24 +32,38 @@ export class RateLimiter {
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
+    private readonly clock: Clock = realClock,
   ) {}
   async acquire(): Promise<void> {
     for (;;) {
-      const now = Date.now();
+      const now = this.clock.now();
       this.finished = this.finished.filter((t) => t + this.windowMs > now);
       if (this.active + this.finished.length < this.limit) {
         this.active++;
         return;
       }
       const wait = this.finished.length ? this.finished[0] + this.windowMs - now : 5;
-      await sleep(Math.max(1, wait));
+      await this.clock.sleep(Math.max(1, wait));
     }
   }
   release(): void {
     this.active--;
-    this.finished.push(Date.now());
+    this.finished.push(this.clock.now());
     this.finished.sort((a, b) => a - b);
   }
+}
+
+/** Graph throttles a request that reads users' signInActivity on its own bucket (10 a minute), not the directory's. */
+export function readsSignInActivity(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url, 'https://graph.invalid');
+  } catch {
+    return false;
+  }
+  if (!/\/users(\/|$)/i.test(u.pathname)) return false;
+  const q = `${u.searchParams.get('$select') ?? ''} ${u.searchParams.get('$filter') ?? ''}`;
+  return /signInActivity/i.test(q);
 }
 
 export interface ClientEvents {
@@ -92,6 +114,8 @@ export class ResilienceHandler implements Middleware {
     private readonly limiter: RateLimiter,
     private readonly credential: RefreshableCredential,
     private readonly events: ClientEvents = {},
+    // Requests that Graph counts on a bucket of their own get that bucket's limiter.
+    private readonly limiterFor: (url: string) => RateLimiter | undefined = () => undefined,
   ) {}
 
   setNext(next: Middleware): void {
@@ -101,8 +125,9 @@ export class ResilienceHandler implements Middleware {
   async execute(context: Context): Promise<void> {
     const max = this.config.azure.maxRetries;
     let refreshed = false;
+    const limiter = this.limiterFor(typeof context.request === 'string' ? context.request : context.request.url) ?? this.limiter;
     for (let attempt = 0; ; attempt++) {
-      await this.limiter.acquire();
+      await limiter.acquire();
       // The auth handler appends its header: drop the previous attempt's, or a retry carries two tokens.
       dropAuthorization(context);
       const timeout = AbortSignal.timeout(this.config.azure.requestTimeoutSeconds * 1000);
@@ -116,7 +141,7 @@ export class ResilienceHandler implements Middleware {
         failed = true;
         failure = err;
       } finally {
-        this.limiter.release();
+        limiter.release();
       }
       const backoff = Math.min(60_000, 500 * 2 ** attempt) + Math.floor(Math.random() * 250);
       if (failed) {
@@ -150,19 +175,27 @@ export function createGraphClient(
   credential: RefreshableCredential,
   events?: ClientEvents,
   budget: 'reports' | 'directory' = 'reports',
+  clock: Clock = realClock,
 ): Client {
-  const endpoint = new URL(config.azure.graphEndpoint);
+  const endpoint = new URL(cloudEndpoints(config).graphEndpoint);
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope(config)] });
   const limiter =
     budget === 'reports'
-      ? new RateLimiter(config.azure.requestsPerWindow, config.azure.windowSeconds * 1000)
-      : new RateLimiter(Math.max(1, Math.round(config.azure.directoryRequestsPerSecond)), 1000);
+      ? new RateLimiter(config.azure.requestsPerWindow, config.azure.windowSeconds * 1000, clock)
+      : new RateLimiter(Math.max(1, Math.round(config.azure.directoryRequestsPerSecond)), 1000, clock);
+  const signInActivity = new RateLimiter(
+    config.azure.signInActivityRequestsPerWindow,
+    config.azure.signInActivityWindowSeconds * 1000,
+    clock,
+  );
   return Client.initWithMiddleware({
     baseUrl: `${endpoint.origin}/`,
     // The auth handler attaches the token only for Graph hosts it knows: tell it ours.
     customHosts: new Set([endpoint.hostname]),
     middleware: [
-      new ResilienceHandler(config, limiter, credential, events),
+      new ResilienceHandler(config, limiter, credential, events, (url) =>
+        readsSignInActivity(url) ? signInActivity : undefined,
+      ),
       new AuthenticationHandler(authProvider),
       new HTTPMessageHandler(),
     ],

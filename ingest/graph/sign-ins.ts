@@ -7,36 +7,59 @@ import { landRecords } from '../landed-records.js';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** The kinds of sign-in a pull covers, as landed shapes: the break-glass check reads which a store holds. */
+export const SIGN_IN_SHAPES = {
+  interactiveUser: 'snapshot:signIns',
+  nonInteractiveUser: 'snapshot:signIns:nonInteractive',
+} as const;
+
 export async function pullBreakGlassSignIns(
   client: Client,
   store: LandingStore,
   accounts: string[],
   from: Date,
   to: Date,
-): Promise<{ records: number; landed: ManifestEntry[] }> {
+  // v1.0 signIns hold interactive sign-ins only; non-interactive ones (a refresh token, a script) are
+  // in beta signIns with signInEventTypes, asked only when azure.betaSignIns is on (beta can change).
+  opts: { beta?: boolean } = {},
+): Promise<{ records: number; landed: ManifestEntry[]; kinds: string[] }> {
   const landed: ManifestEntry[] = [];
   let records = 0;
-  for (const account of accounts) {
-    const who = GUID.test(account)
-      ? `userId eq '${account.toLowerCase()}'`
-      : `userPrincipalName eq '${account.toLowerCase().replaceAll("'", "''")}'`;
-    const filter = `createdDateTime ge ${iso(from)} and createdDateTime le ${iso(to)} and ${who}`;
-    let next: string | undefined = `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$top=1000`;
-    while (next) {
-      const page = (await client.api(next).get()) as { 'value'?: unknown[]; '@odata.nextLink'?: string };
-      const items = page.value ?? [];
-      const { entry, isNew } = landRecords(store, items, {
-        originalPath: `graph:signIns:${account}:${from.toISOString()}..${to.toISOString()}`,
-        shape: 'snapshot:signIns',
-        flavor: 'snapshot',
-        source: 'graph',
-        endpoint: 'signIns',
-        observedAt: to.toISOString(),
-      });
-      if (isNew && items.length) landed.push(entry);
-      records += items.length;
-      next = page['@odata.nextLink'];
+  const kinds: (keyof typeof SIGN_IN_SHAPES)[] = opts.beta ? ['interactiveUser', 'nonInteractiveUser'] : ['interactiveUser'];
+  for (const kind of kinds) {
+    for (const account of accounts) {
+      const who = GUID.test(account)
+        ? `userId eq '${account.toLowerCase()}'`
+        : `userPrincipalName eq '${account.toLowerCase().replaceAll("'", "''")}'`;
+      const time = `createdDateTime ge ${iso(from)} and createdDateTime le ${iso(to)}`;
+      const filter =
+        kind === 'interactiveUser' ? `${time} and ${who}` : `${time} and ${who} and signInEventTypes/any(t: t eq '${kind}')`;
+      let next: string | undefined = `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$top=1000`;
+      let first = true;
+      while (next) {
+        const request = client.api(next);
+        // A nextLink carries its version in the URL; only the first request picks one.
+        if (first && kind !== 'interactiveUser') request.version('beta');
+        first = false;
+        const page = (await request.get()) as { 'value'?: unknown[]; '@odata.nextLink'?: string };
+        const items = (page.value ?? []).map((r) =>
+          kind === 'interactiveUser' || (r as { signInEventTypes?: unknown }).signInEventTypes
+            ? r
+            : { ...(r as object), signInEventTypes: [kind] },
+        );
+        const { entry, isNew } = landRecords(store, items, {
+          originalPath: `graph:signIns:${kind}:${account}:${from.toISOString()}..${to.toISOString()}`,
+          shape: SIGN_IN_SHAPES[kind],
+          flavor: 'snapshot',
+          source: 'graph',
+          endpoint: 'signIns',
+          observedAt: to.toISOString(),
+        });
+        if (isNew && items.length) landed.push(entry);
+        records += items.length;
+        next = page['@odata.nextLink'];
+      }
     }
   }
-  return { records, landed };
+  return { records, landed, kinds };
 }

@@ -42,8 +42,10 @@ export const SNAPSHOT_ENDPOINTS: SnapshotEndpoint[] = [
 
 export interface SnapshotResult {
   observedAt: string;
-  endpoints: { name: string; records: number; error?: string }[];
+  endpoints: { name: string; records: number; error?: string; expected?: string }[];
   landed: ManifestEntry[];
+  /** Users that landed without sign-in data, and why (licence, permission, throttling). */
+  usersWithoutSignIn: { id: string; reason: string }[];
 }
 
 async function getAll(client: Client, path: string): Promise<unknown[]> {
@@ -59,7 +61,7 @@ async function getAll(client: Client, path: string): Promise<unknown[]> {
 
 export async function pullSnapshot(client: Client, store: LandingStore, now = new Date()): Promise<SnapshotResult> {
   const observedAt = now.toISOString();
-  const result: SnapshotResult = { observedAt, endpoints: [], landed: [] };
+  const result: SnapshotResult = { observedAt, endpoints: [], landed: [], usersWithoutSignIn: [] };
   store.ensure();
   const users = new Set<string>();
   for (const ep of SNAPSHOT_ENDPOINTS) {
@@ -130,26 +132,12 @@ export async function pullSnapshot(client: Client, store: LandingStore, now = ne
     result.endpoints.push({ name, records: items.length, error: reviewError });
   }
 
-  // The users the assignments name: UPN, last sign-in (needs AuditLog.Read.All and a P1 licence), password age, manager.
-  const userRows: unknown[] = [];
-  let userError: string | undefined;
-  for (const id of [...users].filter((u) => u && u !== 'undefined').sort()) {
-    try {
-      userRows.push(
-        await client
-          .api(
-            `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName,displayName,accountEnabled,signInActivity,lastPasswordChangeDateTime,createdDateTime&$expand=manager($select=id,userPrincipalName)`,
-          )
-          .get(),
-      );
-    } catch (err) {
-      const status = (err as { statusCode?: number }).statusCode;
-      if (status === 404) continue; // a service principal or group, not a user
-      userError =
-        status === 403 ? '403: grant User.Read.All and AuditLog.Read.All (signInActivity)' : (err as Error).message;
-      break;
-    }
-  }
+  // The users the assignments name: UPN, password age and manager on the directory budget; last
+  // sign-in (signInActivity: AuditLog.Read.All and Entra ID P1/P2) on its own, 10-a-minute budget.
+  const users_ = await pullUsers(client, [...users].filter((u) => u && u !== 'undefined').sort());
+  const userRows = users_.rows;
+  const userError = users_.error;
+  result.usersWithoutSignIn = users_.withoutSignIn;
   const { entry, isNew } = landRecords(store, userRows, {
     originalPath: `graph-snapshot:users@${observedAt}`,
     shape: 'snapshot:users',
@@ -160,7 +148,85 @@ export async function pullSnapshot(client: Client, store: LandingStore, now = ne
   });
   if (isNew) result.landed.push(entry);
   result.endpoints.push({ name: 'users', records: userRows.length, error: userError });
+  if (users_.withoutSignIn.length) {
+    const reasons = [...new Set(users_.withoutSignIn.map((u) => u.reason))];
+    result.endpoints.push({
+      name: 'users.signInActivity',
+      records: userRows.length - users_.withoutSignIn.length,
+      error: `${users_.withoutSignIn.length} of ${userRows.length} user(s) without sign-in data (${reasons.join('; ')}); the stale-account check says "not computable" for them`,
+      expected: 'partial sign-in data is reported per user, not a failed snapshot',
+    });
+  }
   return result;
+}
+
+/** Ids per users request: Graph's `in` filter takes 15 values. */
+export const USERS_PER_REQUEST = 15;
+const USER_FIELDS = 'id,userPrincipalName,displayName,accountEnabled,lastPasswordChangeDateTime,createdDateTime';
+const q = (id: string) => `'${id.replaceAll("'", "''")}'`;
+
+function statusText(err: unknown): string {
+  const e = err as { statusCode?: number; message?: string };
+  return `${e.statusCode ?? ''} ${String(e.message ?? err).split('\n')[0]}`.trim();
+}
+
+/**
+ * Users in batches of 15 ids: one request for the directory fields (and manager), one for
+ * signInActivity, each paced by its own Graph budget. A failed batch never stops the loop: its users
+ * are named with the reason, and the rest are still asked.
+ */
+async function pullUsers(
+  client: Client,
+  ids: string[],
+): Promise<{ rows: Record<string, unknown>[]; withoutSignIn: { id: string; reason: string }[]; error?: string }> {
+  const rows: Record<string, unknown>[] = [];
+  const withoutSignIn: { id: string; reason: string }[] = [];
+  const errors = new Set<string>();
+  for (let i = 0; i < ids.length; i += USERS_PER_REQUEST) {
+    const batch = ids.slice(i, i + USERS_PER_REQUEST);
+    const filter = encodeURIComponent(`id in (${batch.map(q).join(',')})`);
+    let found: Record<string, unknown>[];
+    try {
+      // Ids that are service principals or groups are simply not in the answer.
+      found = (await getAll(
+        client,
+        `/users?$filter=${filter}&$select=${USER_FIELDS}&$expand=${encodeURIComponent('manager($select=id,userPrincipalName)')}`,
+      )) as Record<string, unknown>[];
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      errors.add(status === 403 ? '403: grant User.Read.All' : statusText(err));
+      continue;
+    }
+    if (!found.length) continue;
+    let activity = new Map<string, unknown>();
+    let reason: string | undefined;
+    try {
+      const signIns = (await getAll(
+        client,
+        `/users?$filter=${encodeURIComponent(`id in (${found.map((u) => q(String(u.id))).join(',')})`)}&$select=id,signInActivity`,
+      )) as { id?: string; signInActivity?: unknown }[];
+      activity = new Map(signIns.filter((u) => u.signInActivity).map((u) => [String(u.id), u.signInActivity]));
+      reason = 'Graph returned no signInActivity: it needs AuditLog.Read.All and an Entra ID P1/P2 licence';
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      reason =
+        status === 403
+          ? 'signInActivity refused (403): grant AuditLog.Read.All; the tenant needs Entra ID P1/P2'
+          : status === 429
+            ? 'signInActivity throttled (429) after every retry: its limit is 10 requests a minute'
+            : `signInActivity request failed: ${statusText(err)}`;
+    }
+    for (const u of found) {
+      const a = activity.get(String(u.id));
+      if (a) rows.push({ ...u, signInActivity: a });
+      else {
+        // "@pimops.*" annotations say what pimops knows about the record; Graph's own fields are untouched.
+        rows.push({ ...u, '@pimops.signInActivityMissing': reason });
+        withoutSignIn.push({ id: String(u.id), reason: reason! });
+      }
+    }
+  }
+  return { rows, withoutSignIn, error: errors.size ? [...errors].join('; ') : undefined };
 }
 
 /** Graph wants the OData literal's spaces and quotes encoded; the client does not encode them. */

@@ -8,6 +8,7 @@ import { LogsQueryClient, LogsQueryResultStatus, type LogsTable } from '@azure/m
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../../core/config.js';
 import { logAnalyticsScope } from '../../core/azure.js';
+import { cloudEndpoints } from '../../core/cloud.js';
 import type { LandingStore, ManifestEntry } from '../../core/landing.js';
 import { PimopsError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/output.js';
@@ -55,7 +56,7 @@ export function createLogsClient(config: Config, credential: TokenCredential): L
   // The endpoint is used verbatim (it must end in /v1); scopes are passed explicitly because the
   // client ignores `audience` (Azure/azure-sdk-for-js#39506).
   return new LogsQueryClient(credential, {
-    endpoint: config.azure.logAnalyticsEndpoint,
+    endpoint: cloudEndpoints(config).logAnalyticsEndpoint,
     credentials: { scopes: [logAnalyticsScope(config)] },
     retryOptions: { maxRetries: config.azure.maxRetries },
   });
@@ -68,6 +69,14 @@ export function sliceQuery(from: Date, to: Date, pimOnly: boolean): string {
   return `AuditLogs
 | where TimeGenerated >= datetime(${from.toISOString()}) and TimeGenerated < datetime(${to.toISOString()})${where}
 | project ${COLUMNS.join(', ')}`;
+}
+
+/** The query API's answers when a result is too large (Kusto's E_QUERY_RESULT_SET_TOO_LARGE, "…exceeded the
+ *  internal data size limit…", the API's "Response size too large"). */
+export function isSizeLimitError(e: { code?: string; message?: string }): boolean {
+  return /RESULT_SET_TOO_LARGE|ResponsePayloadTooLarge|ResponseSizeError|size limit|data size|response size/i.test(
+    `${e.code ?? ''} ${e.message ?? ''}`,
+  );
 }
 
 function rowsOf(table: LogsTable): Record<string, unknown>[] {
@@ -118,6 +127,15 @@ export async function pullLogAnalytics(
       );
     } catch (err) {
       const e = err as { statusCode?: number; code?: string; message?: string };
+      // Whether the ~100 MB result cap comes back as a partial result or as an error is not
+      // documented: an error that names the size limit is handled like a partial result.
+      if (isSizeLimitError(e) && to.getTime() - from.getTime() > MIN_SLICE_MS) {
+        const mid = new Date(from.getTime() + Math.floor((to.getTime() - from.getTime()) / 2));
+        slices.unshift([from, mid], [mid, to]);
+        result.splits++;
+        onSlice?.({ from: from.toISOString(), to: to.toISOString(), rows: 0, split: true });
+        continue;
+      }
       if (e.statusCode === 403)
         throw new PimopsError(
           'azure-permission',
@@ -165,7 +183,9 @@ export async function pullLogAnalytics(
   return result;
 }
 
-/** Sign-ins of the break-glass accounts from the workspace's SigninLogs, landed in Graph's signIn shape. */
+/** Sign-ins of the break-glass accounts from the workspace, landed in Graph's signIn shape: SigninLogs
+ *  (interactive) and AADNonInteractiveUserSignInLogs (a refresh token, a script). A workspace whose
+ *  diagnostic setting does not send the second table is not an error: the kind is named as not covered. */
 export async function pullLogAnalyticsSignIns(
   client: LogsQueryClient,
   store: LandingStore,
@@ -173,34 +193,55 @@ export async function pullLogAnalyticsSignIns(
   accounts: string[],
   from: Date,
   to: Date,
-): Promise<number> {
-  if (!accounts.length) return 0;
-  const list = accounts.map((a) => `"${a.toLowerCase().replaceAll('"', '')}"`).join(', ');
-  const kql = `SigninLogs
+): Promise<{ records: number; kinds: string[]; notCovered: string[] }> {
+  const out = { records: 0, kinds: [] as string[], notCovered: [] as string[] };
+  if (!accounts.length) return out;
+  const list = accounts.map((a) => `"${a.toLowerCase().replaceAll('"', '').replaceAll('\\', '')}"`).join(', ');
+  const kinds = [
+    { table: 'SigninLogs', kind: 'interactiveUser', shape: 'snapshot:signIns' },
+    { table: 'AADNonInteractiveUserSignInLogs', kind: 'nonInteractiveUser', shape: 'snapshot:signIns:nonInteractive' },
+  ];
+  for (const k of kinds) {
+    const kql = `${k.table}
 | where TimeGenerated >= datetime(${from.toISOString()}) and TimeGenerated < datetime(${to.toISOString()})
 | where tolower(UserPrincipalName) in (${list}) or tolower(UserId) in (${list})
 | project Id, TimeGenerated, UserId, UserPrincipalName, AppDisplayName, IPAddress, ResultType, ConditionalAccessStatus`;
-  const res = await client.queryWorkspace(workspaceId, kql, { startTime: from, endTime: to });
-  if (res.status !== LogsQueryResultStatus.Success)
-    throw new PimopsError('azure-request', `SigninLogs query came back partial: ${res.partialError?.message}`);
-  const rows = res.tables.length ? rowsOf(res.tables[0]) : [];
-  const items = rows.map((r) => ({
-    id: r.Id,
-    createdDateTime: r.TimeGenerated,
-    userId: r.UserId,
-    userPrincipalName: r.UserPrincipalName,
-    appDisplayName: r.AppDisplayName,
-    ipAddress: r.IPAddress,
-    status: { errorCode: Number(r.ResultType ?? 0) },
-    conditionalAccessStatus: r.ConditionalAccessStatus,
-  }));
-  landRecords(store, items, {
-    originalPath: `log-analytics:${workspaceId}:SigninLogs:${from.toISOString()}..${to.toISOString()}`,
-    shape: 'snapshot:signIns',
-    flavor: 'snapshot',
-    source: 'log_analytics',
-    endpoint: 'signIns',
-    observedAt: to.toISOString(),
-  });
-  return items.length;
+    let res;
+    try {
+      res = await client.queryWorkspace(workspaceId, kql, { startTime: from, endTime: to });
+    } catch (err) {
+      const e = err as { statusCode?: number; message?: string };
+      // A table the workspace does not have fails to resolve (400): that kind is simply not there.
+      if (k.kind !== 'interactiveUser' && e.statusCode === 400) {
+        out.notCovered.push(`${k.table}: ${String(e.message ?? err).split('\n')[0]}`);
+        continue;
+      }
+      throw err;
+    }
+    if (res.status !== LogsQueryResultStatus.Success)
+      throw new PimopsError('azure-request', `${k.table} query came back partial: ${res.partialError?.message}`);
+    const rows = res.tables.length ? rowsOf(res.tables[0]) : [];
+    const items = rows.map((r) => ({
+      id: r.Id,
+      createdDateTime: r.TimeGenerated,
+      userId: r.UserId,
+      userPrincipalName: r.UserPrincipalName,
+      appDisplayName: r.AppDisplayName,
+      ipAddress: r.IPAddress,
+      status: { errorCode: Number(r.ResultType ?? 0) },
+      conditionalAccessStatus: r.ConditionalAccessStatus,
+      signInEventTypes: [k.kind],
+    }));
+    landRecords(store, items, {
+      originalPath: `log-analytics:${workspaceId}:${k.table}:${from.toISOString()}..${to.toISOString()}`,
+      shape: k.shape,
+      flavor: 'snapshot',
+      source: 'log_analytics',
+      endpoint: 'signIns',
+      observedAt: to.toISOString(),
+    });
+    out.records += items.length;
+    out.kinds.push(k.kind);
+  }
+  return out;
 }
