@@ -34,7 +34,7 @@ export async function emitRows(res: TypedRows, req: EmitRequest): Promise<Emitte
 export interface RowStream {
   columns: string[];
   types: string[];
-  batches: AsyncIterable<Row[]>;
+  batches: AsyncIterable<Row[]> | Iterable<Row[]>;
 }
 
 /** A table needs every row for its column widths: a person reads the first ones, the rest are counted. */
