@@ -1,7 +1,7 @@
 -- id: check_break_glass_credential_age
 -- title: Break-glass password too old
 -- description: A break-glass account whose password (directory snapshot) was last changed longer ago than the limit.
--- severity: medium; info when no accounts are configured
+-- severity: medium; info when no accounts are configured, or (not computable) for an account the snapshot has no password date for
 -- doc: docs/rules.md#break_glass_credential_age
 -- parameters:
 --   as_of TIMESTAMPTZ: for the credential age
@@ -24,6 +24,15 @@ SELECT 'medium' AS severity, 'account' AS subject_type, i.id AS subject_id, i.up
        i.upn || ' password last changed ' || strftime(u.last_password_change, '%Y-%m-%d') AS detail, u.last_password_change AS first_seen, u.last_password_change AS last_seen
 FROM ids i JOIN (SELECT user_id, arg_max(last_password_change, observed_at) AS last_password_change FROM directory_users WHERE observed_at <= $as_of::TIMESTAMPTZ GROUP BY user_id) u ON u.user_id = i.id
 WHERE (epoch($as_of::TIMESTAMPTZ) - epoch(u.last_password_change)) / 86400 > $max_credential_age_days::DOUBLE
+UNION ALL
+-- An account the snapshot does not have, or has without a password date, is not judged: say so.
+SELECT 'info', 'account', coalesce(i.id, i.acct), coalesce(i.upn, i.acct), 'password date unknown', '≤ ' || $max_credential_age_days || ' days',
+       'not computable for ' || coalesce(i.upn, i.acct) || ': ' ||
+         CASE WHEN u.user_id IS NULL THEN 'the directory snapshot does not have this account (run pimops ingest snapshot; User.Read.All)'
+              ELSE 'the directory snapshot has no lastPasswordChangeDateTime for it' END,
+       NULL, NULL
+FROM ids i LEFT JOIN (SELECT user_id, arg_max(last_password_change, observed_at) AS last_password_change FROM directory_users WHERE observed_at <= $as_of::TIMESTAMPTZ GROUP BY user_id) u ON u.user_id = i.id
+WHERE u.last_password_change IS NULL
 UNION ALL
 SELECT 'info', 'check', 'break_glass_credential_age', 'not configured', NULL, NULL, 'not computable: no break-glass accounts configured (breakGlassAccounts)', NULL, NULL
 WHERE NOT EXISTS (SELECT 1 FROM bg)

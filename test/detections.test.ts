@@ -53,7 +53,7 @@ describe('PIM alerts', () => {
     expect(f.filter((x) => x.observed?.includes('activations within')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
   });
   it('stale accounts: no sign-in for 91 days in a privileged role, not 89', async () => {
-    const user = (id: string, last: string) => `INSERT INTO directory_users VALUES ('2026-10-30', '${id}', '${id}@x.example', '${id}', true, '${last}', NULL, NULL, 'f')`;
+    const user = (id: string, last: string) => `INSERT INTO directory_users (observed_at, user_id, user_principal_name, display_name, account_enabled, last_sign_in, last_password_change, manager_id, landing_file) VALUES ('2026-10-30', '${id}', '${id}@x.example', '${id}', true, '${last}', NULL, NULL, 'f')`;
     const f = await findings(PIM_ALERTS, [eligible('a', UA, '2026-01-01'), eligible('b', UA, '2026-01-01'), user('a', '2026-08-04T00:00:00Z'), user('b', '2026-08-02T00:00:00Z'),
       act('a', UA, '2026-10-20T00:00:00Z', 5), act('b', UA, '2026-10-20T00:00:00Z', 5)]);
     expect(f.filter((x) => x.severity === 'medium').map((x) => x.subjectId)).toEqual(['b']);

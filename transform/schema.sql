@@ -108,8 +108,12 @@ CREATE TABLE IF NOT EXISTS role_definitions (
 );
 CREATE TABLE IF NOT EXISTS directory_users (
   observed_at TIMESTAMPTZ, user_id VARCHAR, user_principal_name VARCHAR, display_name VARCHAR, account_enabled BOOLEAN,
-  last_sign_in TIMESTAMPTZ, last_password_change TIMESTAMPTZ, manager_id VARCHAR, landing_file VARCHAR
+  last_sign_in TIMESTAMPTZ, last_password_change TIMESTAMPTZ, manager_id VARCHAR, landing_file VARCHAR,
+  sign_in_known BOOLEAN, sign_in_missing VARCHAR
 );
+-- Stores made before these columns existed get them at the end, where the loader writes them.
+ALTER TABLE directory_users ADD COLUMN IF NOT EXISTS sign_in_known BOOLEAN;
+ALTER TABLE directory_users ADD COLUMN IF NOT EXISTS sign_in_missing VARCHAR;
 CREATE TABLE IF NOT EXISTS access_review_definitions (
   observed_at TIMESTAMPTZ, review_id VARCHAR, display_name VARCHAR, status VARCHAR, scope JSON, settings JSON, reviewers JSON, landing_file VARCHAR
 );
@@ -117,8 +121,9 @@ CREATE TABLE IF NOT EXISTS access_review_definitions (
 -- Sign-ins (break-glass accounts): from Graph signIns or Log Analytics SigninLogs. Unique by sign_in_id.
 CREATE TABLE IF NOT EXISTS sign_ins (
   sign_in_id VARCHAR, created_at TIMESTAMPTZ, user_id VARCHAR, user_principal_name VARCHAR, app_display_name VARCHAR,
-  ip_address VARCHAR, error_code INTEGER, conditional_access_status VARCHAR, landing_file VARCHAR
+  ip_address VARCHAR, error_code INTEGER, conditional_access_status VARCHAR, landing_file VARCHAR, event_type VARCHAR
 );
+ALTER TABLE sign_ins ADD COLUMN IF NOT EXISTS event_type VARCHAR;
 
 CREATE TABLE IF NOT EXISTS access_review_instances (
   observed_at TIMESTAMPTZ, definition_id VARCHAR, instance_id VARCHAR, start_at TIMESTAMPTZ, end_at TIMESTAMPTZ, status VARCHAR, landing_file VARCHAR

@@ -10,7 +10,11 @@ function objects(file: string): string {
 }
 
 const LOADERS: Record<string, (file: string, at: string, landed: string) => string> = {
-  roleAssignmentScheduleInstances: (file, at, landed) => assignmentsSql(file, at, landed, 'active'),
+  roleAssignmentScheduleInstances: (file, at, landed) => `${assignmentsSql(file, at, landed, 'active')};
+    INSERT INTO activation_instances
+    SELECT ${at}, lower(json ->> 'principalId'), lower(json ->> 'roleDefinitionId'), coalesce(json ->> 'directoryScopeId', '/'),
+      TRY_CAST(json ->> 'startDateTime' AS TIMESTAMPTZ), TRY_CAST(json ->> 'endDateTime' AS TIMESTAMPTZ), lower(json ->> 'memberType'), json ->> 'id', ${landed}
+    FROM ${objects(file)} WHERE json ->> 'assignmentType' = 'Activated'`,
   roleEligibilityScheduleInstances: (file, at, landed) => assignmentsSql(file, at, landed, 'eligible'),
   roleDefinitions: (file, at, landed) => `INSERT INTO role_definitions
     SELECT ${at}, lower(json ->> 'id'), json ->> 'displayName', (json ->> 'isBuiltIn')::BOOLEAN, TRY_CAST(json ->> 'isPrivileged' AS BOOLEAN), ${landed}
@@ -18,12 +22,15 @@ const LOADERS: Record<string, (file: string, at: string, landed: string) => stri
   users: (file, at, landed) => `INSERT INTO directory_users
     SELECT ${at}, lower(json ->> 'id'), lower(json ->> 'userPrincipalName'), json ->> 'displayName', TRY_CAST(json ->> 'accountEnabled' AS BOOLEAN),
       TRY_CAST(coalesce(json ->> '$.signInActivity.lastSuccessfulSignInDateTime', json ->> '$.signInActivity.lastSignInDateTime') AS TIMESTAMPTZ),
-      TRY_CAST(json ->> 'lastPasswordChangeDateTime' AS TIMESTAMPTZ), lower(json ->> '$.manager.id'), ${landed}
+      TRY_CAST(json ->> 'lastPasswordChangeDateTime' AS TIMESTAMPTZ), lower(json ->> '$.manager.id'), ${landed},
+      coalesce(json_type(json, '$.signInActivity') = 'OBJECT', false), json ->> '$."@pimops.signInActivityMissing"'
     FROM ${objects(file)}`,
   signIns: (file, _at, landed) => `INSERT INTO sign_ins
     SELECT json ->> 'id', TRY_CAST(json ->> 'createdDateTime' AS TIMESTAMPTZ), lower(json ->> 'userId'), lower(json ->> 'userPrincipalName'),
-      json ->> 'appDisplayName', json ->> 'ipAddress', TRY_CAST(json ->> '$.status.errorCode' AS INTEGER), json ->> 'conditionalAccessStatus', ${landed}
-    FROM ${objects(file)} s WHERE NOT EXISTS (SELECT 1 FROM sign_ins i WHERE i.sign_in_id = s.json ->> 'id')
+      json ->> 'appDisplayName', json ->> 'ipAddress', TRY_CAST(json ->> '$.status.errorCode' AS INTEGER), json ->> 'conditionalAccessStatus', ${landed},
+      -- v1.0 signIns and SigninLogs hold interactive sign-ins only; the other kinds say what they are.
+      coalesce(json ->> '$.signInEventTypes[0]', 'interactiveUser')
+    FROM ${objects(file)} s WHERE NOT EXISTS (SELECT 1 FROM sign_ins i WHERE i.sign_in_id = (s.json ->> 'id'))
     QUALIFY row_number() OVER (PARTITION BY json ->> 'id') = 1`,
   accessReviewInstances: (file, at, landed) => `INSERT INTO access_review_instances
     SELECT ${at}, json ->> '@pimops.definitionId', json ->> 'id', TRY_CAST(json ->> 'startDateTime' AS TIMESTAMPTZ), TRY_CAST(json ->> 'endDateTime' AS TIMESTAMPTZ), json ->> 'status', ${landed}
@@ -59,8 +66,8 @@ const LOADERS: Record<string, (file: string, at: string, landed: string) => stri
 };
 
 function assignmentsSql(file: string, at: string, landed: string, kind: 'active' | 'eligible'): string {
-  // Activated instances are activations (pim_activations has them from the log): only Assigned ones
-  // are assignments. endDateTime NULL = permanent.
+  // Activated instances are activations (pim_activations has them from the log; activation_instances
+  // keeps them for starts older than the log): only Assigned ones are assignments. endDateTime NULL = permanent.
   return `INSERT INTO role_assignments
     SELECT 'entra_role', lower(json ->> 'principalId'), lower(json ->> '$.principal.userPrincipalName'),
       CASE json ->> '$.principal."@odata.type"' WHEN '#microsoft.graph.user' THEN 'user' WHEN '#microsoft.graph.servicePrincipal' THEN 'service_principal'
