@@ -17,8 +17,27 @@ export interface CurrentRow { rowId: string; hash: string; eventTime: string | n
 
 export interface PendingRow { table: string; rowId: string; hash: string | null; eventTime: string | null; deleted: boolean; payload: Payload }
 
-// Azure truncates field values over 64 KB; cut long text ourselves, visibly, well below that.
-const MAX_TEXT = 32_000;
+// Azure truncates field values over 64 KB, counted in bytes: cut long text ourselves, visibly, well
+// below that. By UTF-8 bytes, not characters: 32,000 characters of CJK text are 96,000 bytes.
+export const MAX_TEXT_BYTES = 32_000;
+
+/** Text cut to at most `max` bytes of UTF-8 (marker included), never inside a character. */
+export function cutUtf8(s: string, max = MAX_TEXT_BYTES): string {
+  const bytes = Buffer.byteLength(s);
+  if (bytes <= max) return s;
+  const marker = `… [cut by pimops: ${bytes} bytes]`;
+  const budget = max - Buffer.byteLength(marker);
+  let used = 0;
+  let end = 0;
+  // By code point, so a surrogate pair is kept or dropped whole.
+  for (const ch of s) {
+    const n = Buffer.byteLength(ch);
+    if (used + n > budget) break;
+    used += n;
+    end += ch.length;
+  }
+  return s.slice(0, end) + marker;
+}
 
 function iso(v: unknown): string | null {
   if (v === null || v === undefined) return null;
@@ -33,7 +52,7 @@ export function toKusto(col: SentinelColumn, v: unknown): Payload[string] {
   switch (col.type) {
     case 'string': {
       const s = v instanceof Date ? v.toISOString() : String(v);
-      return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}… [cut by pimops: ${s.length} characters]` : s;
+      return cutUtf8(s);
     }
     case 'long': return Math.trunc(Number(v));
     case 'real': { const n = Number(v); return Number.isFinite(n) ? n : null; }

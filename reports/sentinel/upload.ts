@@ -1,12 +1,13 @@
 // Sends rows with the Logs Ingestion API through the official client (it gzips and retries 429/5xx).
-// Batches are cut here at 900,000 bytes of UTF-8 JSON: the client packs up to 1,000,000 *characters*
-// of row JSON before brackets and commas, so its chunks can exceed the 1 MB call limit (the loopback
-// fake refused one at 1,0xx,xxx bytes with non-ASCII text in it). A chunk the service refuses comes back in AggregateLogsUploadError: those rows
+// Batches are cut here at 900,000 bytes of UTF-8 JSON: the installed client (1.2.0,
+// splitDataToChunks) sums each row's JSON in UTF-8 bytes up to 1,000,000 but leaves the array's
+// brackets and commas uncounted, so its chunks can pass the 1 MB call limit by a byte per row. A chunk the service refuses comes back in AggregateLogsUploadError: those rows
 // are not recorded as sent, so the next export sends them again; the rest are recorded.
 import { LogsIngestionClient, isAggregateLogsUploadError } from '@azure/monitor-ingestion';
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../../core/config.js';
 import { PimopsError } from '../../core/errors.js';
+import { cloudEndpoints } from '../../core/cloud.js';
 import { redactDeep, redact } from '../../core/redact.js';
 import type { PendingRow } from './rows.js';
 import { tableByName, streamName } from './tables.js';
@@ -18,7 +19,7 @@ export async function uploadRows(config: Config, credential: TokenCredential, ro
   if (!s.ingestionEndpoint || !s.dcrImmutableId) {
     throw new PimopsError('config-invalid', '--upload needs sentinel.ingestionEndpoint and sentinel.dcrImmutableId in the config (outputs of templates/tables-and-dcr.json)');
   }
-  const client = new LogsIngestionClient(s.ingestionEndpoint, credential, { audience: s.audience });
+  const client = new LogsIngestionClient(s.ingestionEndpoint, credential, { audience: cloudEndpoints(config).ingestionAudience });
   const result: UploadResult = { sent: [], failed: [] };
   const byTable = new Map<string, PendingRow[]>();
   for (const r of rows) {
