@@ -7,7 +7,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { generateTenant, emitFiles, toLogAnalyticsRow } from '../fixtures/generator/index.js';
 import { ingestLogAnalytics, importPaths, withDb } from '../cli/pipeline.js';
-import { startFakeAzure, fakeEnv, fakeAzureConfig, type FakeAzure } from './fakes/azure-fake.js';
+import { startFakeAzure, fakeEnv, fakeAzureConfig, sizeLimitAnswer, type FakeAzure } from './fakes/azure-fake.js';
 import { tempDir, testConfig } from './helpers.js';
 
 const tmp = tempDir();
@@ -19,7 +19,14 @@ const END = new Date('2026-08-15T00:00:00Z');
 const COLUMN_TYPES: Record<string, string> = { TimeGenerated: 'datetime', ActivityDateTime: 'datetime', InitiatedBy: 'dynamic', TargetResources: 'dynamic', AdditionalDetails: 'dynamic' };
 
 /** Answers KQL like the service: the rows whose TimeGenerated falls in the query's window. */
-function answer(body: { query: string }, partialOver?: number) {
+function answer(body: { query: string }, partialOver?: number, sizeLimitOver?: { ms: number; as: 'error' | 'partial' }) {
+  if (body.query.startsWith('AADNonInteractiveUserSignInLogs')) {
+    // A refresh token redeemed for the break-glass account at night: use that SigninLogs never shows.
+    return { body: { tables: [{ name: 'PrimaryResult', columns: [
+      { name: 'Id', type: 'string' }, { name: 'TimeGenerated', type: 'datetime' }, { name: 'UserId', type: 'string' }, { name: 'UserPrincipalName', type: 'string' },
+      { name: 'AppDisplayName', type: 'string' }, { name: 'IPAddress', type: 'string' }, { name: 'ResultType', type: 'string' }, { name: 'ConditionalAccessStatus', type: 'string' }],
+      rows: [['si-la-ni-1', '2026-08-05T01:00:00Z', 'bg-id', 'bg@contoso.example', 'Microsoft Azure CLI', '203.0.113.4', '0', 'notApplied']] }] } };
+  }
   if (body.query.startsWith('SigninLogs')) {
     return { body: { tables: [{ name: 'PrimaryResult', columns: [
       { name: 'Id', type: 'string' }, { name: 'TimeGenerated', type: 'datetime' }, { name: 'UserId', type: 'string' }, { name: 'UserPrincipalName', type: 'string' },
@@ -36,6 +43,7 @@ function answer(body: { query: string }, partialOver?: number) {
     columns: names.map((n) => ({ name: n, type: COLUMN_TYPES[n] ?? 'string' })),
     rows: hit.map((r) => names.map((n) => (COLUMN_TYPES[n] === 'dynamic' ? JSON.stringify(r[n]) : r[n]))),
   };
+  if (sizeLimitOver && to - from > sizeLimitOver.ms) return sizeLimitAnswer(sizeLimitOver.as, { ...table, rows: table.rows.slice(0, 3) });
   if (partialOver !== undefined && to - from > partialOver) {
     return { body: { tables: [{ ...table, rows: table.rows.slice(0, 3) }], error: { code: 'PartialError', message: 'Query result set has exceeded the internal record count limit', details: [] } } };
   }
@@ -70,12 +78,18 @@ describe('ingest log-analytics', () => {
     const config = testConfig({ breakGlassAccounts: ['bg@contoso.example'], azure: fakeAzureConfig(fake) }, d);
     const r = await ingestLogAnalytics(join(d, 'p.duckdb'), config, { workspaceId: 'ws-1', since: START, until: END });
     expect(r.slices).toBe(14);
-    expect(r.signIns).toBe(1);
-    expect(fake.laRequests.at(-1)!.body.query).toContain('"bg@contoso.example"');
-    const si = await withDb(join(d, 'p.duckdb'), config, (db) => db.all('SELECT sign_in_id, user_principal_name, created_at FROM sign_ins'));
-    expect(si).toEqual([{ sign_in_id: 'si-la-1', user_principal_name: 'bg@contoso.example', created_at: new Date('2026-08-03T02:00:00Z') }]);
+    // Both kinds: SigninLogs (interactive) and AADNonInteractiveUserSignInLogs.
+    expect(r.signIns).toBe(2);
+    expect(r.signInKinds).toEqual(['interactiveUser', 'nonInteractiveUser']);
+    expect(fake.laRequests.at(-1)!.body.query).toMatch(/^AADNonInteractiveUserSignInLogs[\s\S]*"bg@contoso.example"/);
+    expect(fake.laRequests.at(-2)!.body.query).toMatch(/^SigninLogs[\s\S]*"bg@contoso.example"/);
+    const si = await withDb(join(d, 'p.duckdb'), config, (db) => db.all('SELECT sign_in_id, user_principal_name, created_at, event_type FROM sign_ins ORDER BY created_at'));
+    expect(si).toEqual([
+      { sign_in_id: 'si-la-1', user_principal_name: 'bg@contoso.example', created_at: new Date('2026-08-03T02:00:00Z'), event_type: 'interactiveUser' },
+      { sign_in_id: 'si-la-ni-1', user_principal_name: 'bg@contoso.example', created_at: new Date('2026-08-05T01:00:00Z'), event_type: 'nonInteractiveUser' },
+    ]);
     expect(r.rows).toBe(rows.length);
-    expect(fake.laRequests.at(-2)!.body.timespan).toMatch(/^2026-08-14T00:00:00.000Z\/2026-08-15T00:00:00.000Z$/);
+    expect(fake.laRequests.at(-3)!.body.timespan).toMatch(/^2026-08-14T00:00:00.000Z\/2026-08-15T00:00:00.000Z$/);
     expect(await withDb(join(d, 'p.duckdb'), config, (db) => db.one(CHECKSUM_SQL))).toEqual(graphChecksum);
   });
 
@@ -88,6 +102,18 @@ describe('ingest log-analytics', () => {
     expect(r.rows).toBe(rows.length);
     expect(await withDb(join(d, 'p.duckdb'), config, (db) => db.one(CHECKSUM_SQL))).toEqual(graphChecksum);
   });
+
+  for (const as of ['error', 'partial'] as const) {
+    it(`halves a slice on a size-limit ${as === 'error' ? 'error' : 'partial result'} until the result fits`, async () => {
+      fake.laHandler = (b) => answer(b, undefined, { ms: 6 * 3_600_000, as });
+      const d = join(tmp.dir, `la-size-${as}`);
+      const config = testConfig({ azure: fakeAzureConfig(fake) }, d);
+      const r = await ingestLogAnalytics(join(d, 'p.duckdb'), config, { workspaceId: 'ws-1', since: START, until: END });
+      expect(r.splits).toBe(14 * 3); // 24 h → 12 h → 6 h
+      expect(r.rows).toBe(rows.length);
+      expect(await withDb(join(d, 'p.duckdb'), config, (db) => db.one(CHECKSUM_SQL))).toEqual(graphChecksum);
+    });
+  }
 
   it('splits a slice that reaches the row cap', async () => {
     fake.laHandler = (b) => answer(b);

@@ -20,7 +20,7 @@ import { customTablesWorkbook, auditLogsWorkbook, workbookQueries } from '../rep
 import { analyticsRules } from '../reports/sentinel/rules.js';
 import { KQL_METRICS } from '../reports/sentinel/kql.js';
 import { kqlErrors, watchlistFunction, type KqlTable, type KqlColumn } from './kql/analyzer.js';
-import { AUDIT_LOGS, SIGNIN_LOGS } from './kql/azure-tables.js';
+import { AUDIT_LOGS, SIGNIN_LOGS, NONINTERACTIVE_SIGNIN_LOGS } from './kql/azure-tables.js';
 import { startFakeAzure, fakeEnv, fakeAzureConfig, type FakeAzure } from './fakes/azure-fake.js';
 import { tempDir, testConfig } from './helpers.js';
 
@@ -207,7 +207,7 @@ const KUSTO: Record<KustoType, KqlColumn['type']> = { string: 'string', long: 'l
 const CUSTOM: KqlTable[] = SENTINEL_TABLES.map((t) => ({ name: t.name, columns: columnsOf(t).map((c) => ({ name: c.name, type: KUSTO[c.type] })) }));
 const WATCHLIST = watchlistFunction(['account', 'user_principal_name', 'user_id', 'display_name', 'role_id', 'role_name', 'privileged', 'tier0']
   .map((name) => ({ name, type: 'string' as const })));
-const SCHEMA = { tables: [AUDIT_LOGS, SIGNIN_LOGS, ...CUSTOM], functions: [WATCHLIST] };
+const SCHEMA = { tables: [AUDIT_LOGS, SIGNIN_LOGS, NONINTERACTIVE_SIGNIN_LOGS, ...CUSTOM], functions: [WATCHLIST] };
 
 /** Workbook parameters as the portal would expand them for October 2026. */
 function substitute(query: string): string {

@@ -38,7 +38,43 @@ export interface FakeAzure {
   ingested: Record<string, Record<string, unknown>[]>;
   /** A rule to refuse a chunk (return the reason), for partial failures. */
   ingestionReject?: (stream: string, rows: Record<string, unknown>[]) => string | undefined;
+  /** Graph's limit on requests that read users' signInActivity (10 a minute per app and tenant), on a scaled window:
+   *  past `limit` arrivals in any `windowMs`, a 429 with a (fractional) Retry-After until the oldest leaves the window. */
+  signInActivityThrottle?: { limit: number; windowMs: number };
+  /** Requests to /users (url, status), in order. */
+  userRequests: { at: number; url: string; status: number }[];
+  /** Sign-in events (Graph signIn shape with signInEventTypes): v1.0 answers interactive ones only, beta filters by kind. */
+  signIns?: Record<string, unknown>[];
+  signInRequests: string[];
+  /** Audience each service demands of a token (its scope without /.default); unset = any valid token. */
+  audiences: { graph?: string; logAnalytics?: string; ingestion: string };
+  /** Requests to the snapshot state endpoints, with their query. */
+  stateRequests: string[];
   close(): Promise<void>;
+}
+
+/** What the Log Analytics query API may answer when a result passes its size cap: the documentation says
+ *  neither which, so the fake can give both (an error, or a partial result with the error beside it). */
+export function sizeLimitAnswer(kind: 'error' | 'partial', partialTable?: unknown): { status?: number; body: unknown } {
+  const error = { code: 'ResponsePayloadTooLarge', message: 'Response size too large: Query result set has exceeded the internal data size limit 67108864 (E_QUERY_RESULT_SET_TOO_LARGE).' };
+  return kind === 'error'
+    ? { status: 400, body: { error: { ...error, details: [] } } }
+    : { body: { tables: partialTable ? [partialTable] : [], error: { code: 'PartialError', message: error.message, details: [{ code: 'EngineError', message: error.message }] } } };
+}
+
+/** Users matching a /users list request's `$filter=id in (...)`, with only the `$select`ed fields. */
+function usersFor(url: URL, users: Record<string, Record<string, unknown>>): Record<string, unknown>[] {
+  const filter = url.searchParams.get('$filter') ?? '';
+  const ids = /id in \((.*)\)/.exec(filter)?.[1].split(',').map((v) => v.trim().replace(/^'|'$/g, '').replaceAll("''", "'"));
+  const select = url.searchParams.get('$select')?.split(',');
+  const expand = url.searchParams.get('$expand') ?? '';
+  return Object.values(users)
+    .filter((u) => !ids || ids.includes(String(u.id)))
+    .map((u) => {
+      const picked = select ? Object.fromEntries(Object.entries(u).filter(([k]) => select.includes(k))) : { ...u };
+      if (expand.startsWith('manager') && u.manager) picked.manager = u.manager;
+      return picked;
+    });
 }
 
 function readRaw(req: IncomingMessage): Promise<Buffer> {
@@ -93,7 +129,10 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
   const fake: FakeAzure = {
     url: '', port: 0, tenantId, clientSecret: 'test-secret-value-123', clientAssertion: 'fake-github-oidc-jwt-7f3a', records: opts.records ?? [], faults: new Map(),
     graphRequests: [], tokensIssued: [], laRequests: [], state: {}, users: {}, ingestionFaults: new Map(), ingestionRequests: [], ingested: {}, close: async () => undefined,
+    userRequests: [], signInRequests: [], audiences: { ingestion: 'https://monitor.azure.com' }, stateRequests: [],
   };
+  const throttled: number[] = [];
+  const audienceOk = (token: string, audience: string | undefined) => !audience || token.endsWith(`${audience}/.default`);
   const validTokens = new Set<string>();
   const cursors = new Map<string, { filter: ReturnType<typeof parseFilter>; offset: number; top: number; matching?: Record<string, unknown>[] }>();
   let graphCount = 0;
@@ -133,7 +172,7 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
       const fault = fake.faults.get(n);
       if (fault?.kind === 'reset') { log(0); req.socket.destroy(); return; }
       if (fault?.kind === 'expire-token' && token) validTokens.delete(token);
-      if (!token || !validTokens.has(token)) { log(401); return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired or is not yet valid.' } }); }
+      if (!token || !validTokens.has(token) || !audienceOk(token, fake.audiences.graph)) { log(401); return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired or is not yet valid.' } }); }
       if (fault?.kind === 'echo-token') {
         log(400);
         return json(res, 400, { error: { code: 'BadRequest', message: `Request with Authorization: Bearer ${token} and client_secret=${fake.clientSecret} is malformed` } });
@@ -170,6 +209,41 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
       log(200);
       return json(res, 200, body);
     }
+    // --- Graph users, listed by id (the snapshot's batches), with their own signInActivity throttle
+    if (path === '/v1.0/users') {
+      const token = req.headers.authorization?.replace(/^Bearer /, '');
+      const log = (status: number) => fake.userRequests.push({ at: Date.now(), url: req.url ?? '', status });
+      if (!token || !validTokens.has(token) || !audienceOk(token, fake.audiences.graph)) { log(401); return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'expired' } }); }
+      const t = fake.signInActivityThrottle;
+      if (t && /signInActivity/i.test(`${url.searchParams.get('$select')} ${url.searchParams.get('$filter')}`)) {
+        const now = Date.now();
+        while (throttled.length && throttled[0] <= now - t.windowMs) throttled.shift();
+        if (throttled.length >= t.limit) {
+          log(429);
+          return json(res, 429, { error: { code: 'TooManyRequests', message: 'Too many requests' } }, { 'retry-after': String(Math.max(0.01, ((throttled[0] ?? now) + t.windowMs - now) / 1000)) });
+        }
+        throttled.push(now);
+      }
+      log(200);
+      return json(res, 200, { '@odata.context': `${fake.url}/v1.0/$metadata#users`, value: usersFor(url, fake.users) });
+    }
+    // --- Graph sign-ins: v1.0 holds interactive sign-ins only; beta filters on signInEventTypes
+    const signInPath = /^\/(v1\.0|beta)\/auditLogs\/signIns$/.exec(path);
+    if (signInPath && fake.signIns) {
+      const token = req.headers.authorization?.replace(/^Bearer /, '');
+      if (!token || !validTokens.has(token)) return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'expired' } });
+      fake.signInRequests.push(req.url ?? '');
+      const filter = url.searchParams.get('$filter') ?? '';
+      const { ge, le, eq } = parseFilter(filter.replace(/signInEventTypes\/any\([^)]*\)/, '').replaceAll('createdDateTime', 'activityDateTime'));
+      const kind = /signInEventTypes\/any\(t: t eq '(\w+)'\)/.exec(filter)?.[1];
+      const wanted = signInPath[1] === 'v1.0' ? 'interactiveUser' : (kind ?? 'interactiveUser');
+      const value = fake.signIns.filter((r) => {
+        const t = Date.parse(String(r.createdDateTime));
+        const types = (r.signInEventTypes as string[] | undefined) ?? ['interactiveUser'];
+        return t >= ge && t <= le && types.includes(wanted) && eq.every(([k, v]) => String(r[k]).toLowerCase() === v.toLowerCase());
+      }).map((r) => (signInPath[1] === 'v1.0' ? Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'signInEventTypes')) : r));
+      return json(res, 200, { '@odata.context': `${fake.url}/${signInPath[1]}/$metadata#auditLogs/signIns`, value });
+    }
     // --- Graph state (snapshot endpoints), one page each
     const statePath = path.replace(/^\/v1\.0/, '');
     if (path.startsWith('/v1.0/') && (statePath in fake.state || statePath.startsWith('/users/'))) {
@@ -179,15 +253,21 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
         const u = fake.users[decodeURIComponent(statePath.slice('/users/'.length))];
         return u ? json(res, 200, u) : json(res, 404, { error: { code: 'Request_ResourceNotFound', message: 'not a user' } });
       }
+      fake.stateRequests.push(req.url ?? '');
+      // The PIM pages document $select, $filter and $expand only: anything else is refused, as a strict service would.
+      if (/^\/(roleManagement|policies)\//.test(statePath)) {
+        const odd = [...url.searchParams.keys()].filter((k) => k.startsWith('$') && !['$select', '$filter', '$expand'].includes(k));
+        if (odd.length) return json(res, 400, { error: { code: 'BadRequest', message: `Query option '${odd[0]}' is not allowed.` } });
+      }
       const v = fake.state[statePath];
-      if (typeof v === 'number') return json(res, v, { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } });
+      if (typeof v === 'number') return json(res, v, { error: { code: v === 400 ? 'BadRequest' : 'Authorization_RequestDenied', message: v === 400 ? 'Invalid filter clause' : 'Insufficient privileges to complete the operation.' } });
       return json(res, 200, { '@odata.context': `${fake.url}/v1.0/$metadata#${statePath.slice(1)}`, value: v });
     }
     // --- Log Analytics
     const la = /^\/v1\/workspaces\/([^/]+)\/query$/.exec(path);
     if (la && req.method === 'POST') {
       const token = req.headers.authorization?.replace(/^Bearer /, '');
-      if (!token || !validTokens.has(token)) return json(res, 401, { error: { code: 'InvalidTokenError', message: 'bad token' } });
+      if (!token || !validTokens.has(token) || !audienceOk(token, fake.audiences.logAnalytics)) return json(res, 401, { error: { code: 'InvalidTokenError', message: 'bad token' } });
       const body = JSON.parse(await readBody(req));
       fake.laRequests.push({ body });
       const answer = fake.laHandler?.(body) ?? { body: { tables: [{ name: 'PrimaryResult', columns: [], rows: [] }] } };
@@ -205,7 +285,7 @@ export async function startFakeAzure(opts: { records?: Record<string, unknown>[]
       const fault = fake.ingestionFaults.get(n);
       if (fault?.kind === 'reset') { entry.status = -1; req.socket.destroy(); return; }
       const token = req.headers.authorization?.replace(/^Bearer /, '');
-      if (!token || !validTokens.has(token) || !token.endsWith('https://monitor.azure.com/.default')) return fail(401, 'InvalidToken', 'The token is missing, expired or for another audience.');
+      if (!token || !validTokens.has(token) || !audienceOk(token, fake.audiences.ingestion)) return fail(401, 'InvalidToken', 'The token is missing, expired or for another audience.');
       if (fault?.kind === 'status') return fail(fault.status, fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', 'fault', fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
       if (new URLSearchParams(url.search).get('api-version') !== '2023-01-01') return fail(400, 'InvalidApiVersion', 'api-version must be 2023-01-01');
       if (!fake.dcr || ruleId !== fake.dcr.immutableId) return fail(404, 'NotFound', `no data collection rule ${ruleId}`);

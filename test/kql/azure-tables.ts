@@ -154,3 +154,7 @@ export const SIGNIN_LOGS: KqlTable = table('SigninLogs', [
   ['UserPrincipalName', 'string'],
   ['UserType', 'string'],
 ]);
+
+// AADNonInteractiveUserSignInLogs (Azure Monitor Logs table reference): the columns pimops reads are
+// SigninLogs' (UserPrincipalName, UserId, AppDisplayName, IPAddress, ResultType, ConditionalAccessStatus, Id).
+export const NONINTERACTIVE_SIGNIN_LOGS: KqlTable = { name: 'AADNonInteractiveUserSignInLogs', columns: SIGNIN_LOGS.columns };
