@@ -23,6 +23,10 @@ export function register(program: Command): void {
   )
     .option('--rule <id>', 'only this rule, by its id (repeatable; pimops checks --list names them)', collect, [] as string[])
     .option('--list', 'list every rule: severity, threshold config keys, doc anchor (needs no database)')
+    .option(
+      '--framework <id>',
+      'only the rules mapped to a framework: cisa-scuba, nist-800-53, cis-m365, iso-27001, soc2 (docs/rules.md)',
+    )
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists').choices([...SEVERITIES]),
     )
@@ -32,10 +36,28 @@ export function register(program: Command): void {
       const { parseFormat, renderRows } = await import('../../reports/format.js');
       const { requireDatabase } = await import('../../core/db.js');
       const { withReadOnlyDb } = await import('../pipeline.js');
+      // Resolved before anything else: an unknown framework is a usage error (exit 2) even with --list.
+      let only = o.rule as string[];
+      let controls: Map<string, string[]> | undefined;
+      if (o.framework !== undefined) {
+        const { frameworkOf, mappedTo } = await import('../../queries/controls.js');
+        const framework = frameworkOf(String(o.framework));
+        controls = new Map(mappedTo(framework.id).map((m) => [m.id, m.controls]));
+        const known = new Set(ruleList().map((r) => r.rule));
+        const unknown = only.filter((id) => !known.has(id));
+        if (unknown.length) throw new PimopsError('usage', `No rule '${unknown[0]}'. Known rules: ${[...known].join(', ')}`);
+        const mapped = [...controls.keys()].filter((id) => known.has(id));
+        const given = only.length > 0;
+        only = given ? only.filter((id) => mapped.includes(id)) : mapped;
+        if (!only.length) throw new PimopsError('usage', `No rule${given ? ' given with --rule' : ''} is mapped to ${framework.id}`);
+      }
       if (o.list) {
-        const rows = ruleList();
+        const rows = ruleList()
+          .filter((r) => !controls || only.includes(r.rule))
+          .map((r) => (controls ? { ...r, controls: controls.get(r.rule)!.join(', ') } : r));
+        const columns = ['rule', 'severity', 'thresholds', 'doc', ...(controls ? ['controls'] : [])];
         if (wantsJson(o)) printJson(rows, true);
-        else out(renderRows(['rule', 'severity', 'thresholds', 'doc'], rows, parseFormat(o.format, false, defaultRowFormat())));
+        else out(renderRows(columns, rows, parseFormat(o.format, false, defaultRowFormat())));
         return;
       }
       const config = configOf(o);
@@ -43,7 +65,7 @@ export function register(program: Command): void {
       checkExceptions(config);
       const period = periodOf(o);
       requireDatabase(o.db);
-      const findings = await withReadOnlyDb(o.db, config, (db) => runChecks(db, config, period, o.rule as string[]));
+      const findings = await withReadOnlyDb(o.db, config, (db) => runChecks(db, config, period, only));
       const summary = summarize(findings);
       if (wantsJson(o)) {
         const p = { from: period.from.toISOString(), to: period.to.toISOString(), asOf: period.asOf.toISOString() };

@@ -1,0 +1,259 @@
+// Which controls of which frameworks each rule (check) and metric evidences. One typed table here
+// rather than a header line per rule: a reviewer checks a framework's whole mapping in one place,
+// the framework catalog (titles, sources, how the mapping was made) sits beside it, and a test holds
+// it against the registry (every rule mapped, no unknown rule, query or control) and docs/rules.md.
+// Only mappings a public text supports: SCuBA and NIST publish their full text; for ISO/IEC 27001,
+// CIS and SOC 2 (texts behind licences) the mapping is by control title, from the public sources cited.
+import { PimopsError } from '../core/errors.js';
+
+export const FRAMEWORK_IDS = ['cisa-scuba', 'nist-800-53', 'cis-m365', 'iso-27001', 'soc2'] as const;
+export type FrameworkId = (typeof FRAMEWORK_IDS)[number];
+
+export interface Framework {
+  id: FrameworkId;
+  name: string;
+  /** 'published text': mapped against the control's own words; 'by control title': against its title. */
+  basis: 'published text' | 'by control title';
+  sources: string[];
+  /** The framework's controls in scope; one no rule or query evidences is listed as such in the index. */
+  controls: Record<string, string>;
+}
+
+export const FRAMEWORKS: Record<FrameworkId, Framework> = {
+  'cisa-scuba': {
+    id: 'cisa-scuba',
+    name: 'CISA SCuBA M365 Secure Configuration Baseline for Microsoft Entra ID, section 7 (Highly Privileged User Access)',
+    basis: 'published text',
+    sources: ['https://github.com/cisagov/ScubaGear/blob/main/PowerShell/ScubaGear/baselines/aad.md#7-highly-privileged-user-access'],
+    controls: {
+      'MS.AAD.7.1v1': 'A minimum of two users and a maximum of eight users SHALL be provisioned with the Global Administrator role.',
+      'MS.AAD.7.2v1': 'Privileged users SHALL be provisioned with finer-grained roles instead of Global Administrator.',
+      'MS.AAD.7.3v1':
+        'Privileged users SHALL be provisioned cloud-only accounts separate from an on-premises directory or other federated identity providers.',
+      'MS.AAD.7.4v1': 'Permanent active role assignments SHALL NOT be allowed for highly privileged roles.',
+      'MS.AAD.7.5v1': 'Provisioning users to highly privileged roles SHALL NOT occur outside of a PAM system.',
+      'MS.AAD.7.6v1': 'Activation of the Global Administrator role SHALL require approval.',
+      'MS.AAD.7.7v1': 'Eligible and Active highly privileged role assignments SHALL trigger an alert.',
+      'MS.AAD.7.8v1': 'User activation of the Global Administrator role SHALL trigger an alert.',
+      'MS.AAD.7.9v1': 'User activation of other highly privileged roles SHOULD trigger an alert.',
+    },
+  },
+  'nist-800-53': {
+    id: 'nist-800-53',
+    name: 'NIST SP 800-53 Rev. 5, AC-2 Account Management and AC-6 Least Privilege',
+    basis: 'published text',
+    sources: ['https://doi.org/10.6028/NIST.SP.800-53r5', 'https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final'],
+    controls: {
+      'AC-2': 'Account Management (g: monitor the use of accounts; j: review accounts for compliance)',
+      'AC-2(3)': 'Account Management | Disable Accounts (among others, when inactive for a defined period)',
+      'AC-2(4)': 'Account Management | Automated Audit Actions (creation, modification, disabling, removal)',
+      'AC-2(7)': 'Account Management | Privileged User Accounts (monitor privileged role assignments and changes; revoke when no longer appropriate)',
+      'AC-2(12)': 'Account Management | Account Monitoring for Atypical Usage',
+      'AC-6': 'Least Privilege',
+      'AC-6(1)': 'Least Privilege | Authorize Access to Security Functions',
+      'AC-6(5)': 'Least Privilege | Privileged Accounts',
+      'AC-6(7)': 'Least Privilege | Review of User Privileges',
+      'AC-6(9)': 'Least Privilege | Log Use of Privileged Functions',
+    },
+  },
+  'cis-m365': {
+    id: 'cis-m365',
+    name: 'CIS Microsoft 365 Foundations Benchmark (v3.0.0 to v5.0.0), privileged-access recommendations',
+    basis: 'by control title',
+    sources: [
+      'https://maester.dev/docs/next/tests/CIS.M365.1.1.3',
+      'https://configcobra.com/blog/cis-m365-admin-center-section-1-controls',
+      'https://www.tenable.com/audits/items/CIS_Microsoft_365_v3.0.0_E5_Level_2.audit:1a6b2aa412e69252478d0c738e3374a7',
+      'https://hub.powerpipe.io/mods/turbot/steampipe-mod-microsoft365-compliance/controls/control.cis_v500_5_3_3',
+      'https://www.powershellgallery.com/packages/monkey365/0.95.1/Content/rules%5Cfindings%5CEntraID%5CGeneral%5CCIS4.0%5Ceid-approval-not-required-for-global-admin-role-activation.json',
+    ],
+    controls: {
+      '1.1.2': 'Ensure two emergency access accounts have been defined',
+      '1.1.3': 'Ensure that between two and four global admins are designated',
+      '5.3.1': "Ensure 'Privileged Identity Management' is used to manage roles",
+      '5.3.3': "Ensure 'Access reviews' for privileged roles are configured",
+      '5.3.4': 'Ensure approval is required for Global Administrator role activation',
+    },
+  },
+  'iso-27001': {
+    id: 'iso-27001',
+    name: 'ISO/IEC 27001:2022 Annex A',
+    basis: 'by control title',
+    sources: [
+      'https://www.isms.online/iso-27001/annex-a/5-15-access-control-2022/',
+      'https://www.isms.online/iso-27001/annex-a/8-2-use-of-privileged-access-rights-2022',
+      'https://www.voragosecurity.com/annex-controls/iso-27001-2022-annex-a-8-2-privileged-access-rights',
+    ],
+    controls: { '5.15': 'Access control', '5.18': 'Access rights', '8.2': 'Privileged access rights' },
+  },
+  soc2: {
+    id: 'soc2',
+    name: 'AICPA 2017 Trust Services Criteria (SOC 2), logical access CC6.1–CC6.3',
+    basis: 'by control title',
+    sources: ['https://ac5labs.com/soc2-readiness/controls/CC6.2', 'https://ac5labs.com/soc2-readiness/controls/CC6.3'],
+    controls: {
+      'CC6.1': 'Logical access security software, infrastructure, and architectures over protected information assets',
+      'CC6.2': 'Registers and authorizes new users before issuing credentials; removes credentials when access is no longer authorized',
+      'CC6.3': 'Authorizes, modifies, or removes access based on roles, responsibilities, or the system design and changes',
+    },
+  },
+};
+
+type Mapping = Partial<Record<FrameworkId, string[]>>;
+
+/**
+ * Per rule id (checks) and per metric or evidence query id: the controls it evidences. An empty
+ * mapping is deliberate: the rule is useful but no public text of these frameworks asks for it.
+ */
+export const CONTROL_MAP: Record<string, Mapping> = {
+  // Rules (queries/check_<id>.sql)
+  access_review_infrequent: { 'nist-800-53': ['AC-6(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.3'] },
+  access_review_missing: { 'nist-800-53': ['AC-6(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.3'] },
+  access_review_outcomes: { 'nist-800-53': ['AC-6(7)', 'AC-2(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.3'] },
+  access_review_overdue: { 'nist-800-53': ['AC-6(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18'], soc2: ['CC6.3'] },
+  access_review_silence_keeps_access: { 'nist-800-53': ['AC-6(7)', 'AC-2(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18'], soc2: ['CC6.3'] },
+  activation_ended_early: { 'nist-800-53': ['AC-6'], 'iso-27001': ['8.2'] },
+  activation_outlier: { 'nist-800-53': ['AC-2(12)'], 'iso-27001': ['8.2'] },
+  activation_runs_to_end: { 'nist-800-53': ['AC-6'], 'iso-27001': ['8.2'] },
+  after_hours_activation: { 'nist-800-53': ['AC-2(12)', 'AC-6(9)'], 'iso-27001': ['8.2'] },
+  approval_requests_expired: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
+  assigned_outside_pim: {
+    'cisa-scuba': ['MS.AAD.7.5v1'],
+    'nist-800-53': ['AC-2', 'AC-2(7)'],
+    'cis-m365': ['5.3.1'],
+    'iso-27001': ['5.18', '8.2'],
+    soc2: ['CC6.2', 'CC6.3'],
+  },
+  boilerplate_justification: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'] },
+  break_glass_action: { 'nist-800-53': ['AC-2(12)', 'AC-6(9)'], 'iso-27001': ['8.2'] },
+  break_glass_change: { 'nist-800-53': ['AC-2(4)', 'AC-2(12)'], 'iso-27001': ['8.2'] },
+  break_glass_credential_age: {},
+  break_glass_sign_in: { 'nist-800-53': ['AC-2(12)'], 'iso-27001': ['8.2'] },
+  break_glass_without_ga: { 'cis-m365': ['1.1.2'] },
+  bulk_role_removal: { 'nist-800-53': ['AC-2(4)', 'AC-2(12)'], 'iso-27001': ['5.18'] },
+  elevation_without_activity: { 'nist-800-53': ['AC-6'], 'iso-27001': ['8.2'] },
+  eligible_assignment_burst: {
+    'cisa-scuba': ['MS.AAD.7.7v1'],
+    'nist-800-53': ['AC-2(4)', 'AC-2(12)'],
+    'iso-27001': ['5.18'],
+    soc2: ['CC6.2'],
+  },
+  exception_expiring: {},
+  first_role_use: { 'nist-800-53': ['AC-2(12)', 'AC-6(9)'], 'iso-27001': ['8.2'] },
+  justification_not_required: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
+  mfa_and_tickets_observed: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'] },
+  mfa_not_required: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
+  mutual_approval: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
+  permanent_active_allowed: {
+    'cisa-scuba': ['MS.AAD.7.4v1'],
+    'nist-800-53': ['AC-2', 'AC-6(5)'],
+    'cis-m365': ['5.3.1'],
+    'iso-27001': ['8.2'],
+    soc2: ['CC6.1'],
+  },
+  permanent_eligible_allowed: { 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
+  pim_alert_disabled: { 'nist-800-53': ['AC-6(9)'], 'iso-27001': ['8.2'] },
+  role_max_activation: { 'nist-800-53': ['AC-6'], 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
+  role_setting_changes: { 'nist-800-53': ['AC-6(9)'], 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
+  self_approval: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
+  short_justification: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'] },
+  single_approver: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
+  slow_approver: {},
+  stale_account: { 'nist-800-53': ['AC-2(3)', 'AC-6(7)'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.2'] },
+  ticket_missing: { 'iso-27001': ['8.2'] },
+  ticket_not_required: { 'iso-27001': ['8.2'] },
+  tier0_without_approval: {
+    'cisa-scuba': ['MS.AAD.7.6v1'],
+    'nist-800-53': ['AC-6(1)'],
+    'cis-m365': ['5.3.4'],
+    'iso-27001': ['8.2'],
+    soc2: ['CC6.1'],
+  },
+  too_few_approvers: { 'nist-800-53': ['AC-6(1)'], 'cis-m365': ['5.3.4'], 'iso-27001': ['8.2'] },
+  too_frequent_activation: { 'nist-800-53': ['AC-2(12)'], 'iso-27001': ['8.2'] },
+  too_many_global_admins: {
+    'cisa-scuba': ['MS.AAD.7.1v1', 'MS.AAD.7.2v1'],
+    'nist-800-53': ['AC-6(5)'],
+    'cis-m365': ['1.1.3'],
+    'iso-27001': ['8.2'],
+  },
+  unused_eligibility: { 'nist-800-53': ['AC-6(7)'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.3'] },
+
+  // Metrics (reports/metrics.ts)
+  time_to_activate: {},
+  approval_outcomes: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
+  approval_rate_by_role: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
+  approval_rate_by_approver: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
+  active_hours: { 'nist-800-53': ['AC-6'], 'iso-27001': ['8.2'] },
+  standing_assignments: {
+    'cisa-scuba': ['MS.AAD.7.4v1'],
+    'nist-800-53': ['AC-2(7)', 'AC-6(5)'],
+    'cis-m365': ['5.3.1'],
+    'iso-27001': ['8.2'],
+    soc2: ['CC6.3'],
+  },
+  audit_coverage: {},
+
+  // Evidence-pack queries (reports/evidence/)
+  evidence_access_at: { 'nist-800-53': ['AC-2(7)', 'AC-6(5)'], 'iso-27001': ['5.15', '5.18', '8.2'], soc2: ['CC6.3'] },
+  evidence_access_changes: {
+    'cisa-scuba': ['MS.AAD.7.5v1'],
+    'nist-800-53': ['AC-2(4)', 'AC-2(7)'],
+    'iso-27001': ['5.18', '8.2'],
+    soc2: ['CC6.2', 'CC6.3'],
+  },
+  evidence_activations: {
+    'nist-800-53': ['AC-6(1)', 'AC-6(9)'],
+    'cis-m365': ['5.3.1'],
+    'iso-27001': ['8.2'],
+    soc2: ['CC6.3'],
+  },
+  evidence_access_reviews: { 'nist-800-53': ['AC-6(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18'], soc2: ['CC6.3'] },
+  evidence_role_settings: {
+    'cisa-scuba': ['MS.AAD.7.4v1', 'MS.AAD.7.6v1'],
+    'nist-800-53': ['AC-6(1)'],
+    'cis-m365': ['5.3.1', '5.3.4'],
+    'iso-27001': ['5.15', '8.2'],
+    soc2: ['CC6.1'],
+  },
+  evidence_daily_coverage: {},
+};
+
+export function frameworkOf(id: string): Framework {
+  if (!(FRAMEWORK_IDS as readonly string[]).includes(id)) {
+    throw new PimopsError('usage', `No framework '${id}'. Known: ${FRAMEWORK_IDS.join(', ')}`);
+  }
+  return FRAMEWORKS[id as FrameworkId];
+}
+
+/** The controls one rule or query evidences, per framework (empty when none). */
+export function controlsOf(id: string): Mapping {
+  return CONTROL_MAP[id] ?? {};
+}
+
+/** The ids (rules and queries) mapped to a framework, each with its controls there, in id order. */
+export function mappedTo(framework: FrameworkId): { id: string; controls: string[] }[] {
+  return Object.entries(CONTROL_MAP)
+    .filter(([, m]) => m[framework]?.length)
+    .map(([id, m]) => ({ id, controls: m[framework]! }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const SHORT: Record<FrameworkId, string> = {
+  'cisa-scuba': 'CISA SCuBA',
+  'nist-800-53': 'NIST SP 800-53',
+  'cis-m365': 'CIS M365',
+  'iso-27001': 'ISO/IEC 27001:2022 A.',
+  soc2: 'SOC 2',
+};
+
+/** The "Controls:" line docs/rules.md carries for a rule (a test holds the doc to it). */
+export function controlsLine(id: string): string {
+  const m = controlsOf(id);
+  const parts = FRAMEWORK_IDS.filter((f) => m[f]?.length).map((f) => {
+    const ids = m[f]!.join(', ');
+    const text = f === 'iso-27001' ? `${SHORT[f]}${m[f]!.join(', A.')}` : `${SHORT[f]} ${ids}`;
+    return FRAMEWORKS[f].basis === 'by control title' ? `${text} (by control title)` : text;
+  });
+  return parts.length ? parts.join('; ') : 'none: no public text of the mapped frameworks asks for this';
+}
