@@ -9,6 +9,7 @@ import { out, stderr } from './context.js';
 import * as checks from './commands/checks.js';
 import * as demo from './commands/demo.js';
 import * as doctor from './commands/doctor.js';
+import * as evidence from './commands/evidence.js';
 import * as explainRequest from './commands/explain-request.js';
 import * as exportParquet from './commands/export-parquet.js';
 import * as exportSentinel from './commands/export-sentinel.js';
@@ -45,7 +46,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  for (const c of [demo, importCmd, transform, rebuild, prune, metrics, checks, report]) c.register(program);
+  for (const c of [demo, importCmd, transform, rebuild, prune, metrics, checks, report, evidence]) c.register(program);
   run.register(program, (code) => (deferredExitCode = code));
   for (const c of [query, sql]) c.register(program);
   const ingest = program.command('ingest').description('pull audit data from Azure into the landing store, then transform');

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   'data-stale': 1,
   'run-failed': 1,
   'output-unwritable': 1,
+  'evidence-invalid': 1,
   'internal': 1,
 } as const;
 

@@ -77,13 +77,13 @@ export function alias(value: string, key: string): string {
   return value.includes('@') ? `user-${h}@pseudonym` : `id-${h}`;
 }
 
-async function identities(db: Db): Promise<string[]> {
+export async function identities(db: Db): Promise<string[]> {
   const rows = await runQuery(db, 'pseudonym_identities', {});
   // Longest first, so a UPN is replaced whole before a display name that is part of it.
   return rows.map((r) => String(r.v)).sort((a, b) => b.length - a.length);
 }
 
-function pseudonymize<T>(model: T, names: string[], key: string): T {
+export function pseudonymize<T>(model: T, names: string[], key: string): T {
   let text = JSON.stringify(model);
   for (const n of names) {
     const escaped = JSON.stringify(n).slice(1, -1);
