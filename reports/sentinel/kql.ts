@@ -24,14 +24,16 @@ export const ACT = {
   settingUpdated: 'Update role setting in PIM',
 } as const;
 
-const DECISIONS = [ACT.approved, ACT.denied, ACT.expired, ACT.canceled];
 const APPROVAL_EVENTS = [ACT.approvalRequested, ACT.approved, ACT.denied, ACT.expired];
 
 /**
  * PIM's Entra-role lifecycle records in [start, end) with the request key, principal and role as
  * pimops resolves them: additionalDetails by key (case-insensitive), targets by type, never by index.
+ * Without `principal` the principal columns are left out, for metrics that do not need them (a
+ * workbook query must stay under 3,000 characters).
  */
-export function pimEventsKql(start: string, end: string): string {
+export function pimEventsKql(start: string, end: string, opts: { principal?: boolean } = {}): string {
+  const principal = opts.principal ?? true;
   return `AuditLogs
 | where ActivityDateTime >= ${start} and ActivityDateTime < ${end}
 | where LoggedByService in ("PIM", "Privileged Identity Management") and Result != "failure"
@@ -39,38 +41,43 @@ export function pimEventsKql(start: string, end: string): string {
 | mv-apply Detail = AdditionalDetails on (
     summarize Details = make_bag(bag_pack(tolower(tostring(Detail.key)), tostring(Detail.value))))
 | mv-apply Target = TargetResources on (
-    summarize RequestTarget = take_anyif(tostring(Target.id), tolower(tostring(Target.type)) == "request"),
-              RoleTarget = take_anyif(tostring(Target.id), tolower(tostring(Target.type)) == "role"),
-              RoleName = take_anyif(tostring(Target.displayName), tolower(tostring(Target.type)) == "role"),
-              PrincipalId = take_anyif(tostring(Target.id), tolower(tostring(Target.type)) in ("user", "serviceprincipal")),
-              PrincipalUpn = take_anyif(tostring(Target.userPrincipalName), tolower(tostring(Target.type)) in ("user", "serviceprincipal")))
+    extend Type = tolower(tostring(Target.type)), Id = tostring(Target.id)
+    | summarize RequestTarget = take_anyif(Id, Type == "request"), RoleTarget = take_anyif(Id, Type == "role"),
+                RoleName = take_anyif(tostring(Target.displayName), Type == "role")${principal ? `,
+                PrincipalId = take_anyif(Id, Type in ("user", "serviceprincipal")),
+                PrincipalUpn = take_anyif(tostring(Target.userPrincipalName), Type in ("user", "serviceprincipal"))` : ''})
 | extend RequestKey = tolower(coalesce(tostring(Details["roleassignmentrequestid"]), RequestTarget)),
-         RoleId = tolower(coalesce(tostring(Details["templateid"]), tostring(Details["roledefinitionoriginid"]), RoleTarget)),
-         PrincipalId = tolower(PrincipalId), PrincipalUpn = tolower(PrincipalUpn)
-| project ActivityDateTime, ActivityDisplayName, RequestKey, RoleId, RoleName, PrincipalId, PrincipalUpn, Details,
-          ActorUpn = tolower(tostring(InitiatedBy.user.userPrincipalName)), ActorId = tolower(tostring(InitiatedBy.user.id))`;
+         RoleId = tolower(coalesce(tostring(Details["templateid"]), tostring(Details["roledefinitionoriginid"]), RoleTarget))${principal ? `,
+         PrincipalId = tolower(PrincipalId), PrincipalUpn = tolower(PrincipalUpn)` : ''}
+| project ActivityDateTime, ActivityDisplayName, RequestKey, RoleId, RoleName, ${principal ? 'PrincipalId, PrincipalUpn, ' : ''}Details`;
 }
 
-/** Requests started in [From, To) with their route, activation time and final decision. */
-function requestsKql(): string {
-  return `let PimEvents = materialize(${pimEventsKql('From', 'To + 1d').replaceAll('\n', '\n    ')});
+/**
+ * Requests started in [From, To) with their route and, as a metric needs them, the activation time
+ * and principal (`activation`) or the final decision (`decision`): each metric computes only what it
+ * reads, which keeps its workbook query under the workbook analyzer's 3,000 characters.
+ */
+function requestsKql(needs: { activation?: boolean; decision?: boolean }): string {
+  const decisions = `
 let Decisions = PimEvents
-    | where ActivityDisplayName in (${list(DECISIONS)})
-    | summarize arg_max(ActivityDateTime, ActivityDisplayName) by RequestKey
-    | project RequestKey, Decision = case(ActivityDisplayName == ${q(ACT.approved)}, "approved", ActivityDisplayName == ${q(ACT.denied)}, "denied",
-                                          ActivityDisplayName == ${q(ACT.expired)}, "approval_expired", "canceled");
+    | extend Decision = case(ActivityDisplayName == ${q(ACT.approved)}, "approved", ActivityDisplayName == ${q(ACT.denied)}, "denied",
+                             ActivityDisplayName == ${q(ACT.expired)}, "approval_expired", ActivityDisplayName == ${q(ACT.canceled)}, "canceled", "")
+    | where isnotempty(Decision)
+    | summarize arg_max(ActivityDateTime, Decision) by RequestKey
+    | project-away ActivityDateTime;`;
+  return `let PimEvents = materialize(${pimEventsKql('From', 'To + 1d', { principal: Boolean(needs.activation) }).replaceAll('\n', '\n    ')});${needs.decision ? decisions : ''}
 let Requests = PimEvents
     | where isnotempty(RequestKey)
-    | summarize RequestedAt = minif(ActivityDateTime, ActivityDisplayName == ${q(ACT.requested)}),
-                ActivatedAt = minif(ActivityDateTime, ActivityDisplayName == ${q(ACT.activated)}),
+    | summarize RequestedAt = minif(ActivityDateTime, ActivityDisplayName == ${q(ACT.requested)}),${needs.activation ? `
+                ActivatedAt = minif(ActivityDateTime, ActivityDisplayName == ${q(ACT.activated)}),` : ''}
                 ApprovalEvents = countif(ActivityDisplayName in (${list(APPROVAL_EVENTS)})),
                 ApprovalFlag = countif(tolower(tostring(Details["isactivationrequireapproval"])) == "true"),
-                RoleName = take_any(RoleName), RoleId = take_any(RoleId), PrincipalUpn = take_any(PrincipalUpn)
+                RoleName = take_any(RoleName), RoleId = take_any(RoleId)${needs.activation ? ', PrincipalUpn = take_any(PrincipalUpn)' : ''}
       by RequestKey
     | where RequestedAt >= From and RequestedAt < To
-    | extend Route = iff(ApprovalEvents > 0 or ApprovalFlag > 0, "approval", "self")
+    | extend Route = iff(ApprovalEvents > 0 or ApprovalFlag > 0, "approval", "self")${needs.decision ? `
     | join kind=leftouter Decisions on RequestKey
-    | extend Decision = iff(isempty(Decision), iff(Route == "approval", "pending", "none"), Decision);`;
+    | extend Decision = iff(isempty(Decision), iff(Route == "approval", "pending", "none"), Decision)` : ''};`;
 }
 
 const header = (title: string, lines: string[]) => `// ${title}\n${lines.map((l) => `// ${l}`).join('\n')}\n`;
@@ -86,7 +93,7 @@ export const KQL_METRICS: KqlMetric[] = [
     text: (w, p) => header('time_to_activate: seconds from an activation request to the role being granted.', [
       'Route approval when the request had any approval event or IsActivationRequireApproval, else self.',
       'A request belongs to the period of its request time. Targets from pimops config (targets.*).',
-    ]) + lets(w) + `let SelfTarget = ${p.selfTargetSeconds}.0;\nlet ApprovalTarget = ${p.approvalTargetSeconds}.0;\n` + requestsKql() + `
+    ]) + lets(w) + `let SelfTarget = ${p.selfTargetSeconds}.0;\nlet ApprovalTarget = ${p.approvalTargetSeconds}.0;\n` + requestsKql({ activation: true }) + `
 Requests
 | where isnotnull(ActivatedAt)
 | extend Seconds = datetime_diff("millisecond", ActivatedAt, RequestedAt) / 1000.0
@@ -99,7 +106,7 @@ Requests
     id: 'approval_outcomes', title: 'Approval outcomes (Entra-role activations)',
     text: (w) => header('approval_outcomes: approval-required activation requests by final decision.', [
       'Rate = approved / (approved + denied); expired, canceled and pending are counted beside it.',
-    ]) + lets(w) + requestsKql() + `
+    ]) + lets(w) + requestsKql({ decision: true }) + `
 Requests
 | where Route == "approval"
 | summarize Requests = count(), Approved = countif(Decision == "approved"), Denied = countif(Decision == "denied"),
@@ -109,7 +116,7 @@ Requests
   {
     id: 'approval_rate_by_role', title: 'Approval rate per role',
     text: (w) => header('approval_rate_by_role: decisions per role; pimops flags roles above approvals.denialRateFlag with at least approvals.minDecisions.', [])
-      + lets(w) + requestsKql() + `
+      + lets(w) + requestsKql({ decision: true }) + `
 Requests
 | where Route == "approval"
 | summarize Approved = countif(Decision == "approved"), Denied = countif(Decision == "denied"), Expired = countif(Decision == "approval_expired"),

@@ -4,8 +4,9 @@
 // snapshots and pimops' checks: variant (b) says so and reads PIMAssignments_CL when it exists.
 import type { Config } from '../../core/config.js';
 import { LATEST } from './tables.js';
-import { kqlMetric } from './kql.js';
+import { kqlMetric, type KqlWindow } from './kql.js';
 import { stableGuid } from './rules.js';
+import { API_VERSIONS } from './templates.js';
 
 export interface WorkbookItem { type: number; name: string; content: Record<string, unknown>; customWidth?: string }
 export interface Workbook { version: 'Notebook/1.0'; items: WorkbookItem[]; fallbackResourceIds: string[]; fromTemplateId: string; $schema: string }
@@ -106,16 +107,20 @@ ${latest('PIMActivations_CL')}
 export function auditLogsWorkbook(config: Config): Workbook {
   const targets = { selfTargetSeconds: config.targets.selfActivationSeconds, approvalTargetSeconds: config.targets.approvalSeconds };
   const window = { from: RANGE.start, to: RANGE.end };
+  // The item title says what the header comment says, and the workbook analyzer (KQL002) counts
+  // every character: the comment and the indentation stay in the .kql files only.
+  const bare = (kql: string) => kql.split('\n').filter((l) => !l.startsWith('//')).map((l) => l.trimStart()).join('\n').trim();
+  const metric = (id: string, w: KqlWindow = window) => bare(kqlMetric(id).text(w, targets));
   const withTargets = (kql: string) => kql
     .replace(/^let SelfTarget = .*$/m, 'let SelfTarget = todouble({SelfTargetSeconds});')
     .replace(/^let ApprovalTarget = .*$/m, 'let ApprovalTarget = todouble({ApprovalTargetSeconds});');
   const items: WorkbookItem[] = [
     text('title', '# PIM operations from AuditLogs\nComputed in KQL from the workspace\'s AuditLogs with the same definitions as pimops (requests tied by RoleAssignmentRequestId or the Request target; Kusto percentiles are estimates). Needs only the Entra ID diagnostic setting that sends AuditLogs here.'),
     parameters(config),
-    query('tta', 'Time to activate (seconds) against target', withTargets(kqlMetric('time_to_activate').text(window, targets)), 'table', '50'),
-    query('approvals', 'Approval outcomes', kqlMetric('approval_outcomes').text(window, targets), 'table', '50'),
-    query('approval-by-role', 'Approval rate per role', kqlMetric('approval_rate_by_role').text(window, targets), 'table', '50'),
-    query('active-hours', 'Active hours per admin', kqlMetric('active_hours').text({ ...window, asOf: `iff(now() < ${RANGE.end}, now(), ${RANGE.end})` }, targets), 'table', '50'),
+    query('tta', 'Time to activate (seconds) against target', withTargets(metric('time_to_activate')), 'table', '50'),
+    query('approvals', 'Approval outcomes', metric('approval_outcomes'), 'table', '50'),
+    query('approval-by-role', 'Approval rate per role', metric('approval_rate_by_role'), 'table', '50'),
+    query('active-hours', 'Active hours per admin', metric('active_hours', { ...window, asOf: `iff(now() < ${RANGE.end}, now(), ${RANGE.end})` }), 'table', '50'),
     query('activations-trend', 'PIM activations per day', `AuditLogs
 | where ActivityDateTime >= ${RANGE.start} and ActivityDateTime < ${RANGE.end}
 | where LoggedByService in ("PIM", "Privileged Identity Management") and ActivityDisplayName == "Add member to role completed (PIM activation)"
@@ -142,7 +147,11 @@ export function workbookQueries(w: Workbook): { name: string; query: string }[] 
   return w.items.filter((i) => i.type === 3).map((i) => ({ name: i.name, query: String(i.content.query) }));
 }
 
-/** The ARM wrapper: a shared workbook in the Sentinel gallery of the workspace. */
+/**
+ * The ARM wrapper: a shared workbook in the Sentinel gallery of the workspace. The resource name is a
+ * GUID made from the resource group, the workspace and the variant, so a deployment for a second
+ * workspace in the same resource group adds a workbook instead of overwriting the first.
+ */
 export function workbookArm(w: Workbook, displayName: string): object {
   return {
     $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
@@ -152,9 +161,10 @@ export function workbookArm(w: Workbook, displayName: string): object {
       location: { type: 'string', defaultValue: '[resourceGroup().location]' },
     },
     resources: [{
-      type: 'Microsoft.Insights/workbooks', apiVersion: '2022-04-01', name: stableGuid(`workbook:${w.fromTemplateId}`),
+      type: 'Microsoft.Insights/workbooks', apiVersion: API_VERSIONS.workbooks,
+      name: `[guid(resourceGroup().id, parameters('workspaceResourceId'), '${w.fromTemplateId}')]`,
       location: "[parameters('location')]", kind: 'shared',
-      properties: { displayName, serializedData: JSON.stringify(w), version: '1.0', sourceId: "[parameters('workspaceResourceId')]", category: 'sentinel' },
+      properties: { displayName, serializedData: JSON.stringify(w), version: w.version, sourceId: "[parameters('workspaceResourceId')]", category: 'sentinel' },
     }],
   };
 }
