@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve, dirname, basename } from 'node:path';
 import { z } from 'zod';
 import { PimopsError } from './errors.js';
+import { describeIssue, knownKeysOf, secretKeys } from './config-messages.js';
 import { parseTime } from './time.js';
 import { CLOUDS } from './cloud.js';
 
@@ -17,241 +18,219 @@ function isIanaZone(zone: string): boolean {
 // One schema, validated once at the edge; every stage receives the parsed object. Every level is
 // strict: a misspelt key would otherwise keep its default without a word.
 export const ConfigSchema = z.strictObject({
-  breakGlassAccounts: z.array(z.string().min(1)).default([])
+  breakGlassAccounts: z
+    .array(z.string().min(1))
+    .default([])
     .describe('UPNs or object ids of emergency-access accounts, reported apart from standing access'),
-  targets: z.strictObject({
-    selfActivationSeconds: z.number().positive().default(300),
-    approvalSeconds: z.number().positive().default(1800),
-  }).prefault({}),
-  approvals: z.strictObject({
-    denialRateFlag: z.number().min(0).max(1).default(0.2),
-    minDecisions: z.number().int().min(1).default(5),
-  }).prefault({}),
-  correlation: z.strictObject({
-    // How far back a keyless completion may look for its request (PIM's default approval window is one day).
-    pairingWindowHours: z.number().positive().default(24),
-  }).prefault({}),
-  azure: z.strictObject({
-    // Which @azure/identity credential; its values come from the environment it already knows
-    // (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, …), never from this file.
-    credential: z.enum(['clientSecret', 'clientCertificate', 'managedIdentity', 'workloadIdentity', 'githubOidc']).default('clientSecret'),
-    // One setting for every host, authority and audience (core/cloud.ts); the explicit ones below override it.
-    cloud: z.enum(CLOUDS).default('public'),
-    graphEndpoint: z.url().optional(),
-    authorityHost: z.url().optional(),
-    logAnalyticsEndpoint: z.url().optional(),
-    // The query API's token audience is not its host (api.loganalytics.azure.com wants api.loganalytics.io).
-    logAnalyticsAudience: z.url().optional(),
-    workspaceId: z.string().optional(),
-    // Unset: read from the tenant's licences (subscribedSkus: 30 days with P1/P2, else 7), else 30 with a note.
-    auditRetentionDays: z.number().int().positive().optional(),
-    // Graph's reports limit (directoryAudits, signIns): 5 requests per 10 s per app and tenant.
-    requestsPerWindow: z.number().int().positive().default(5),
-    windowSeconds: z.number().positive().default(10),
-    // Users with signInActivity have their own, far smaller limit: 10 requests per minute per app and tenant.
-    signInActivityRequestsPerWindow: z.number().int().positive().default(10),
-    signInActivityWindowSeconds: z.number().positive().default(60),
-    // Beta signIns with signInEventTypes (interactive and non-interactive); opt-in because beta can change.
-    betaSignIns: z.boolean().default(false),
-    // Directory and role-management endpoints (snapshots) have a far larger budget.
-    directoryRequestsPerSecond: z.number().positive().default(10),
-    overlapMinutes: z.number().min(0).default(60),
-    pageSize: z.number().int().min(1).max(1000).default(1000),
-    // Only PIM, its Core Directory companions and Access Reviews approvals (the metrics need no more).
-    pimOnly: z.boolean().default(false),
-    maxRetries: z.number().int().min(0).max(10).default(6),
-    requestTimeoutSeconds: z.number().positive().default(120),
-  }).prefault({}),
-  checks: z.strictObject({
-    // Tier-0 beyond the shipped list (Global Administrator, Privileged Role Administrator, Privileged
-    // Authentication Administrator, Conditional Access Administrator, Hybrid Identity Administrator).
-    tier0Roles: z.array(z.string()).default([]),
-    maxActivationHours: z.number().positive().default(4),
-    tier0MaxActivationHours: z.number().positive().default(2),
-    minApprovers: z.number().int().min(1).default(2),
-    requireTicket: z.boolean().default(false),
-    mutualApprovalDays: z.number().positive().default(30),
-    // Members of the security team (UPNs or object ids): approvals by them are classified as such.
-    securityTeam: z.array(z.string()).default([]),
-    breakGlassMaxCredentialAgeDays: z.number().positive().default(365),
-    reviewMaxIntervalMonths: z.number().positive().default(3),
-    lowerTierReviewMaxIntervalMonths: z.number().positive().default(6),
-    expiredApprovalRateFlag: z.number().min(0).max(1).default(0.2),
-    slowApprovalSeconds: z.number().positive().default(1800),
-    // From this many days before an exception expires, the exception_expiring rule says so.
-    exceptionWarningDays: z.number().positive().default(14),
-  }).prefault({}),
-  detections: z.strictObject({
-    // Parity with PIM's built-in alerts (their configurable thresholds), and past them.
-    unusedRoleDays: z.number().positive().default(30),
-    staleSignInDays: z.number().positive().default(90),
-    globalAdminCountThreshold: z.number().int().min(1).default(5),
-    globalAdminShareThreshold: z.number().min(0).max(1).default(0.1),
-    frequentActivations: z.number().int().min(2).default(3),
-    frequentWindowMinutes: z.number().positive().default(60),
-    // Microsoft's PIM security-operations guidance: eligible adds per actor in 60 minutes.
-    eligibleAddsPerHour: z.number().int().min(1).default(4),
-    eligibleAddsPerHourPrivileged: z.number().int().min(1).default(2),
-    businessHours: z.strictObject({ start: z.number().min(0).max(24).default(7), end: z.number().min(0).max(24).default(19),
-      timeZone: z.string().refine(isIanaZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC'), weekdays: z.array(z.number().int().min(1).max(7)).default([1, 2, 3, 4, 5]) }).prefault({}),
-    // Right-sizing and quality.
-    shortActivationMinutes: z.number().positive().default(10),
-    rightSizingShare: z.number().min(0).max(1).default(0.5),
-    rightSizingMinActivations: z.number().int().min(1).default(5),
-    justificationMinLength: z.number().int().min(0).default(10),
-    boilerplateRepeats: z.number().int().min(2).default(10),
-  }).prefault({}),
-  sentinel: z.strictObject({
-    // The data collection rule's logs ingestion endpoint (kind Direct: properties.endpoints.logsIngestion)
-    // and its immutable id (dcr-…), both outputs of the generated tables-and-dcr template.
-    ingestionEndpoint: z.url().optional(),
-    dcrImmutableId: z.string().regex(/^dcr-[0-9a-f]+$/, 'the DCR immutable id looks like dcr-0123abcd…').optional(),
-    // Token audience of the ingestion API; unset, it follows azure.cloud (https://monitor.azure.us, …).
-    audience: z.url().optional(),
-    maxConcurrency: z.number().int().min(1).max(10).default(2),
-    // What the workbook and analytics rules call the watchlists the export writes.
-    watchlistPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).default('PIM'),
-  }).prefault({}),
+  targets: z
+    .strictObject({
+      selfActivationSeconds: z.number().positive().default(300),
+      approvalSeconds: z.number().positive().default(1800),
+    })
+    .prefault({}),
+  approvals: z
+    .strictObject({
+      denialRateFlag: z.number().min(0).max(1).default(0.2),
+      minDecisions: z.number().int().min(1).default(5),
+    })
+    .prefault({}),
+  correlation: z
+    .strictObject({
+      // How far back a keyless completion may look for its request (PIM's default approval window is one day).
+      pairingWindowHours: z.number().positive().default(24),
+    })
+    .prefault({}),
+  azure: z
+    .strictObject({
+      // Which @azure/identity credential; its values come from the environment it already knows
+      // (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, …), never from this file.
+      credential: z
+        .enum(['clientSecret', 'clientCertificate', 'managedIdentity', 'workloadIdentity', 'githubOidc'])
+        .default('clientSecret'),
+      // One setting for every host, authority and audience (core/cloud.ts); the explicit ones below override it.
+      cloud: z.enum(CLOUDS).default('public'),
+      graphEndpoint: z.url().optional(),
+      authorityHost: z.url().optional(),
+      logAnalyticsEndpoint: z.url().optional(),
+      // The query API's token audience is not its host (api.loganalytics.azure.com wants api.loganalytics.io).
+      logAnalyticsAudience: z.url().optional(),
+      workspaceId: z.string().optional(),
+      // Unset: read from the tenant's licences (subscribedSkus: 30 days with P1/P2, else 7), else 30 with a note.
+      auditRetentionDays: z.number().int().positive().optional(),
+      // Graph's reports limit (directoryAudits, signIns): 5 requests per 10 s per app and tenant.
+      requestsPerWindow: z.number().int().positive().default(5),
+      windowSeconds: z.number().positive().default(10),
+      // Users with signInActivity have their own, far smaller limit: 10 requests per minute per app and tenant.
+      signInActivityRequestsPerWindow: z.number().int().positive().default(10),
+      signInActivityWindowSeconds: z.number().positive().default(60),
+      // Beta signIns with signInEventTypes (interactive and non-interactive); opt-in because beta can change.
+      betaSignIns: z.boolean().default(false),
+      // Directory and role-management endpoints (snapshots) have a far larger budget.
+      directoryRequestsPerSecond: z.number().positive().default(10),
+      overlapMinutes: z.number().min(0).default(60),
+      pageSize: z.number().int().min(1).max(1000).default(1000),
+      // Only PIM, its Core Directory companions and Access Reviews approvals (the metrics need no more).
+      pimOnly: z.boolean().default(false),
+      maxRetries: z.number().int().min(0).max(10).default(6),
+      requestTimeoutSeconds: z.number().positive().default(120),
+    })
+    .prefault({}),
+  checks: z
+    .strictObject({
+      // Tier-0 beyond the shipped list (Global Administrator, Privileged Role Administrator, Privileged
+      // Authentication Administrator, Conditional Access Administrator, Hybrid Identity Administrator).
+      tier0Roles: z.array(z.string()).default([]),
+      maxActivationHours: z.number().positive().default(4),
+      tier0MaxActivationHours: z.number().positive().default(2),
+      minApprovers: z.number().int().min(1).default(2),
+      requireTicket: z.boolean().default(false),
+      mutualApprovalDays: z.number().positive().default(30),
+      // Members of the security team (UPNs or object ids): approvals by them are classified as such.
+      securityTeam: z.array(z.string()).default([]),
+      breakGlassMaxCredentialAgeDays: z.number().positive().default(365),
+      reviewMaxIntervalMonths: z.number().positive().default(3),
+      lowerTierReviewMaxIntervalMonths: z.number().positive().default(6),
+      expiredApprovalRateFlag: z.number().min(0).max(1).default(0.2),
+      slowApprovalSeconds: z.number().positive().default(1800),
+      // From this many days before an exception expires, the exception_expiring rule says so.
+      exceptionWarningDays: z.number().positive().default(14),
+    })
+    .prefault({}),
+  detections: z
+    .strictObject({
+      // Parity with PIM's built-in alerts (their configurable thresholds), and past them.
+      unusedRoleDays: z.number().positive().default(30),
+      staleSignInDays: z.number().positive().default(90),
+      globalAdminCountThreshold: z.number().int().min(1).default(5),
+      globalAdminShareThreshold: z.number().min(0).max(1).default(0.1),
+      frequentActivations: z.number().int().min(2).default(3),
+      frequentWindowMinutes: z.number().positive().default(60),
+      // Microsoft's PIM security-operations guidance: eligible adds per actor in 60 minutes.
+      eligibleAddsPerHour: z.number().int().min(1).default(4),
+      eligibleAddsPerHourPrivileged: z.number().int().min(1).default(2),
+      businessHours: z
+        .strictObject({
+          start: z.number().min(0).max(24).default(7),
+          end: z.number().min(0).max(24).default(19),
+          timeZone: z.string().refine(isIanaZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC'),
+          weekdays: z.array(z.number().int().min(1).max(7)).default([1, 2, 3, 4, 5]),
+        })
+        .prefault({}),
+      // Right-sizing and quality.
+      shortActivationMinutes: z.number().positive().default(10),
+      rightSizingShare: z.number().min(0).max(1).default(0.5),
+      rightSizingMinActivations: z.number().int().min(1).default(5),
+      justificationMinLength: z.number().int().min(0).default(10),
+      boilerplateRepeats: z.number().int().min(2).default(10),
+    })
+    .prefault({}),
+  sentinel: z
+    .strictObject({
+      // The data collection rule's logs ingestion endpoint (kind Direct: properties.endpoints.logsIngestion)
+      // and its immutable id (dcr-…), both outputs of the generated tables-and-dcr template.
+      ingestionEndpoint: z.url().optional(),
+      dcrImmutableId: z
+        .string()
+        .regex(/^dcr-[0-9a-f]+$/, 'the DCR immutable id looks like dcr-0123abcd…')
+        .optional(),
+      // Token audience of the ingestion API; unset, it follows azure.cloud (https://monitor.azure.us, …).
+      audience: z.url().optional(),
+      maxConcurrency: z.number().int().min(1).max(10).default(2),
+      // What the workbook and analytics rules call the watchlists the export writes.
+      watchlistPrefix: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9_]*$/)
+        .default('PIM'),
+    })
+    .prefault({}),
   // Findings accepted for a time. Whether `rule` names a known rule is checked where findings are
   // computed (reports/checks.ts): core cannot see the rule list in queries/.
-  exceptions: z.array(z.strictObject({
-    rule: z.string().min(1).describe('a rule id (docs/rules.md)'),
-    subject: z.string().min(1).describe("a finding's subject_id, matched exactly"),
-    reason: z.string().trim().min(1),
-    owner: z.string().trim().min(1),
-    expires: z.string().refine((v) => {
-      try {
-        parseTime(v, 'expires');
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'a date (YYYY-MM-DD, midnight UTC) or an ISO 8601 time with a zone'),
-  })).default([]),
-  run: z.strictObject({
-    // What the unattended job pulls before it reports; [] = only what is already landed.
-    sources: z.array(z.enum(['graph', 'snapshot', 'log-analytics'])).default([]),
-    reportDir: z.string().default('./pimops-reports'),
-    reportFormats: z.array(z.enum(['html', 'md', 'json'])).default(['html', 'md', 'json']),
-    compare: z.number().int().min(0).max(24).default(2),
-    failOn: z.enum(['info', 'low', 'medium', 'high', 'critical']).default('high'),
-    maxDataAgeHours: z.number().positive().default(48),
-    lockWaitSeconds: z.number().min(0).default(300),
-    lakeDir: z.string().optional(),
-    // Sentinel export after the reports: files in this folder, and with sentinelUpload the new and
-    // changed rows sent through the Logs Ingestion API (sentinel.* settings).
-    sentinelDir: z.string().optional(),
-    sentinelUpload: z.boolean().default(false),
-  }).prefault({}),
+  exceptions: z
+    .array(
+      z.strictObject({
+        rule: z.string().min(1).describe('a rule id (docs/rules.md)'),
+        subject: z.string().min(1).describe("a finding's subject_id, matched exactly"),
+        reason: z.string().trim().min(1),
+        owner: z.string().trim().min(1),
+        expires: z.string().refine((v) => {
+          try {
+            parseTime(v, 'expires');
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'a date (YYYY-MM-DD, midnight UTC) or an ISO 8601 time with a zone'),
+      }),
+    )
+    .default([]),
+  run: z
+    .strictObject({
+      // What the unattended job pulls before it reports; [] = only what is already landed.
+      sources: z.array(z.enum(['graph', 'snapshot', 'log-analytics'])).default([]),
+      reportDir: z.string().default('./pimops-reports'),
+      reportFormats: z.array(z.enum(['html', 'md', 'json'])).default(['html', 'md', 'json']),
+      compare: z.number().int().min(0).max(24).default(2),
+      failOn: z.enum(['info', 'low', 'medium', 'high', 'critical']).default('high'),
+      maxDataAgeHours: z.number().positive().default(48),
+      lockWaitSeconds: z.number().min(0).default(300),
+      lakeDir: z.string().optional(),
+      // Sentinel export after the reports: files in this folder, and with sentinelUpload the new and
+      // changed rows sent through the Logs Ingestion API (sentinel.* settings).
+      sentinelDir: z.string().optional(),
+      sentinelUpload: z.boolean().default(false),
+    })
+    .prefault({}),
   // Endpoints of a pull whose failure is a known, accepted gap (a permission not granted on purpose):
   // a warning in the summary instead of a failed command. A licence the tenant lacks is always one.
   acknowledgedGaps: z.array(z.string().min(1)).default([]),
-  sql: z.strictObject({
-    // Ad hoc SQL (sql, shell): a statement running longer is stopped; the spill to disk is capped.
-    timeoutSeconds: z.number().positive().default(300),
-    maxTempSize: z
-      .string()
-      .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'a size such as 10GB')
-      .default('10GB'),
-  }).prefault({}),
-  storage: z.strictObject({
-    landingDir: z.string().optional()
-      .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),
-    // DuckDB's buffer limit, not the process's: the process peaks a few hundred MB above it. 1.5GB
-    // keeps a 10M-record import under 2 GB (docs/benchmarks.md); more does not make it faster.
-    memoryLimit: z
-      .string()
-      .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'a size such as 1.5GB, 800MB or 2GiB')
-      .refine((v) => parseFloat(v) > 0, 'must be more than zero')
-      .default('1.5GB'),
-    // Off by default: landed files are the system of record. When set, `pimops prune` (and `run`)
-    // delete landed files older than this; their records stay in the database, but a rebuild can
-    // no longer reproduce them.
-    retainLandingDays: z.number().positive().optional(),
-  }).prefault({}),
-  evidence: z.strictObject({
-    // A path to an Ed25519 private key (PEM) that signs evidence packs' manifests; the key itself is
-    // never in the config. PIMOPS_EVIDENCE_KEY_FILE overrides it.
-    signingKeyFile: z.string().min(1).optional(),
-  }).prefault({}),
+  sql: z
+    .strictObject({
+      // Ad hoc SQL (sql, shell): a statement running longer is stopped; the spill to disk is capped.
+      timeoutSeconds: z.number().positive().default(300),
+      maxTempSize: z
+        .string()
+        .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'a size such as 10GB')
+        .default('10GB'),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      landingDir: z
+        .string()
+        .optional()
+        .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),
+      // DuckDB's buffer limit, not the process's: the process peaks a few hundred MB above it. 1.5GB
+      // keeps a 10M-record import under 2 GB (docs/benchmarks.md); more does not make it faster.
+      memoryLimit: z
+        .string()
+        .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'a size such as 1.5GB, 800MB or 2GiB')
+        .refine((v) => parseFloat(v) > 0, 'must be more than zero')
+        .default('1.5GB'),
+      // Off by default: landed files are the system of record. When set, `pimops prune` (and `run`)
+      // delete landed files older than this; their records stay in the database, but a rebuild can
+      // no longer reproduce them.
+      retainLandingDays: z.number().positive().optional(),
+    })
+    .prefault({}),
+  evidence: z
+    .strictObject({
+      // A path to an Ed25519 private key (PEM) that signs evidence packs' manifests; the key itself is
+      // never in the config. PIMOPS_EVIDENCE_KEY_FILE overrides it.
+      signingKeyFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
 export const DEFAULT_CONFIG_FILE = 'pimops.config.json';
 
-/** Secrets live in the environment the credential already reads, never in a file people copy around. */
-const SECRET_KEYS: Record<string, string> = {
-  clientsecret: 'AZURE_CLIENT_SECRET',
-  secret: 'AZURE_CLIENT_SECRET',
-  password: 'AZURE_CLIENT_CERTIFICATE_PASSWORD',
-  clientcertificatepassword: 'AZURE_CLIENT_CERTIFICATE_PASSWORD',
-  certificatepassword: 'AZURE_CLIENT_CERTIFICATE_PASSWORD',
-  webhookurl: 'PIMOPS_WEBHOOK_URL',
-  webhook: 'PIMOPS_WEBHOOK_URL',
-  pseudonymkey: 'PIMOPS_PSEUDONYM_KEY',
-  signingkey: 'PIMOPS_EVIDENCE_KEY_FILE (a path to the key file; or evidence.signingKeyFile)',
-  accesstoken: 'a credential (azure.credential), never a token',
-  token: 'a credential (azure.credential), never a token',
-};
-
-function secretKeys(raw: unknown, path: string[] = []): string[] {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
-  return Object.entries(raw).flatMap(([k, v]) => {
-    const env = SECRET_KEYS[k.toLowerCase().replace(/[^a-z]/g, '')];
-    const here = [...path, k].join('.');
-    return env ? [`  ${here}: secrets are not read from the config file; set ${env} in the environment instead`] : secretKeys(v, [...path, k]);
-  });
-}
-
-type Def = { type: string; shape?: Record<string, { _zod: { def: Def } }>; innerType?: { _zod: { def: Def } } };
-
-/** The keys the schema knows at a path (through defaults and optionals), for "did you mean". */
-function knownKeys(path: PropertyKey[]): string[] {
-  let def = (ConfigSchema as unknown as { _zod: { def: Def } })._zod.def;
-  const unwrap = () => {
-    while (def.innerType) def = def.innerType._zod.def;
-  };
-  unwrap();
-  for (const p of path) {
-    const next = def.shape?.[String(p)];
-    if (!next) return [];
-    def = next._zod.def;
-    unwrap();
-  }
-  return Object.keys(def.shape ?? {});
-}
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
-}
-
-function nearest(key: string, known: string[]): string | undefined {
-  const best = known.map((k) => ({ k, d: distance(key, k) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
-}
-
 export function parseConfig(raw: unknown, source = 'config'): Config {
   const secrets = secretKeys(raw);
   if (secrets.length) throw new PimopsError('config-invalid', `Invalid ${source}:\n${secrets.join('\n')}`);
   const result = ConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
-    const lines = result.error.issues.flatMap((i) => {
-      if (i.code !== 'unrecognized_keys') return [`  ${i.path.join('.') || '(root)'}: ${i.message}`];
-      const known = knownKeys(i.path);
-      return i.keys.map((k) => {
-        const near = nearest(k, known);
-        const at = [...i.path, k].join('.');
-        return `  ${at}: unknown key${near ? ` (did you mean ${[...i.path, near].join('.')}?)` : ''}; known here: ${known.join(', ')}`;
-      });
-    });
+    const lines = result.error.issues.flatMap((i) => describeIssue(i, knownKeysOf(ConfigSchema, i.path)));
     throw new PimopsError('config-invalid', `Invalid ${source}:\n${lines.join('\n')}`);
   }
   return result.data;
@@ -265,7 +244,10 @@ export function loadConfig(file?: string): Config {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new PimopsError('config-unreadable', `Cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new PimopsError(
+      'config-unreadable',
+      `Cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
   let raw: unknown;
   try {
