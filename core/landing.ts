@@ -26,6 +26,8 @@ export interface ManifestEntry {
   shape: string; // what the file was: ndjson, graph_page, json_array, records_envelope, eventhub_lines, …
   flavor: 'graph' | 'diagnostic' | 'log_analytics' | 'snapshot' | null; // which staging model reads its records; null = nothing to stage
   source?: 'file' | 'graph' | 'log_analytics' | 'snapshot';
+  /** The tenant a pull asked (Graph records name theirs only in the tid detail, and not always). */
+  tenantId?: string;
   /** For pulls: the time window asked for, and for snapshots the endpoint and when it was observed. */
   window?: { from: string; to: string };
   endpoint?: string;

@@ -18,7 +18,7 @@ WITH a AS (
   SELECT principal_id, principal_upn, role_id, role_name, started_at, end_reason,
          (epoch(coalesce(ended_at, scheduled_end)) - epoch(started_at)) / 60 AS minutes
   FROM pim_activations
-  WHERE plane = 'entra_role' AND started_at >= $from::TIMESTAMPTZ AND started_at < $to::TIMESTAMPTZ AND end_reason <> 'open'
+  WHERE plane = 'entra_role' AND started_at >= $from::TIMESTAMPTZ AND started_at < $to::TIMESTAMPTZ AND end_reason <> 'open' AND start_known
 ),
 per AS (
   SELECT principal_id, any_value(principal_upn) AS upn, role_id, any_value(role_name) AS role_name, count(*) AS n,

@@ -15,7 +15,7 @@
 --   business_start_hour, business_end_hour, business_time_zone, business_weekdays: detections.businessHours
 WITH local AS (
   SELECT a.*, timezone($business_time_zone, a.started_at) AS local_start FROM pim_activations a
-  WHERE a.plane = 'entra_role' AND a.started_at >= $from::TIMESTAMPTZ AND a.started_at < $to::TIMESTAMPTZ
+  WHERE a.plane = 'entra_role' AND a.started_at >= $from::TIMESTAMPTZ AND a.started_at < $to::TIMESTAMPTZ AND a.start_known
 )
 SELECT 'low' AS severity, 'principal' AS subject_type, principal_id AS subject_id, coalesce(any_value(principal_upn), principal_id) AS subject_name,
        count(*) || ' activation(s) outside business hours' AS observed,

@@ -10,7 +10,7 @@
 --   to TIMESTAMPTZ: period end (exclusive)
 --   as_of TIMESTAMPTZ: open activations count until then
 WITH act AS (
-  SELECT * FROM pim_activations WHERE plane = 'entra_role' AND started_at >= $from::TIMESTAMPTZ AND started_at < $to::TIMESTAMPTZ
+  SELECT * FROM pim_activations WHERE plane = 'entra_role' AND started_at >= $from::TIMESTAMPTZ AND started_at < $to::TIMESTAMPTZ AND start_known
 ),
 -- Only the period's records by the activating principals are looked at (event_time is what the
 -- store is ordered by), and the principal is matched by id and by UPN in two equi-joins: an OR in one

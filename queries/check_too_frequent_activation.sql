@@ -15,7 +15,7 @@
 WITH seq AS (
   SELECT principal_id, principal_upn, role_id, role_name, started_at,
          count(*) OVER (PARTITION BY principal_id, role_id ORDER BY started_at RANGE BETWEEN to_minutes(CAST($frequent_window_minutes AS BIGINT)) PRECEDING AND CURRENT ROW) AS n
-  FROM pim_activations WHERE started_at >= $from::TIMESTAMPTZ AND started_at < $to::TIMESTAMPTZ
+  FROM pim_activations WHERE started_at >= $from::TIMESTAMPTZ AND started_at < $to::TIMESTAMPTZ AND start_known
 )
 SELECT 'low' AS severity, 'assignment' AS subject_type, principal_id || '|' || role_id AS subject_id, coalesce(principal_upn, principal_id) || ' / ' || coalesce(role_name, role_id) AS subject_name,
        max(n) || ' activations within ' || $frequent_window_minutes || ' min' AS observed, '< ' || $frequent_activations AS threshold,

@@ -42,8 +42,12 @@ export function metricsText(report: MetricsReport): string {
   for (const m of months) {
     const rows = r.activeHours.filter((h) => h.month === m).sort((x, y) => y.hours - x.hours);
     const total = rows.reduce((s, h) => s + h.hours, 0);
-    const top = rows.slice(0, 3).map((h) => `${h.principalUpn ?? h.principalId} ${h.hours.toFixed(1)}h`).join(', ');
-    out.push(`  ${m}: ${rows.length} admins, ${total.toFixed(1)} hours, ${rows.reduce((s, h) => s + h.activations, 0)} activations; most: ${top}`);
+    const floor = (h: { hoursLowerBound: boolean }) => (h.hoursLowerBound ? '≥' : '');
+    const top = rows.slice(0, 3).map((h) => `${h.principalUpn ?? h.principalId} ${floor(h)}${h.hours.toFixed(1)}h`).join(', ');
+    const bounded = rows.reduce((s, h) => s + h.lowerBoundActivations, 0);
+    out.push(`  ${m}: ${rows.length} admins, ${bounded ? '≥' : ''}${total.toFixed(1)} hours, ${rows.reduce((s, h) => s + h.activations, 0)} activations; most: ${top}`);
+    // The start of these is older than the data: their hours run from where the data begins.
+    if (bounded) out.push(`    lower bound: ${bounded} activation(s) of ${rows.filter((h) => h.hoursLowerBound).length} admin(s) began before the data (start unknown; counted from the coverage start)`);
   }
   if (!months.length) out.push('  no activations in the period');
   const s = r.standingAssignments;

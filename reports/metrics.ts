@@ -51,6 +51,8 @@ export async function metricsReport(db: Db, config: Config, period: Period) {
   const hoursFor = (plane: string) => hours.filter((r) => r.plane === plane).map((r) => ({
     principalId: r.principal_id as string, principalUpn: (r.principal_upn as string | null) ?? null, month: r.month as string,
     activations: num(r.activations)!, hours: round(num(r.hours))!,
+    // Activations that began before the data did count from the coverage start: the hours are a floor.
+    hoursLowerBound: Boolean(r.hours_lower_bound), lowerBoundActivations: num(r.lower_bound_activations)!,
   }));
   const entraStanding = standing.filter((r) => r.plane === 'entra_role');
   const items = entraStanding.map((r) => ({

@@ -187,8 +187,8 @@ describe('active hours', () => {
     const both = await ctx.report('2026-09-01', '2026-11-01');
     const alice = both.activeHours.filter((h) => h.principalUpn === 'alice@golden.example');
     expect(alice).toEqual([
-      { principalId: 'a0000000-0000-4000-8000-00000000000a', principalUpn: 'alice@golden.example', month: '2026-09', activations: 1, hours: 1 },
-      { principalId: 'a0000000-0000-4000-8000-00000000000a', principalUpn: 'alice@golden.example', month: '2026-10', activations: 0, hours: 2 },
+      { principalId: 'a0000000-0000-4000-8000-00000000000a', principalUpn: 'alice@golden.example', month: '2026-09', activations: 1, hours: 1, hoursLowerBound: false, lowerBoundActivations: 0 },
+      { principalId: 'a0000000-0000-4000-8000-00000000000a', principalUpn: 'alice@golden.example', month: '2026-10', activations: 0, hours: 2, hoursLowerBound: false, lowerBoundActivations: 0 },
     ]);
     // An earlier as-of cuts the open window sooner: 22:00 → 23:30 = 1.5 h.
     const early = await ctx.report('2026-10-01', '2026-11-01', '2026-10-31T23:30:00Z');

@@ -29,7 +29,7 @@ describe('docs/schema.md', () => {
     const db = join(tmp.dir, 'p.duckdb');
     await importPaths(db, config, [join(tmp.dir, 'in')]);
     const docs = documented();
-    expect([...docs.keys()].sort()).toEqual(['access_review_decisions', 'access_review_definitions', 'access_review_instances', 'audit_events', 'directory_users', 'id_conflicts', 'int_pim_events', 'landing_files', 'pim_activations', 'pim_approvals', 'pim_requests', 'quarantine', 'role_assignments', 'role_definitions', 'role_policies', 'sign_ins']);
+    expect([...docs.keys()].sort()).toEqual(['access_review_decisions', 'access_review_definitions', 'access_review_instances', 'activation_instances', 'audit_events', 'coverage_starts', 'directory_users', 'id_conflicts', 'int_pim_events', 'landing_files', 'pim_activations', 'pim_approvals', 'pim_requests', 'quarantine', 'role_assignments', 'role_definitions', 'role_policies', 'sign_ins']);
     const actual = await withDb(db, config, (d) => d.all<{ table_name: string; column_name: string; data_type: string }>(
       `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_name IN (${[...docs.keys()].map((k) => `'${k}'`).join(',')}) ORDER BY table_name, ordinal_position`));
     for (const [table, cols] of docs) {

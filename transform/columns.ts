@@ -4,11 +4,13 @@
 
 type ColumnType = 'VARCHAR' | { struct: Record<string, ColumnType> } | { list: ColumnType };
 
-const identityUser: ColumnType = { struct: { id: 'VARCHAR', displayName: 'VARCHAR', userPrincipalName: 'VARCHAR', ipAddress: 'VARCHAR', userType: 'VARCHAR' } };
+const identityUser: ColumnType = { struct: { id: 'VARCHAR', displayName: 'VARCHAR', userPrincipalName: 'VARCHAR', ipAddress: 'VARCHAR', userType: 'VARCHAR', agentType: 'VARCHAR' } };
 const identityApp: ColumnType = { struct: { appId: 'VARCHAR', displayName: 'VARCHAR', servicePrincipalId: 'VARCHAR', servicePrincipalName: 'VARCHAR' } };
 const modifiedProperty: ColumnType = { struct: { displayName: 'VARCHAR', oldValue: 'VARCHAR', newValue: 'VARCHAR' } };
+// agentType (2026 records): on the initiator and on every target; audit_events keeps the initiator's
+// and the principal's in their own columns, so the targets column keeps its type.
 const targetResource: ColumnType = {
-  struct: { id: 'VARCHAR', displayName: 'VARCHAR', type: 'VARCHAR', userPrincipalName: 'VARCHAR', groupType: 'VARCHAR', modifiedProperties: { list: modifiedProperty } },
+  struct: { id: 'VARCHAR', displayName: 'VARCHAR', type: 'VARCHAR', userPrincipalName: 'VARCHAR', groupType: 'VARCHAR', modifiedProperties: { list: modifiedProperty }, agentType: 'VARCHAR' },
 };
 
 /** Graph `directoryAudit`, camelCase (also the `properties` of a diagnostic-settings record). */

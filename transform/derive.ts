@@ -4,6 +4,7 @@ import type { Config } from '../core/config.js';
 import { modelSql } from './sql.js';
 import { DERIVED_MODELS, type DerivedModelName } from './models.js';
 import { timed } from '../core/profile.js';
+import { createHash } from 'node:crypto';
 
 /**
  * The PIM tables (int_pim_events → pim_activations, pim_requests, role_assignments → pim_approvals)
@@ -38,14 +39,20 @@ async function deriveApprovals(db: Db, config: Config): Promise<void> {
     { security_team: listValue(config.checks.securityTeam.map((x) => x.toLowerCase())) });
 }
 
-interface DeriveState { complete: boolean; derivedSeq: number | null; pairingWindowHours: number | null }
+interface DeriveState { complete: boolean; derivedSeq: number | null; pairingWindowHours: number | null; modelsHash: string | null }
+
+/** The derived models' SQL as one fingerprint: tables derived by other SQL (an older pimops) are derived again in full. */
+function modelsHash(): string {
+  return createHash('sha256').update(DERIVED_MODELS.map((m) => modelSql(m)).join('\n')).digest('hex').slice(0, 16);
+}
 
 async function readState(db: Db): Promise<DeriveState> {
   await db.run('CREATE TABLE IF NOT EXISTS transform_state (key VARCHAR PRIMARY KEY, value VARCHAR)');
   const rows = await db.all<{ key: string; value: string }>('SELECT key, value FROM transform_state');
   const get = (k: string) => rows.find((r) => r.key === k)?.value;
   const num = (v: string | undefined) => (v === undefined ? null : Number(v));
-  return { complete: get('pim_derived_at') !== undefined, derivedSeq: num(get('derived_seq')), pairingWindowHours: num(get('pairing_window_hours')) };
+  return { complete: get('pim_derived_at') !== undefined, derivedSeq: num(get('derived_seq')), pairingWindowHours: num(get('pairing_window_hours')),
+    modelsHash: get('models_hash') ?? null };
 }
 
 async function markIncomplete(db: Db): Promise<void> {
@@ -55,13 +62,45 @@ async function markIncomplete(db: Db): Promise<void> {
 
 async function markComplete(db: Db, config: Config, derivedSeq: number): Promise<void> {
   await db.run(`INSERT OR REPLACE INTO transform_state VALUES
-      ('derived_seq', $seq), ('pairing_window_hours', $w), ('pim_derived_at', now()::VARCHAR)`,
-    { seq: String(derivedSeq), w: String(config.correlation.pairingWindowHours) });
+      ('derived_seq', $seq), ('pairing_window_hours', $w), ('models_hash', $h), ('pim_derived_at', now()::VARCHAR)`,
+    { seq: String(derivedSeq), w: String(config.correlation.pairingWindowHours), h: modelsHash() });
 }
 
 async function stagedThrough(db: Db): Promise<number> {
   const r = await db.one<{ s: number | null }>('SELECT max(seq) AS s FROM landing_files WHERE transformed_at IS NOT NULL');
   return Number(r?.s ?? 0);
+}
+
+/** The earliest event per tenant and source kind in `events`. */
+const COVERAGE_SQL = (events: string) =>
+  `SELECT tenant_id, coalesce(source_kind, 'file') AS source_kind, min(event_time) AS coverage_start FROM ${events} GROUP BY ALL`;
+
+/**
+ * Whether the files staged after `afterSeq` change the start of an activation the data did not hold,
+ * outside the partitions they touch: earlier events for a (tenant, source kind) move its coverage
+ * start, and a snapshot listing activated instances can give an unknown start. Both are rare (an
+ * older export imported late; a snapshot when activations began before the log): derive in full
+ * then. Otherwise the coverage of a (tenant, source kind) seen for the first time is recorded.
+ */
+async function coverageMoved(db: Db, afterSeq: number, through: number): Promise<boolean> {
+  const files = `SELECT landed_file FROM landing_files WHERE seq > ${afterSeq} AND seq <= ${through}`;
+  await db.run(`CREATE OR REPLACE TEMP TABLE derive_coverage AS ${COVERAGE_SQL(`(SELECT * FROM main.audit_events WHERE landing_file IN (${files}))`)}`);
+  // The coverage an end of each held (tenant, source kind) sees, as pim_activations reads it (an event
+  // of unknown tenant counts for every tenant), before and with the new events.
+  const effective = (rows: string) => `SELECT k.tenant_id, k.source_kind, min(c.coverage_start) AS s FROM coverage_starts k
+    JOIN (${rows}) c ON c.source_kind = k.source_kind AND (c.tenant_id IS NOT DISTINCT FROM k.tenant_id OR c.tenant_id IS NULL OR k.tenant_id IS NULL)
+    GROUP BY ALL`;
+  const r = await db.one<{ earlier: boolean; instances: boolean }>(`SELECT
+      EXISTS (SELECT 1 FROM (${effective('SELECT * FROM coverage_starts')}) o
+              JOIN (${effective('SELECT * FROM coverage_starts UNION ALL SELECT * FROM derive_coverage')}) n
+              ON n.tenant_id IS NOT DISTINCT FROM o.tenant_id AND n.source_kind = o.source_kind WHERE n.s < o.s) AS earlier,
+      EXISTS (SELECT 1 FROM activation_instances WHERE landing_file IN (${files}))
+        AND EXISTS (SELECT 1 FROM pim_activations WHERE activated_at IS NULL) AS instances`);
+  if (r?.earlier || r?.instances) return true;
+  await db.run(`INSERT INTO coverage_starts SELECT * FROM derive_coverage n WHERE NOT EXISTS (SELECT 1 FROM coverage_starts c
+      WHERE c.tenant_id IS NOT DISTINCT FROM n.tenant_id AND c.source_kind = n.source_kind);
+    DROP TABLE derive_coverage;`);
+  return false;
 }
 
 /** Derives every PIM table from all of audit_events. */
@@ -71,6 +110,7 @@ export async function derivePim(db: Db, config: Config): Promise<void> {
   // Row order means nothing in derived tables; keeping it makes DuckDB hold far more in memory.
   await db.run('SET preserve_insertion_order = false');
   try {
+    await db.run(`DELETE FROM coverage_starts; INSERT INTO coverage_starts ${COVERAGE_SQL('main.audit_events')}`);
     await deriveAll(db, config);
   } finally {
     await db.run('RESET preserve_insertion_order');
@@ -157,7 +197,10 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
         -- An activation can start after its record (a scheduled start): read from the earliest record of one in scope.
         SELECT p.plane, p.principal_id, p.role_id, p.scope_id, p.s, least(p.s, coalesce(min(a.event_time) FILTER (WHERE a.started_at >= p.s), p.s)) AS read_from
         FROM cut p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.s`);
-      const cut = (a: string) => `EXISTS (SELECT 1 FROM derive_cut p WHERE ${match(a)} AND ${a}.started_at >= p.s)`;
+      // A row for an end whose activation the data does not hold (no activated_at) is made by its end:
+      // it is derived again with the partition when that end is, whatever start stands in for it.
+      const cut = (a: string) => `EXISTS (SELECT 1 FROM derive_cut p WHERE ${match(a)}
+        AND (CASE WHEN ${a}.activated_at IS NULL THEN ${a}.ended_at ELSE ${a}.started_at END) >= p.s)`;
       // Inputs: the partition from the cut, and every row sharing a key with those (ends or activations elsewhere).
       await db.run(`CREATE OR REPLACE TEMP TABLE derive_act_in AS
         SELECT i.event_id, i.request_key FROM int_pim_events i SEMI JOIN derive_cut p ON ${match('i')} AND i.event_time >= p.read_from`);
@@ -216,11 +259,16 @@ export type DeriveMode = 'full' | 'incremental' | 'none';
 export async function derive(db: Db, config: Config, force = false): Promise<DeriveMode> {
   const state = await readState(db);
   const through = await stagedThrough(db);
-  if (force || !state.complete || state.derivedSeq === null || state.pairingWindowHours !== config.correlation.pairingWindowHours) {
+  if (force || !state.complete || state.derivedSeq === null || state.pairingWindowHours !== config.correlation.pairingWindowHours
+    || state.modelsHash !== modelsHash()) {
     await derivePim(db, config);
     return 'full';
   }
   if (through <= state.derivedSeq) return 'none';
+  if (await coverageMoved(db, state.derivedSeq, through)) {
+    await derivePim(db, config);
+    return 'full';
+  }
   await deriveIncremental(db, config, state.derivedSeq, through);
   return 'incremental';
 }

@@ -31,7 +31,7 @@ export async function transform(db: Db, store: LandingStore, config: Config,
 
 /** Drops everything derived and replays the landing store in manifest order: same input, same tables. */
 export async function rebuild(db: Db, store: LandingStore, config: Config): Promise<StageCounts & { prunedFiles: number }> {
-  for (const t of ['pim_approvals', 'pim_requests', 'pim_activations', 'int_pim_events', 'role_assignments', 'role_policies', 'role_definitions',
+  for (const t of ['pim_approvals', 'pim_requests', 'pim_activations', 'int_pim_events', 'role_assignments', 'activation_instances', 'coverage_starts', 'role_policies', 'role_definitions',
     'directory_users', 'access_review_definitions', 'access_review_instances', 'access_review_decisions', 'sign_ins', 'transform_state', 'id_conflicts', 'audit_events', 'quarantine', 'landing_files']) {
     await db.run(`DROP TABLE IF EXISTS ${t}`);
   }

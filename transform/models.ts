@@ -16,8 +16,9 @@ export interface Model {
   readonly flavor?: string;
 }
 
-/** Relations no model makes: the landed file being staged, the lookup table and the snapshot table. */
-export const SOURCES: readonly string[] = ['src', 'pim_activity_map', 'directory_users'];
+/** Relations no model makes: the landed file being staged, the lookup table, the snapshot tables and
+ *  the coverage starts derive.ts keeps. */
+export const SOURCES: readonly string[] = ['src', 'pim_activity_map', 'directory_users', 'activation_instances', 'coverage_starts'];
 
 // audit_records is staging, not intermediate: it runs per landed file inside staging, one line in,
 // one row out (no join or aggregate across records), making every shape's renamed columns the one
@@ -29,7 +30,7 @@ export const MODELS = [
   { name: 'stg_log_analytics', layer: 'staging', flavor: 'log_analytics', reads: ['src'], output: 'staged' },
   { name: 'audit_records', layer: 'staging', reads: ['staged'], output: 'audit_events' },
   { name: 'int_pim_events', layer: 'intermediate', reads: ['audit_events', 'pim_activity_map'], output: 'int_pim_events' },
-  { name: 'pim_activations', layer: 'marts', reads: ['int_pim_events'], output: 'pim_activations' },
+  { name: 'pim_activations', layer: 'marts', reads: ['int_pim_events', 'activation_instances', 'coverage_starts'], output: 'pim_activations' },
   { name: 'pim_requests', layer: 'marts', reads: ['int_pim_events', 'pim_activations'], output: 'pim_requests' },
   { name: 'role_assignments', layer: 'marts', reads: ['int_pim_events'], output: 'role_assignments' },
   // Peers are read from role_assignments: it runs before.

@@ -49,8 +49,21 @@ CREATE TABLE IF NOT EXISTS audit_events (
   source_shape    VARCHAR NOT NULL,
   landing_file    VARCHAR NOT NULL,
   landing_line    BIGINT NOT NULL,
-  ingested_at     TIMESTAMPTZ NOT NULL
+  ingested_at     TIMESTAMPTZ NOT NULL,
+  -- Appended (issue 18), never inserted between: a store made before gets them by ALTER below, in this order.
+  user_agent           VARCHAR,
+  actor_agent_type     VARCHAR,
+  principal_agent_type VARCHAR,
+  via_group_id         VARCHAR,
+  via_group_name       VARCHAR,
+  source_kind          VARCHAR DEFAULT 'file'
 );
+ALTER TABLE audit_events ADD COLUMN IF NOT EXISTS user_agent VARCHAR;
+ALTER TABLE audit_events ADD COLUMN IF NOT EXISTS actor_agent_type VARCHAR;
+ALTER TABLE audit_events ADD COLUMN IF NOT EXISTS principal_agent_type VARCHAR;
+ALTER TABLE audit_events ADD COLUMN IF NOT EXISTS via_group_id VARCHAR;
+ALTER TABLE audit_events ADD COLUMN IF NOT EXISTS via_group_name VARCHAR;
+ALTER TABLE audit_events ADD COLUMN IF NOT EXISTS source_kind VARCHAR DEFAULT 'file';
 
 CREATE TABLE IF NOT EXISTS quarantine (
   landing_file  VARCHAR NOT NULL,
@@ -92,6 +105,17 @@ CREATE TABLE IF NOT EXISTS role_assignments (
   start_at TIMESTAMPTZ, end_at TIMESTAMPTZ, removed_at TIMESTAMPTZ, is_permanent BOOLEAN, via_pim BOOLEAN,
   source VARCHAR, observed_at TIMESTAMPTZ, source_event_id VARCHAR
 );
+
+-- Activated assignment schedule instances seen in snapshots: where an activation that began before
+-- the log did gets its start (pim_activations). One set of rows per observation, kept.
+CREATE TABLE IF NOT EXISTS activation_instances (
+  observed_at TIMESTAMPTZ, principal_id VARCHAR, role_id VARCHAR, scope_id VARCHAR, start_at TIMESTAMPTZ, end_at TIMESTAMPTZ,
+  member_type VARCHAR, instance_id VARCHAR, landing_file VARCHAR
+);
+
+-- The earliest audit event held per tenant and source kind (file, graph, log_analytics): the lower
+-- bound of an activation whose start the data does not hold. Kept by derive.ts.
+CREATE TABLE IF NOT EXISTS coverage_starts (tenant_id VARCHAR, source_kind VARCHAR, coverage_start TIMESTAMPTZ);
 
 -- State snapshots from Graph (pimops ingest snapshot): one set of rows per observation, kept.
 CREATE TABLE IF NOT EXISTS role_policies (

@@ -10,7 +10,11 @@ function objects(file: string): string {
 }
 
 const LOADERS: Record<string, (file: string, at: string, landed: string) => string> = {
-  roleAssignmentScheduleInstances: (file, at, landed) => assignmentsSql(file, at, landed, 'active'),
+  roleAssignmentScheduleInstances: (file, at, landed) => `${assignmentsSql(file, at, landed, 'active')};
+    INSERT INTO activation_instances
+    SELECT ${at}, lower(json ->> 'principalId'), lower(json ->> 'roleDefinitionId'), coalesce(json ->> 'directoryScopeId', '/'),
+      TRY_CAST(json ->> 'startDateTime' AS TIMESTAMPTZ), TRY_CAST(json ->> 'endDateTime' AS TIMESTAMPTZ), lower(json ->> 'memberType'), json ->> 'id', ${landed}
+    FROM ${objects(file)} WHERE json ->> 'assignmentType' = 'Activated'`,
   roleEligibilityScheduleInstances: (file, at, landed) => assignmentsSql(file, at, landed, 'eligible'),
   roleDefinitions: (file, at, landed) => `INSERT INTO role_definitions
     SELECT ${at}, lower(json ->> 'id'), json ->> 'displayName', (json ->> 'isBuiltIn')::BOOLEAN, TRY_CAST(json ->> 'isPrivileged' AS BOOLEAN), ${landed}
@@ -62,8 +66,8 @@ const LOADERS: Record<string, (file: string, at: string, landed: string) => stri
 };
 
 function assignmentsSql(file: string, at: string, landed: string, kind: 'active' | 'eligible'): string {
-  // Activated instances are activations (pim_activations has them from the log): only Assigned ones
-  // are assignments. endDateTime NULL = permanent.
+  // Activated instances are activations (pim_activations has them from the log; activation_instances
+  // keeps them for starts older than the log): only Assigned ones are assignments. endDateTime NULL = permanent.
   return `INSERT INTO role_assignments
     SELECT 'entra_role', lower(json ->> 'principalId'), lower(json ->> '$.principal.userPrincipalName'),
       CASE json ->> '$.principal."@odata.type"' WHEN '#microsoft.graph.user' THEN 'user' WHEN '#microsoft.graph.servicePrincipal' THEN 'service_principal'

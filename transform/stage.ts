@@ -154,6 +154,12 @@ async function attachRawLines(db: Db, file: string): Promise<void> {
     ) l WHERE stage.line_no = l.line_no AND stage.reject_reason IS NOT NULL`);
 }
 
+/** Where a file's records came from, for the coverage start of activations older than the data:
+ *  a Graph pull, Log Analytics, or a file someone imported (manifests before `source` was kept). */
+function sourceKind(e: ManifestEntry): 'graph' | 'log_analytics' | 'file' {
+  return e.source === 'graph' || e.source === 'log_analytics' ? e.source : 'file';
+}
+
 async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
   const reasons = Object.entries(REASON_TEXT).map(([k, v]) => `(${sqlString(k)}, ${sqlString(v)})`).join(', ');
   await db.run(
@@ -180,12 +186,12 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
   const all = await db.one<{ all: boolean }>(`SELECT (SELECT count(*) FROM stage_keep) = (SELECT count(*) FROM stage) AS "all"`);
   await timed(`  copy ${e.seq}`, () => db.run(
     `INSERT INTO audit_events
-     SELECT event_id, tenant_id, event_time, activity, category, service, operation_type, audit_type, result, result_reason,
+     SELECT event_id, coalesce(tenant_id, $tenant), event_time, activity, category, service, operation_type, audit_type, result, result_reason,
             correlation_id, request_key, actor_type, actor_id, actor_upn, actor_name, actor_app_id, actor_ip,
             role_id, role_name, principal_id, principal_upn, principal_name, principal_type, scope_id, details, targets,
-            $shape, $file, line_no, now()
+            $shape, $file, line_no, now(), user_agent, actor_agent_type, principal_agent_type, via_group_id, via_group_name, $source_kind
      FROM stage ${all?.all ? '' : 'WHERE line_no IN (SELECT line_no FROM stage_keep)'}`,
-    { shape: `${e.shape}:${e.flavor}`, file: e.landedFile },
+    { shape: `${e.shape}:${e.flavor}`, file: e.landedFile, tenant: e.tenantId?.toLowerCase() ?? null, source_kind: sourceKind(e) },
   ));
   // A copy of a stored id (stored before, or earlier in this file) whose content differs: keep the first, report the other.
   if (!all?.all) {

@@ -9,8 +9,17 @@ WITH base_all AS (
   SELECT a.event_id, a.event_time, a.activity, a.service, a.request_key AS raw_key,
     m.step, m.request_type, m.kind, m.permanent,
     CASE lower(a.category) WHEN 'groupmanagement' THEN 'group' WHEN 'resourcemanagement' THEN 'azure_resource' ELSE 'entra_role' END AS plane,
-    a.principal_id, a.principal_upn, a.principal_type, a.role_id, a.role_name, coalesce(a.scope_id, '') AS scope_id,
-    a.actor_type, a.actor_id, a.actor_upn, a.actor_name, a.result_reason, a.details
+    -- A self-service record that lists only the Role target belongs to its initiator; an administrator's
+    -- record about someone else never does (those steps are not in the list).
+    coalesce(a.principal_id, CASE WHEN a.principal_id IS NULL AND a.actor_type = 'user' AND m.step IN ('act_requested', 'approval_requested',
+      'canceled', 'activated', 'deact_requested', 'deactivated') THEN a.actor_id END) AS principal_id,
+    coalesce(a.principal_upn, CASE WHEN a.principal_id IS NULL AND a.actor_type = 'user' AND m.step IN ('act_requested', 'approval_requested',
+      'canceled', 'activated', 'deact_requested', 'deactivated') THEN a.actor_upn END) AS principal_upn,
+    coalesce(a.principal_type, CASE WHEN a.principal_id IS NULL AND a.actor_type = 'user' AND a.actor_id IS NOT NULL AND m.step IN ('act_requested',
+      'approval_requested', 'canceled', 'activated', 'deact_requested', 'deactivated') THEN 'user' END) AS principal_type,
+    a.role_id, a.role_name, coalesce(a.scope_id, '') AS scope_id,
+    a.actor_type, a.actor_id, a.actor_upn, a.actor_name, a.result_reason, a.details,
+    a.tenant_id, a.source_kind, a.actor_ip, a.user_agent, a.actor_agent_type, a.principal_agent_type, a.via_group_id, a.via_group_name
   FROM audit_events a JOIN pim_activity_map m ON m.activity = a.activity
   WHERE a.service IN ('PIM', 'Privileged Identity Management') AND coalesce(a.result, 'success') <> 'failure'
   UNION ALL
@@ -19,7 +28,10 @@ WITH base_all AS (
          WHEN a.activity = 'Add member to role' THEN 'direct_add' ELSE 'direct_remove' END,
     NULL, 'active', true, 'entra_role',
     a.principal_id, a.principal_upn, a.principal_type, a.role_id, a.role_name, coalesce(a.scope_id, '/'),
-    a.actor_type, a.actor_id, a.actor_upn, a.actor_name, a.result_reason, a.details
+    a.actor_type, a.actor_id, a.actor_upn, a.actor_name, a.result_reason, a.details,
+    -- Core Directory records name no tenant (no tid): a Graph-shaped copy and an envelope copy of one
+    -- record would differ by which came first. They never end an activation, which is all the tenant is for here.
+    NULL, a.source_kind, a.actor_ip, a.user_agent, a.actor_agent_type, a.principal_agent_type, a.via_group_id, a.via_group_name
   FROM audit_events a
   WHERE a.service = 'Core Directory' AND a.activity IN ('Add member to role', 'Remove member from role')
     AND coalesce(a.result, 'success') <> 'failure'
@@ -58,5 +70,6 @@ SELECT
   b.principal_id, b.principal_upn, b.principal_type, b.role_id, b.role_name, b.scope_id,
   b.actor_type, b.actor_id, b.actor_upn, b.actor_name,
   b.justification, b.ticket_number, b.ticket_system, b.mfa_flag, b.approval_flag, b.start_time, b.expiration_time,
-  b.result_reason
+  b.result_reason,
+  b.tenant_id, b.source_kind, b.actor_ip, b.user_agent, b.actor_agent_type, b.principal_agent_type, b.via_group_id, b.via_group_name
 FROM base b LEFT JOIN paired p ON p.event_id = b.event_id

@@ -12,6 +12,7 @@ s AS (
     coalesce(targets[least(list_position(target_types, 'user'), list_position(target_types, 'serviceprincipal'))],
              targets[list_position(target_types, 'group')]) AS principal_t,
     targets[list_position(target_types, 'request')] AS request_t,
+    targets[list_position(target_types, 'group')] AS group_t,
     coalesce(initiated_by.app.displayName, initiated_by.app.appId, initiated_by.app.servicePrincipalId) IS NOT NULL AS by_app
   FROM k
 )
@@ -27,7 +28,8 @@ SELECT
   END AS reject_reason,
   raw_line,
   event_id,
-  lower(tenant_id) AS tenant_id,
+  -- Graph records carry no tenant column: the tid detail says it (else the landing file's tenant, at insert).
+  lower(coalesce(tenant_id, nullif(pim_detail_at(details, detail_keys, 'tid'), ''))) AS tenant_id,
   event_time,
   activity,
   category,
@@ -50,7 +52,8 @@ SELECT
   lower(initiated_by.user.userPrincipalName) AS actor_upn,
   coalesce(initiated_by.app.displayName, initiated_by.user.displayName, identity) AS actor_name,
   lower(initiated_by.app.appId) AS actor_app_id,
-  initiated_by.user.ipAddress AS actor_ip,
+  -- PIM request records leave ipAddress null and hold the requester's address in the ipaddr detail.
+  coalesce(nullif(initiated_by.user.ipAddress, ''), nullif(pim_detail_at(details, detail_keys, 'ipaddr'), '')) AS actor_ip,
   lower(coalesce(nullif(pim_modified(principal_t, 'Role.TemplateId'), ''),
                  nullif(pim_detail_at(details, detail_keys, 'TemplateId'), ''),
                  nullif(pim_detail_at(details, detail_keys, 'RoleDefinitionOriginId'), ''),
@@ -66,5 +69,14 @@ SELECT
     ELSE '/'
   END AS scope_id,
   details,
-  targets
+  targets,
+  nullif(pim_detail_at(details, detail_keys, 'User-Agent'), '') AS user_agent,
+  CASE WHEN NOT by_app THEN initiated_by.user.agentType END AS actor_agent_type,
+  principal_t.agentType AS principal_agent_type,
+  -- A role held through a role-assignable group: the record lists the Group beside the User. In
+  -- GroupManagement records the group is the scope (PIM for Groups), not a carrier.
+  CASE WHEN lower(principal_t."type") IN ('user', 'serviceprincipal') AND lower(coalesce(category, '')) <> 'groupmanagement'
+       THEN lower(group_t.id) END AS via_group_id,
+  CASE WHEN lower(principal_t."type") IN ('user', 'serviceprincipal') AND lower(coalesce(category, '')) <> 'groupmanagement'
+       THEN group_t.displayName END AS via_group_name
 FROM s
