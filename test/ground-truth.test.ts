@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { generateTenant, emitFiles, groundTruth } from '../fixtures/generator/index.js';
 import { importPaths, withDb } from '../cli/pipeline.js';
 import { metricsReport } from '../reports/metrics.js';
+import { Db } from '../core/db.js';
 import { tempDir, testConfig } from './helpers.js';
 
 const cases = [
@@ -71,3 +72,52 @@ describe.each(cases)('seed $seed, $admins admins, $days days', (c) => {
 function round(v: number | null, digits = 6) {
   return v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits;
 }
+
+describe('a 30-day window cut from a 120-day tenant', () => {
+  it('gives active hours equal to truth, clipped at the coverage start and flagged where the start is older; the earlier files make them whole', async () => {
+    const t = generateTenant({ seed: 120, admins: 12, start: new Date('2026-05-01T00:00:00Z'), days: 120 });
+    const cut = new Date(t.end.getTime() - 30 * 86_400_000);
+    const recent = t.records.filter((r) => Date.parse(r.activityDateTime) >= cut.getTime());
+    const older = t.records.filter((r) => Date.parse(r.activityDateTime) < cut.getTime());
+    const dir = join(tmp.dir, 'cut');
+    emitFiles(recent, t.tenant.id, { dir: join(dir, 'recent'), seed: 1, chunk: 400, overlap: 5 });
+    emitFiles(older, t.tenant.id, { dir: join(dir, 'older'), seed: 2, chunk: 400, overlap: 5 });
+    const config = testConfig({}, dir);
+    const db = join(dir, 'p.duckdb');
+    await importPaths(db, config, [join(dir, 'recent')]);
+
+    const from = cut;
+    const to = t.end;
+    const coverageStart = new Date(Math.min(...recent.map((r) => Date.parse(r.activityDateTime))));
+    const opts = { from, to, asOf: to, selfTargetSeconds: 300, approvalTargetSeconds: 1800, denialRateFlag: 0.2, minDecisions: 5, breakGlassAccounts: [] };
+    const report = await withDb(db, config, (d) => metricsReport(d, config, { from, to, asOf: to }));
+    const truth = groundTruth(t, { ...opts, coverageStart });
+    const hours = (rows: typeof truth.activeHours) => rows.map((h) => ({ ...h, hours: round(h.hours, 4) }));
+    expect(hours(report.activeHours)).toEqual(hours(truth.activeHours));
+    // The cut leaves activations whose start is older than the data: flagged, never dropped.
+    expect(truth.activeHours.filter((h) => h.hoursLowerBound).length).toBeGreaterThan(0);
+    // Time to activate is unaffected (no request behind a flagged row).
+    expect(report.timeToActivate.self.count).toBe(truth.timeToActivate.self.count);
+
+    // The earlier exports arrive: every flagged row becomes ordinary, and the tables equal a full rebuild.
+    await importPaths(db, config, [join(dir, 'older')]);
+    const whole = await withDb(db, config, (d) => metricsReport(d, config, { from, to, asOf: to }));
+    expect(hours(whole.activeHours)).toEqual(hours(groundTruth(t, opts).activeHours));
+    const fullDir = join(dir, 'full');
+    const fullConfig = testConfig({}, fullDir);
+    const fullDb = join(fullDir, 'p.duckdb');
+    await importPaths(fullDb, fullConfig, [join(dir, 'recent'), join(dir, 'older')]);
+    const both = await Db.open(':memory:');
+    try {
+      await both.run(`ATTACH '${db}' AS a (READ_ONLY); ATTACH '${fullDb}' AS b (READ_ONLY);`);
+      for (const table of ['int_pim_events', 'pim_activations', 'pim_requests', 'role_assignments', 'pim_approvals']) {
+        const n = await both.one<{ n: bigint }>(`SELECT
+          (SELECT count(*) FROM (SELECT * FROM a.${table} EXCEPT ALL SELECT * FROM b.${table}))
+          + (SELECT count(*) FROM (SELECT * FROM b.${table} EXCEPT ALL SELECT * FROM a.${table})) AS n`);
+        expect(Number(n!.n), table).toBe(0);
+      }
+    } finally {
+      both.close();
+    }
+  });
+});
