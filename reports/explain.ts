@@ -24,6 +24,13 @@ export async function explainRequest(db: Db, rawKey: string): Promise<string> {
   const verb = { activate: 'asked for', deactivate: 'asked to drop', assign_eligible: 'was made eligible for', assign_active: 'was assigned', remove: 'was removed from', extend: 'asked to extend', renew: 'asked to renew' }[String(req.request_type)] ?? String(req.request_type);
   lines.push(`${req.requested_at ? t(req.requested_at) : '(request time not in the log)'}: ${who} ${verb} ${role}${req.plane !== 'entra_role' ? ` (${req.plane}, scope ${req.scope_id})` : ''}` +
     `${req.justification ? `, saying "${req.justification}"` : ', with no justification recorded'}${req.ticket_number ? ` (ticket ${req.ticket_number})` : ''}.`);
+  // Where the request came from: PIM request records hold the address in ipaddr and the client in User-Agent.
+  const origin = terminalValues(await db.one<Record<string, unknown>>(`SELECT
+      arg_min(actor_ip, event_time) FILTER (WHERE actor_ip IS NOT NULL) AS ip, arg_min(user_agent, event_time) FILTER (WHERE user_agent IS NOT NULL) AS ua,
+      arg_min(actor_agent_type, event_time) FILTER (WHERE actor_agent_type IS NOT NULL AND actor_agent_type <> 'notAgentic' AND step IN ('act_requested', 'assign_requested', 'deact_requested', 'extend_requested')) AS agent
+    FROM int_pim_events WHERE request_key = lower($k)`, { k: rawKey }));
+  if (origin?.ip || origin?.ua) lines.push(`It came from ${origin.ip ?? 'an unrecorded address'}${origin.ua ? ` using ${origin.ua}` : ''}.`);
+  if (origin?.agent) lines.push(`The requester is an agent identity (agentType ${origin.agent}).`);
   if (req.mfa) lines.push('PIM recorded that MFA was satisfied for the request.');
   if (req.approval_required) {
     const wait = req.decided_at && req.requested_at ? dur(((req.decided_at as Date).getTime() - (req.requested_at as Date).getTime()) / 1000) : undefined;
@@ -41,6 +48,9 @@ export async function explainRequest(db: Db, rawKey: string): Promise<string> {
   if (req.activated_at) {
     const tta = req.requested_at ? ` (${dur(((req.activated_at as Date).getTime() - (req.requested_at as Date).getTime()) / 1000)} after the request)` : '';
     lines.push(`The role was granted at ${t(req.activated_at)}${tta}.`);
+    const via = terminalValues(await db.one<Record<string, unknown>>(
+      'SELECT via_group_id, via_group_name FROM pim_activations WHERE request_key = lower($k) AND via_group_id IS NOT NULL', { k: rawKey }));
+    if (via) lines.push(`${who} held it through the group ${via.via_group_name ?? via.via_group_id} (${via.via_group_id}): counted once, under ${who}.`);
     if (req.end_reason === 'deactivated') lines.push(`${who} deactivated it at ${t(req.ended_at)}.`);
     else if (req.end_reason === 'expired') lines.push(`It expired at ${t(req.ended_at)}.`);
     else lines.push('It had not ended when the log ends (open).');
