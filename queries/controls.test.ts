@@ -20,7 +20,11 @@ describe('control mappings', () => {
     for (const [id, mapping] of Object.entries(CONTROL_MAP)) {
       expect(rules.includes(id) || allQueries().has(id), `${id} is neither a rule nor a query`).toBe(true);
       for (const [framework, controls] of Object.entries(mapping)) {
-        for (const c of controls) expect(Object.keys(FRAMEWORKS[framework as keyof typeof FRAMEWORKS].controls), `${id}: ${framework} ${c}`).toContain(c);
+        for (const c of controls)
+          expect(
+            Object.keys(FRAMEWORKS[framework as keyof typeof FRAMEWORKS].controls),
+            `${id}: ${framework} ${c}`,
+          ).toContain(c);
       }
     }
   });
@@ -30,7 +34,10 @@ describe('control mappings', () => {
     for (const f of FRAMEWORK_IDS) {
       const used = new Set(mappedTo(f).flatMap((m) => m.controls));
       unused.push(...Object.keys(FRAMEWORKS[f].controls).filter((c) => !used.has(c)));
-      expect(mappedTo(f).some((m) => rules.includes(m.id)), f).toBe(true);
+      expect(
+        mappedTo(f).some((m) => rules.includes(m.id)),
+        f,
+      ).toBe(true);
     }
     // Cloud-only accounts (7.3) and the alert settings (7.8, 7.9) are not in the audit log pimops reads.
     expect(unused).toEqual(['MS.AAD.7.3v1', 'MS.AAD.7.8v1', 'MS.AAD.7.9v1']);

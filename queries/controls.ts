@@ -24,9 +24,12 @@ export const FRAMEWORKS: Record<FrameworkId, Framework> = {
     id: 'cisa-scuba',
     name: 'CISA SCuBA M365 Secure Configuration Baseline for Microsoft Entra ID, section 7 (Highly Privileged User Access)',
     basis: 'published text',
-    sources: ['https://github.com/cisagov/ScubaGear/blob/main/PowerShell/ScubaGear/baselines/aad.md#7-highly-privileged-user-access'],
+    sources: [
+      'https://github.com/cisagov/ScubaGear/blob/main/PowerShell/ScubaGear/baselines/aad.md#7-highly-privileged-user-access',
+    ],
     controls: {
-      'MS.AAD.7.1v1': 'A minimum of two users and a maximum of eight users SHALL be provisioned with the Global Administrator role.',
+      'MS.AAD.7.1v1':
+        'A minimum of two users and a maximum of eight users SHALL be provisioned with the Global Administrator role.',
       'MS.AAD.7.2v1': 'Privileged users SHALL be provisioned with finer-grained roles instead of Global Administrator.',
       'MS.AAD.7.3v1':
         'Privileged users SHALL be provisioned cloud-only accounts separate from an on-premises directory or other federated identity providers.',
@@ -47,7 +50,8 @@ export const FRAMEWORKS: Record<FrameworkId, Framework> = {
       'AC-2': 'Account Management (g: monitor the use of accounts; j: review accounts for compliance)',
       'AC-2(3)': 'Account Management | Disable Accounts (among others, when inactive for a defined period)',
       'AC-2(4)': 'Account Management | Automated Audit Actions (creation, modification, disabling, removal)',
-      'AC-2(7)': 'Account Management | Privileged User Accounts (monitor privileged role assignments and changes; revoke when no longer appropriate)',
+      'AC-2(7)':
+        'Account Management | Privileged User Accounts (monitor privileged role assignments and changes; revoke when no longer appropriate)',
       'AC-2(12)': 'Account Management | Account Monitoring for Atypical Usage',
       'AC-6': 'Least Privilege',
       'AC-6(1)': 'Least Privilege | Authorize Access to Security Functions',
@@ -86,15 +90,17 @@ export const FRAMEWORKS: Record<FrameworkId, Framework> = {
     ],
     controls: { '5.15': 'Access control', '5.18': 'Access rights', '8.2': 'Privileged access rights' },
   },
-  soc2: {
+  'soc2': {
     id: 'soc2',
     name: 'AICPA 2017 Trust Services Criteria (SOC 2), logical access CC6.1–CC6.3',
     basis: 'by control title',
     sources: ['https://ac5labs.com/soc2-readiness/controls/CC6.2', 'https://ac5labs.com/soc2-readiness/controls/CC6.3'],
     controls: {
       'CC6.1': 'Logical access security software, infrastructure, and architectures over protected information assets',
-      'CC6.2': 'Registers and authorizes new users before issuing credentials; removes credentials when access is no longer authorized',
-      'CC6.3': 'Authorizes, modifies, or removes access based on roles, responsibilities, or the system design and changes',
+      'CC6.2':
+        'Registers and authorizes new users before issuing credentials; removes credentials when access is no longer authorized',
+      'CC6.3':
+        'Authorizes, modifies, or removes access based on roles, responsibilities, or the system design and changes',
     },
   },
 };
@@ -107,11 +113,36 @@ type Mapping = Partial<Record<FrameworkId, string[]>>;
  */
 export const CONTROL_MAP: Record<string, Mapping> = {
   // Rules (queries/check_<id>.sql)
-  access_review_infrequent: { 'nist-800-53': ['AC-6(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.3'] },
-  access_review_missing: { 'nist-800-53': ['AC-6(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.3'] },
-  access_review_outcomes: { 'nist-800-53': ['AC-6(7)', 'AC-2(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.3'] },
-  access_review_overdue: { 'nist-800-53': ['AC-6(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18'], soc2: ['CC6.3'] },
-  access_review_silence_keeps_access: { 'nist-800-53': ['AC-6(7)', 'AC-2(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18'], soc2: ['CC6.3'] },
+  access_review_infrequent: {
+    'nist-800-53': ['AC-6(7)'],
+    'cis-m365': ['5.3.3'],
+    'iso-27001': ['5.18', '8.2'],
+    'soc2': ['CC6.3'],
+  },
+  access_review_missing: {
+    'nist-800-53': ['AC-6(7)'],
+    'cis-m365': ['5.3.3'],
+    'iso-27001': ['5.18', '8.2'],
+    'soc2': ['CC6.3'],
+  },
+  access_review_outcomes: {
+    'nist-800-53': ['AC-6(7)', 'AC-2(7)'],
+    'cis-m365': ['5.3.3'],
+    'iso-27001': ['5.18', '8.2'],
+    'soc2': ['CC6.3'],
+  },
+  access_review_overdue: {
+    'nist-800-53': ['AC-6(7)'],
+    'cis-m365': ['5.3.3'],
+    'iso-27001': ['5.18'],
+    'soc2': ['CC6.3'],
+  },
+  access_review_silence_keeps_access: {
+    'nist-800-53': ['AC-6(7)', 'AC-2(7)'],
+    'cis-m365': ['5.3.3'],
+    'iso-27001': ['5.18'],
+    'soc2': ['CC6.3'],
+  },
   activation_ended_early: { 'nist-800-53': ['AC-6'], 'iso-27001': ['8.2'] },
   activation_outlier: { 'nist-800-53': ['AC-2(12)'], 'iso-27001': ['8.2'] },
   activation_runs_to_end: { 'nist-800-53': ['AC-6'], 'iso-27001': ['8.2'] },
@@ -122,7 +153,7 @@ export const CONTROL_MAP: Record<string, Mapping> = {
     'nist-800-53': ['AC-2', 'AC-2(7)'],
     'cis-m365': ['5.3.1'],
     'iso-27001': ['5.18', '8.2'],
-    soc2: ['CC6.2', 'CC6.3'],
+    'soc2': ['CC6.2', 'CC6.3'],
   },
   boilerplate_justification: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'] },
   break_glass_action: { 'nist-800-53': ['AC-2(12)', 'AC-6(9)'], 'iso-27001': ['8.2'] },
@@ -136,30 +167,30 @@ export const CONTROL_MAP: Record<string, Mapping> = {
     'cisa-scuba': ['MS.AAD.7.7v1'],
     'nist-800-53': ['AC-2(4)', 'AC-2(12)'],
     'iso-27001': ['5.18'],
-    soc2: ['CC6.2'],
+    'soc2': ['CC6.2'],
   },
   exception_expiring: {},
   first_role_use: { 'nist-800-53': ['AC-2(12)', 'AC-6(9)'], 'iso-27001': ['8.2'] },
-  justification_not_required: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
+  justification_not_required: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], 'soc2': ['CC6.1'] },
   mfa_and_tickets_observed: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'] },
-  mfa_not_required: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
+  mfa_not_required: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], 'soc2': ['CC6.1'] },
   mutual_approval: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
   permanent_active_allowed: {
     'cisa-scuba': ['MS.AAD.7.4v1'],
     'nist-800-53': ['AC-2', 'AC-6(5)'],
     'cis-m365': ['5.3.1'],
     'iso-27001': ['8.2'],
-    soc2: ['CC6.1'],
+    'soc2': ['CC6.1'],
   },
-  permanent_eligible_allowed: { 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
+  permanent_eligible_allowed: { 'iso-27001': ['8.2'], 'soc2': ['CC6.1'] },
   pim_alert_disabled: { 'nist-800-53': ['AC-6(9)'], 'iso-27001': ['8.2'] },
-  role_max_activation: { 'nist-800-53': ['AC-6'], 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
-  role_setting_changes: { 'nist-800-53': ['AC-6(9)'], 'iso-27001': ['8.2'], soc2: ['CC6.1'] },
+  role_max_activation: { 'nist-800-53': ['AC-6'], 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], 'soc2': ['CC6.1'] },
+  role_setting_changes: { 'nist-800-53': ['AC-6(9)'], 'iso-27001': ['8.2'], 'soc2': ['CC6.1'] },
   self_approval: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
   short_justification: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'] },
   single_approver: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
   slow_approver: {},
-  stale_account: { 'nist-800-53': ['AC-2(3)', 'AC-6(7)'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.2'] },
+  stale_account: { 'nist-800-53': ['AC-2(3)', 'AC-6(7)'], 'iso-27001': ['5.18', '8.2'], 'soc2': ['CC6.2'] },
   ticket_missing: { 'iso-27001': ['8.2'] },
   ticket_not_required: { 'iso-27001': ['8.2'] },
   tier0_without_approval: {
@@ -167,7 +198,7 @@ export const CONTROL_MAP: Record<string, Mapping> = {
     'nist-800-53': ['AC-6(1)'],
     'cis-m365': ['5.3.4'],
     'iso-27001': ['8.2'],
-    soc2: ['CC6.1'],
+    'soc2': ['CC6.1'],
   },
   too_few_approvers: { 'nist-800-53': ['AC-6(1)'], 'cis-m365': ['5.3.4'], 'iso-27001': ['8.2'] },
   too_frequent_activation: { 'nist-800-53': ['AC-2(12)'], 'iso-27001': ['8.2'] },
@@ -177,7 +208,7 @@ export const CONTROL_MAP: Record<string, Mapping> = {
     'cis-m365': ['1.1.3'],
     'iso-27001': ['8.2'],
   },
-  unused_eligibility: { 'nist-800-53': ['AC-6(7)'], 'iso-27001': ['5.18', '8.2'], soc2: ['CC6.3'] },
+  unused_eligibility: { 'nist-800-53': ['AC-6(7)'], 'iso-27001': ['5.18', '8.2'], 'soc2': ['CC6.3'] },
 
   // Metrics (reports/metrics.ts)
   time_to_activate: {},
@@ -190,31 +221,40 @@ export const CONTROL_MAP: Record<string, Mapping> = {
     'nist-800-53': ['AC-2(7)', 'AC-6(5)'],
     'cis-m365': ['5.3.1'],
     'iso-27001': ['8.2'],
-    soc2: ['CC6.3'],
+    'soc2': ['CC6.3'],
   },
   audit_coverage: {},
 
   // Evidence-pack queries (reports/evidence/)
-  evidence_access_at: { 'nist-800-53': ['AC-2(7)', 'AC-6(5)'], 'iso-27001': ['5.15', '5.18', '8.2'], soc2: ['CC6.3'] },
+  evidence_access_at: {
+    'nist-800-53': ['AC-2(7)', 'AC-6(5)'],
+    'iso-27001': ['5.15', '5.18', '8.2'],
+    'soc2': ['CC6.3'],
+  },
   evidence_access_changes: {
     'cisa-scuba': ['MS.AAD.7.5v1'],
     'nist-800-53': ['AC-2(4)', 'AC-2(7)'],
     'iso-27001': ['5.18', '8.2'],
-    soc2: ['CC6.2', 'CC6.3'],
+    'soc2': ['CC6.2', 'CC6.3'],
   },
   evidence_activations: {
     'nist-800-53': ['AC-6(1)', 'AC-6(9)'],
     'cis-m365': ['5.3.1'],
     'iso-27001': ['8.2'],
-    soc2: ['CC6.3'],
+    'soc2': ['CC6.3'],
   },
-  evidence_access_reviews: { 'nist-800-53': ['AC-6(7)'], 'cis-m365': ['5.3.3'], 'iso-27001': ['5.18'], soc2: ['CC6.3'] },
+  evidence_access_reviews: {
+    'nist-800-53': ['AC-6(7)'],
+    'cis-m365': ['5.3.3'],
+    'iso-27001': ['5.18'],
+    'soc2': ['CC6.3'],
+  },
   evidence_role_settings: {
     'cisa-scuba': ['MS.AAD.7.4v1', 'MS.AAD.7.6v1'],
     'nist-800-53': ['AC-6(1)'],
     'cis-m365': ['5.3.1', '5.3.4'],
     'iso-27001': ['5.15', '8.2'],
-    soc2: ['CC6.1'],
+    'soc2': ['CC6.1'],
   },
   evidence_daily_coverage: {},
 };
@@ -244,7 +284,7 @@ const SHORT: Record<FrameworkId, string> = {
   'nist-800-53': 'NIST SP 800-53',
   'cis-m365': 'CIS M365',
   'iso-27001': 'ISO/IEC 27001:2022 A.',
-  soc2: 'SOC 2',
+  'soc2': 'SOC 2',
 };
 
 /** The "Controls:" line docs/rules.md carries for a rule (a test holds the doc to it). */

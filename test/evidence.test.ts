@@ -18,7 +18,11 @@ afterAll(() => tmp.cleanup());
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function pimops(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: tmp.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: tmp.dir,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -28,11 +32,19 @@ const unzip = (path: string) => new Map(Object.entries(unzipSync(readFileSync(pa
 /** Each entry's name and DOS date and time, read from the local file headers in order. */
 function entryTimes(zip: Buffer): string[] {
   const out: string[] = [];
-  for (let off = 0; zip.readUInt32LE(off) === 0x04034b50; ) {
-    const [time, date, size, nameLen, extraLen] = [zip.readUInt16LE(off + 10), zip.readUInt16LE(off + 12), zip.readUInt32LE(off + 18), zip.readUInt16LE(off + 26), zip.readUInt16LE(off + 28)];
+  for (let off = 0; zip.readUInt32LE(off) === 0x04034b50;) {
+    const [time, date, size, nameLen, extraLen] = [
+      zip.readUInt16LE(off + 10),
+      zip.readUInt16LE(off + 12),
+      zip.readUInt32LE(off + 18),
+      zip.readUInt16LE(off + 26),
+      zip.readUInt16LE(off + 28),
+    ];
     const name = zip.toString('utf8', off + 30, off + 30 + nameLen);
     const pad = (n: number) => String(n).padStart(2, '0');
-    out.push(`${name} ${1980 + (date >> 9)}-${pad((date >> 5) & 15)}-${pad(date & 31)} ${pad(time >> 11)}:${pad((time >> 5) & 63)}`);
+    out.push(
+      `${name} ${1980 + (date >> 9)}-${pad((date >> 5) & 15)}-${pad(date & 31)} ${pad(time >> 11)}:${pad((time >> 5) & 63)}`,
+    );
     off += 30 + nameLen + extraLen + size;
   }
   return out;
@@ -54,11 +66,20 @@ describe('pimops evidence on the demo (2026Q3)', () => {
     const manifest = JSON.parse(Buffer.from(files.get('manifest.json')!).toString('utf8'));
     expect(manifest.scope).toBe('quarter');
     expect(manifest.period).toMatchObject({ from: '2026-07-01T00:00:00.000Z', to: '2026-10-01T00:00:00.000Z' });
-    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual([...files.keys()].filter((n) => n !== 'manifest.json').sort());
+    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(
+      [...files.keys()].filter((n) => n !== 'manifest.json').sort(),
+    );
     for (const f of manifest.files) expect(sha(files.get(f.path)!), f.path).toBe(f.sha256);
     // The exact queries run: every check, the metrics, and the evidence queries, each with its SQL hash.
     const ids = manifest.queries.map((q: { id: string }) => q.id);
-    for (const id of [...ruleIds().map((r) => `check_${r}`), 'time_to_activate', 'evidence_access_at', 'evidence_activations', 'data_coverage']) expect(ids).toContain(id);
+    for (const id of [
+      ...ruleIds().map((r) => `check_${r}`),
+      'time_to_activate',
+      'evidence_access_at',
+      'evidence_activations',
+      'data_coverage',
+    ])
+      expect(ids).toContain(id);
     expect(ids.filter((i: string) => i.startsWith('unnamed'))).toEqual([]);
     const v = pimops(['evidence', 'verify', 'a.zip']);
     expect(v.code, v.stderr).toBe(0);
@@ -68,11 +89,15 @@ describe('pimops evidence on the demo (2026Q3)', () => {
   it('holds the quarter: activations with justification and approver, access at both ends, findings with exceptions', () => {
     const files = unzip(join(tmp.dir, 'a.zip'));
     const text = (n: string) => Buffer.from(files.get(n)!).toString('utf8');
-    expect(text('activations.csv').split('\n')[0]).toContain('justification,ticket_system,ticket_number,mfa,approval_required,decision,decided_at,approver_id,approver_upn');
+    expect(text('activations.csv').split('\n')[0]).toContain(
+      'justification,ticket_system,ticket_number,mfa,approval_required,decision,decided_at,approver_id,approver_upn',
+    );
     expect(text('activations.csv').split('\n').length).toBeGreaterThan(100);
     expect(text('access-start.csv')).toContain(',audit_replay,');
     expect(text('access-end.csv')).toContain(',snapshot,2026-10-01T00:00:00.000Z');
-    expect(text('findings.csv').split('\n')[0]).toContain('excepted,exception_reason,exception_owner,exception_expires,controls');
+    expect(text('findings.csv').split('\n')[0]).toContain(
+      'excepted,exception_reason,exception_owner,exception_expires,controls',
+    );
     expect(text('coverage-daily.csv').trim().split('\n')).toHaveLength(93);
     expect(text('README.md')).toContain('The whole quarter 2026Q3.');
     expect(text('report.html')).not.toMatch(/Generated \d{4}-/);
@@ -87,7 +112,9 @@ describe('pimops evidence on the demo (2026Q3)', () => {
       expect(mapped.length, fw).toBeGreaterThan(0);
       for (const m of mapped) {
         for (const c of m.controls) {
-          const row = index.split('\n').find((l) => l.startsWith(`| ${c} | `) && l.includes(`| ${m.id} | rule | findings.csv |`));
+          const row = index
+            .split('\n')
+            .find((l) => l.startsWith(`| ${c} | `) && l.includes(`| ${m.id} | rule | findings.csv |`));
           expect(row, `${fw}: ${c} evidenced by ${m.id}`).toBeDefined();
         }
       }
@@ -101,11 +128,17 @@ describe('pimops evidence on the demo (2026Q3)', () => {
     const b = unzip(join(tmp.dir, 'b.zip'));
     expect([...b.keys()]).toEqual([...a.keys()]);
     expect([...a.keys()]).toEqual([...a.keys()].sort());
-    for (const [name, bytes] of a) if (name !== 'manifest.json') expect(Buffer.compare(Buffer.from(bytes), Buffer.from(b.get(name)!)), name).toBe(0);
-    const m = (x: Map<string, Uint8Array>) => ({ ...JSON.parse(Buffer.from(x.get('manifest.json')!).toString('utf8')), generatedAt: null });
+    for (const [name, bytes] of a)
+      if (name !== 'manifest.json') expect(Buffer.compare(Buffer.from(bytes), Buffer.from(b.get(name)!)), name).toBe(0);
+    const m = (x: Map<string, Uint8Array>) => ({
+      ...JSON.parse(Buffer.from(x.get('manifest.json')!).toString('utf8')),
+      generatedAt: null,
+    });
     expect(m(b)).toEqual(m(a));
     // The ZIP itself: a's entries with b's manifest, zipped again now, are b's bytes (fixed entry times and order).
-    const again = zipFiles(new Map([...a].map(([n, bytes]) => [n, Buffer.from(n === 'manifest.json' ? b.get(n)! : bytes)])));
+    const again = zipFiles(
+      new Map([...a].map(([n, bytes]) => [n, Buffer.from(n === 'manifest.json' ? b.get(n)! : bytes)])),
+    );
     expect(Buffer.compare(Buffer.from(again), readFileSync(join(tmp.dir, 'b.zip')))).toBe(0);
     expect(entryTimes(readFileSync(join(tmp.dir, 'b.zip')))).toEqual([...a.keys()].map((n) => `${n} 1980-01-01 00:00`));
   }, 120_000);
@@ -132,8 +165,13 @@ describe('pimops evidence on the demo (2026Q3)', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     writeFileSync(join(tmp.dir, 'sign.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     writeFileSync(join(tmp.dir, 'trusted.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
-    writeFileSync(join(tmp.dir, 'other.pem'), generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
-    const made = pimops(['evidence', '--quarter', '2026Q3', '--out', 'signed.zip', ...config], { PIMOPS_EVIDENCE_KEY_FILE: 'sign.pem' });
+    writeFileSync(
+      join(tmp.dir, 'other.pem'),
+      generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+    const made = pimops(['evidence', '--quarter', '2026Q3', '--out', 'signed.zip', ...config], {
+      PIMOPS_EVIDENCE_KEY_FILE: 'sign.pem',
+    });
     expect(made.code, made.stderr).toBe(0);
     const good = pimops(['evidence', 'verify', 'signed.zip', '--public-key', 'trusted.pem']);
     expect(good.code, good.stderr).toBe(0);
@@ -151,7 +189,11 @@ describe('pimops evidence on the demo (2026Q3)', () => {
     expect(manifest.scope).toBe('quarter-to-date');
     expect(manifest.period.dataThrough).toBe('2026-10-15T00:00:00.000Z');
     expect(readFileSync(join(tmp.dir, 'qtd', 'README.md'), 'utf8')).toContain('**Quarter to date**');
-    expect(readFileSync(join(tmp.dir, 'qtd', 'coverage-daily.csv'), 'utf8').trim().split('\n')).toHaveLength(15);
+    expect(
+      readFileSync(join(tmp.dir, 'qtd', 'coverage-daily.csv'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(15);
   }, 120_000);
 
   it('refuses a malformed quarter and an unknown framework (exit 2), and checks --framework keeps its rules', () => {
@@ -159,8 +201,15 @@ describe('pimops evidence on the demo (2026Q3)', () => {
     expect(pimops(['checks', '--framework', 'pci', '--list']).code).toBe(2);
     const list = pimops(['checks', '--framework', 'cisa-scuba', '--list', '--json']);
     expect(list.code, list.stderr).toBe(0);
-    const rules = JSON.parse(list.stdout).map((r: { rule: string }) => r.rule).sort();
-    expect(rules).toEqual(mappedTo('cisa-scuba').map((m) => m.id).filter((id) => ruleIds().includes(id)).sort());
+    const rules = JSON.parse(list.stdout)
+      .map((r: { rule: string }) => r.rule)
+      .sort();
+    expect(rules).toEqual(
+      mappedTo('cisa-scuba')
+        .map((m) => m.id)
+        .filter((id) => ruleIds().includes(id))
+        .sort(),
+    );
     const run = pimops(['checks', '--framework', 'cisa-scuba', '--period', '2026-09', '--json', ...config]);
     expect(run.code, run.stderr).toBe(0);
     expect(new Set(JSON.parse(run.stdout).findings.map((f: { ruleId: string }) => f.ruleId)).size).toBeGreaterThan(0);

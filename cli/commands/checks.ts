@@ -3,6 +3,7 @@ import { PimopsError } from '../../core/errors.js';
 import { SEVERITIES, type Severity } from '../../queries/findings.js';
 import {
   collect,
+  optString,
   configOf,
   defaultRowFormat,
   optionsOf,
@@ -41,7 +42,7 @@ export function register(program: Command): void {
       let controls: Map<string, string[]> | undefined;
       if (o.framework !== undefined) {
         const { frameworkOf, mappedTo } = await import('../../queries/controls.js');
-        const framework = frameworkOf(String(o.framework));
+        const framework = frameworkOf(optString(o.framework) ?? '');
         controls = new Map(mappedTo(framework.id).map((m) => [m.id, m.controls]));
         const known = new Set(ruleList().map((r) => r.rule));
         const unknown = only.filter((id) => !known.has(id));

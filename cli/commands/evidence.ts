@@ -1,19 +1,28 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { PimopsError } from '../../core/errors.js';
-import { configOf, optionsOf, out, printJson, stderr, wantsJson } from '../context.js';
+import { configOf, optString, optionsOf, out, printJson, stderr, wantsJson } from '../context.js';
 
 export function register(program: Command): void {
   const evidence = program
     .command('evidence')
-    .description('the quarterly evidence pack for auditors: report, findings, access, activations, reviews, settings, coverage, control index, manifest')
-    .option('--quarter <YYYYQn>', 'the calendar quarter (UTC), e.g. 2026Q4; a running quarter gives a quarter-to-date pack')
-    .option('--out <path>', 'a new folder, or a file ending in .zip (default: ./pimops-reports/pimops-evidence-<quarter>.zip)')
+    .description(
+      'the quarterly evidence pack for auditors: report, findings, access, activations, reviews, settings, coverage, control index, manifest',
+    )
+    .option(
+      '--quarter <YYYYQn>',
+      'the calendar quarter (UTC), e.g. 2026Q4; a running quarter gives a quarter-to-date pack',
+    )
+    .option(
+      '--out <path>',
+      'a new folder, or a file ending in .zip (default: ./pimops-reports/pimops-evidence-<quarter>.zip)',
+    )
     .option('--as-of <time>', 'when facts are read (default: the quarter end, or now while it runs)')
     .option('--pseudonymize', 'replace people by stable keyed aliases (key: PIMOPS_PSEUDONYM_KEY)')
     .action(async (_o, cmd: Command) => {
       const o = optionsOf(cmd);
-      if (!o.quarter) throw new PimopsError('usage', 'evidence needs --quarter YYYYQn (or: pimops evidence verify <path>)');
+      if (!o.quarter)
+        throw new PimopsError('usage', 'evidence needs --quarter YYYYQn (or: pimops evidence verify <path>)');
       const { requireDatabase, Db } = await import('../../core/db.js');
       const { buildPack } = await import('../../reports/evidence/pack.js');
       const { signingKey, writePack } = await import('../../reports/evidence/files.js');
@@ -25,7 +34,7 @@ export function register(program: Command): void {
       let pack;
       try {
         pack = await buildPack(db, config, {
-          quarter: String(o.quarter),
+          quarter: optString(o.quarter) ?? '',
           asOf: o.asOf as string | undefined,
           pseudonymize: Boolean(o.pseudonymize),
           key: process.env.PIMOPS_PSEUDONYM_KEY,
@@ -35,10 +44,21 @@ export function register(program: Command): void {
       }
       const target = (o.out as string | undefined) ?? `pimops-reports/pimops-evidence-${pack.manifest.quarter}.zip`;
       const w = writePack(pack, target, key);
-      if (wantsJson(o)) printJson({ path: w.path, scope: pack.manifest.scope, files: pack.manifest.files.length, manifestSha256: w.manifestSha256, signedBy: w.signedBy ?? null });
+      if (wantsJson(o))
+        printJson({
+          path: w.path,
+          scope: pack.manifest.scope,
+          files: pack.manifest.files.length,
+          manifestSha256: w.manifestSha256,
+          signedBy: w.signedBy ?? null,
+        });
       else out(`manifest sha256: ${w.manifestSha256}\n`);
-      stderr(`evidence: ${w.path} (${pack.manifest.scope} ${pack.manifest.quarter}, ${pack.manifest.files.length} files${w.signedBy ? `, signed by key ${w.signedBy.slice(0, 16)}…` : ''})`);
-      stderr('  keep the manifest sha256 apart from the pack: without it, verification catches accidental change, not a forger');
+      stderr(
+        `evidence: ${w.path} (${pack.manifest.scope} ${pack.manifest.quarter}, ${pack.manifest.files.length} files${w.signedBy ? `, signed by key ${w.signedBy.slice(0, 16)}…` : ''})`,
+      );
+      stderr(
+        '  keep the manifest sha256 apart from the pack: without it, verification catches accidental change, not a forger',
+      );
     });
 
   evidence
@@ -48,17 +68,23 @@ export function register(program: Command): void {
     .action(async (path: string, _o, cmd: Command) => {
       const o = optionsOf(cmd);
       const { verifyPack } = await import('../../reports/evidence/files.js');
-      const trusted = o.publicKey ? readFileSync(String(o.publicKey), 'utf8') : undefined;
+      const trusted = o.publicKey ? readFileSync(optString(o.publicKey) ?? '', 'utf8') : undefined;
       const v = verifyPack(path, trusted);
       if (wantsJson(o)) printJson(v, true);
       else {
         out(`manifest sha256: ${v.manifestSha256 ?? '(none)'}\n`);
-        if (v.manifest) out(`${v.manifest.scope} ${v.manifest.quarter}, pimops ${v.manifest.pimopsVersion}, generated ${v.manifest.generatedAt}; ${v.files} files\n`);
-        if (v.signature !== 'absent') out(`signature: ${v.signature}${v.signedBy ? ` (key sha256 ${v.signedBy})` : ''}\n`);
+        if (v.manifest)
+          out(
+            `${v.manifest.scope} ${v.manifest.quarter}, pimops ${v.manifest.pimopsVersion}, generated ${v.manifest.generatedAt}; ${v.files} files\n`,
+          );
+        if (v.signature !== 'absent')
+          out(`signature: ${v.signature}${v.signedBy ? ` (key sha256 ${v.signedBy})` : ''}\n`);
       }
       if (!v.ok) {
         throw new PimopsError('evidence-invalid', `${path} does not verify:\n  ${v.problems.join('\n  ')}`);
       }
-      stderr(`verified: every file matches the manifest. Compare the manifest sha256 with the one kept when the pack was made${v.signature === 'valid' ? ' (or the signing key with the one you hold)' : ''}.`);
+      stderr(
+        `verified: every file matches the manifest. Compare the manifest sha256 with the one kept when the pack was made${v.signature === 'valid' ? ' (or the signing key with the one you hold)' : ''}.`,
+      );
     });
 }

@@ -19,10 +19,16 @@ export function signingKey(configured: string | undefined): KeyObject | undefine
   try {
     key = createPrivateKey(readFileSync(path));
   } catch (err) {
-    throw new PimopsError('config-invalid', `Cannot read the evidence signing key ${path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new PimopsError(
+      'config-invalid',
+      `Cannot read the evidence signing key ${path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    );
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new PimopsError('config-invalid', `The evidence signing key ${path} is ${key.asymmetricKeyType ?? 'not an asymmetric key'}; it must be an Ed25519 private key (PEM)`);
+    throw new PimopsError(
+      'config-invalid',
+      `The evidence signing key ${path} is ${key.asymmetricKeyType ?? 'not an asymmetric key'}; it must be an Ed25519 private key (PEM)`,
+    );
   }
   return key;
 }
@@ -32,7 +38,11 @@ export function keyFingerprint(key: KeyObject): string {
   return sha256(createPublicKey(key).export({ type: 'spki', format: 'der' }));
 }
 
-export function writePack(pack: Pack, out: string, key?: KeyObject): { path: string; manifestSha256: string; signedBy?: string } {
+export function writePack(
+  pack: Pack,
+  out: string,
+  key?: KeyObject,
+): { path: string; manifestSha256: string; signedBy?: string } {
   const files = new Map(pack.files);
   const manifestBytes = files.get(MANIFEST)!;
   let signedBy: string | undefined;
@@ -40,14 +50,26 @@ export function writePack(pack: Pack, out: string, key?: KeyObject): { path: str
     const publicKey = createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
     const signature = sign(null, manifestBytes, key).toString('base64');
     signedBy = keyFingerprint(key);
-    files.set(SIGNATURE, Buffer.from(JSON.stringify({ algorithm: 'Ed25519', signs: MANIFEST, publicKey, publicKeySha256: signedBy, signature }, null, 2) + '\n'));
+    files.set(
+      SIGNATURE,
+      Buffer.from(
+        JSON.stringify(
+          { algorithm: 'Ed25519', signs: MANIFEST, publicKey, publicKeySha256: signedBy, signature },
+          null,
+          2,
+        ) + '\n',
+      ),
+    );
   }
   const target = resolve(out);
   if (target.toLowerCase().endsWith('.zip')) {
     writeFileAtomic(target, zipFiles(files));
   } else {
     if (existsSync(target) && (!lstatSync(target).isDirectory() || readdirSync(target).length)) {
-      throw new PimopsError('usage', `--out ${out} exists and is not an empty folder: give a new folder, or a path ending in .zip`);
+      throw new PimopsError(
+        'usage',
+        `--out ${out} exists and is not an empty folder: give a new folder, or a path ending in .zip`,
+      );
     }
     // Bytes, not text: they were redacted before hashing, and are written exactly as hashed.
     for (const [name, data] of files) writeFileAtomic(join(target, ...name.split('/')), data);
@@ -84,22 +106,39 @@ export function verifyPack(path: string, trustedKeyPem?: string): Verification {
   const files = lstatSync(path).isDirectory() ? readFolder(path) : unzipFiles(readFileSync(path), path);
   const problems: string[] = [];
   const raw = files.get(MANIFEST);
-  if (!raw) return { ok: false, manifestSha256: null, manifest: null, files: 0, problems: [`no ${MANIFEST}: not an evidence pack`], signature: 'absent' };
+  if (!raw)
+    return {
+      ok: false,
+      manifestSha256: null,
+      manifest: null,
+      files: 0,
+      problems: [`no ${MANIFEST}: not an evidence pack`],
+      signature: 'absent',
+    };
   let manifest: Manifest;
   try {
     manifest = JSON.parse(raw.toString('utf8')) as Manifest;
     if (!Array.isArray(manifest.files)) throw new Error('it lists no files');
   } catch (err) {
-    return { ok: false, manifestSha256: sha256(raw), manifest: null, files: 0, problems: [`${MANIFEST} is unreadable: ${err instanceof Error ? err.message : String(err)}`], signature: 'absent' };
+    return {
+      ok: false,
+      manifestSha256: sha256(raw),
+      manifest: null,
+      files: 0,
+      problems: [`${MANIFEST} is unreadable: ${err instanceof Error ? err.message : String(err)}`],
+      signature: 'absent',
+    };
   }
   const listed = new Set<string>();
   for (const f of manifest.files) {
     listed.add(f.path);
     const data = files.get(f.path);
     if (!data) problems.push(`${f.path}: missing`);
-    else if (data.length !== f.bytes || sha256(data) !== f.sha256) problems.push(`${f.path}: changed (SHA-256 ${sha256(data)}, the manifest says ${f.sha256})`);
+    else if (data.length !== f.bytes || sha256(data) !== f.sha256)
+      problems.push(`${f.path}: changed (SHA-256 ${sha256(data)}, the manifest says ${f.sha256})`);
   }
-  for (const name of files.keys()) if (name !== MANIFEST && name !== SIGNATURE && !listed.has(name)) problems.push(`${name}: not in the manifest`);
+  for (const name of files.keys())
+    if (name !== MANIFEST && name !== SIGNATURE && !listed.has(name)) problems.push(`${name}: not in the manifest`);
 
   let signature: Verification['signature'] = 'absent';
   let signedBy: string | undefined;
@@ -113,9 +152,20 @@ export function verifyPack(path: string, trustedKeyPem?: string): Verification {
     } catch {
       signature = 'invalid';
     }
-    if (signature === 'invalid') problems.push(`${SIGNATURE}: the signature does not match ${MANIFEST}${trustedKeyPem ? ' under the key given' : ''}`);
+    if (signature === 'invalid')
+      problems.push(
+        `${SIGNATURE}: the signature does not match ${MANIFEST}${trustedKeyPem ? ' under the key given' : ''}`,
+      );
   } else if (trustedKeyPem) {
     problems.push(`no ${SIGNATURE}: the pack is not signed, but a public key was given to check it with`);
   }
-  return { ok: problems.length === 0, manifestSha256: sha256(raw), manifest, files: manifest.files.length, problems, signature, signedBy };
+  return {
+    ok: problems.length === 0,
+    manifestSha256: sha256(raw),
+    manifest,
+    files: manifest.files.length,
+    problems,
+    signature,
+    signedBy,
+  };
 }

@@ -53,10 +53,18 @@ export interface Pack {
 export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 /** The quarter asked for, cut at as-of when it is still running (a quarter-to-date pack). */
-export function quarterPeriod(quarter: string, asOf: string | undefined, now: Date): Period & { label: string; scope: Manifest['scope']; end: Date } {
+export function quarterPeriod(
+  quarter: string,
+  asOf: string | undefined,
+  now: Date,
+): Period & { label: string; scope: Manifest['scope']; end: Date } {
   const q = parseQuarter(quarter, '--quarter');
   const at = asOf ? parseTime(asOf, '--as-of') : new Date(Math.min(q.to.getTime(), now.getTime()));
-  if (at <= q.from) throw new PimopsError('usage', `${q.label} has not started at ${at.toISOString()}: there is nothing to evidence yet`);
+  if (at <= q.from)
+    throw new PimopsError(
+      'usage',
+      `${q.label} has not started at ${at.toISOString()}: there is nothing to evidence yet`,
+    );
   const scope = at < q.to ? 'quarter-to-date' : 'quarter';
   // Facts of the quarter stop at as-of: a quarter-to-date pack does not claim the days still to come.
   const end = new Date(Math.min(q.to.getTime(), at.getTime()));
@@ -90,15 +98,38 @@ const findingOrder = (a: Finding, b: Finding) =>
   a.detail.localeCompare(b.detail);
 
 const FINDING_COLUMNS = [
-  'severity', 'rule', 'subject_type', 'subject_id', 'subject_name', 'observed', 'threshold', 'detail', 'first_seen', 'last_seen',
-  'excepted', 'exception_reason', 'exception_owner', 'exception_expires', 'controls',
+  'severity',
+  'rule',
+  'subject_type',
+  'subject_id',
+  'subject_name',
+  'observed',
+  'threshold',
+  'detail',
+  'first_seen',
+  'last_seen',
+  'excepted',
+  'exception_reason',
+  'exception_owner',
+  'exception_expires',
+  'controls',
 ];
 
 function findingRows(findings: Finding[]): Row[] {
   return findings.map((f) => ({
-    severity: f.severity, rule: f.ruleId, subject_type: f.subjectType, subject_id: f.subjectId, subject_name: f.subjectName,
-    observed: f.observed, threshold: f.threshold, detail: f.detail, first_seen: f.firstSeen, last_seen: f.lastSeen,
-    excepted: f.excepted, exception_reason: f.exception?.reason ?? null, exception_owner: f.exception?.owner ?? null,
+    severity: f.severity,
+    rule: f.ruleId,
+    subject_type: f.subjectType,
+    subject_id: f.subjectId,
+    subject_name: f.subjectName,
+    observed: f.observed,
+    threshold: f.threshold,
+    detail: f.detail,
+    first_seen: f.firstSeen,
+    last_seen: f.lastSeen,
+    excepted: f.excepted,
+    exception_reason: f.exception?.reason ?? null,
+    exception_owner: f.exception?.owner ?? null,
     exception_expires: f.exception?.expires ?? null,
     controls: FRAMEWORK_IDS.flatMap((fw) => (CONTROL_MAP[f.ruleId]?.[fw] ?? []).map((c) => `${fw}:${c}`)).join(' '),
   }));
@@ -118,7 +149,11 @@ function filesFor(id: string, ruleIds: Set<string>): string[] {
   return evidence[id] ?? ['report.html', 'report.json'];
 }
 
-function controlIndex(framework: FrameworkId, findings: Finding[], ruleIds: Set<string>): { md: string; json: unknown } {
+function controlIndex(
+  framework: FrameworkId,
+  findings: Finding[],
+  ruleIds: Set<string>,
+): { md: string; json: unknown } {
   const f = FRAMEWORKS[framework];
   const mapped = mappedTo(framework);
   const controls = Object.entries(f.controls).map(([id, title]) => ({
@@ -133,7 +168,9 @@ function controlIndex(framework: FrameworkId, findings: Finding[], ruleIds: Set<
           id: m.id,
           kind,
           files: filesFor(m.id, ruleIds),
-          ...(kind === 'rule' ? { findings: counting(mine).length, excepted: mine.length - counting(mine).length } : {}),
+          ...(kind === 'rule'
+            ? { findings: counting(mine).length, excepted: mine.length - counting(mine).length }
+            : {}),
         };
       }),
   }));
@@ -148,7 +185,10 @@ function controlIndex(framework: FrameworkId, findings: Finding[], ruleIds: Set<
     '|---|---|---|---|---|---|',
     ...controls.flatMap((c) =>
       c.evidence.length
-        ? c.evidence.map((e) => `| ${c.id} | ${markdownCell(c.title)} | ${e.id} | ${e.kind} | ${e.files.join(', ')} | ${'findings' in e ? `${e.findings} (${e.excepted})` : ''} |`)
+        ? c.evidence.map(
+            (e) =>
+              `| ${c.id} | ${markdownCell(c.title)} | ${e.id} | ${e.kind} | ${e.files.join(', ')} | ${'findings' in e ? `${e.findings} (${e.excepted})` : ''} |`,
+          )
         : [`| ${c.id} | ${markdownCell(c.title)} | (nothing in pimops evidences it) | | | |`],
     ),
     '',
@@ -156,10 +196,21 @@ function controlIndex(framework: FrameworkId, findings: Finding[], ruleIds: Set<
   return { md: lines.join('\n'), json: { framework, name: f.name, basis: f.basis, sources: f.sources, controls } };
 }
 
-function readme(p: ReturnType<typeof quarterPeriod>, counts: Record<string, number>, zeroDays: string[], coverage: Row | undefined, pseudonymized: boolean): string {
-  const scope = p.scope === 'quarter-to-date'
-    ? `**Quarter to date**: ${p.label} is still running at the as-of time; this pack covers ${p.from.toISOString()} to ${p.end.toISOString()} only.`
-    : `The whole quarter ${p.label}.`;
+/** A value of a plain()ed row as text (rows here hold strings, numbers, booleans or null). */
+const text = (v: unknown, none: string) =>
+  v === null || v === undefined ? none : JSON.stringify(v).replace(/^"|"$/g, '');
+
+function readme(
+  p: ReturnType<typeof quarterPeriod>,
+  counts: Record<string, number>,
+  zeroDays: string[],
+  coverage: Row | undefined,
+  pseudonymized: boolean,
+): string {
+  const scope =
+    p.scope === 'quarter-to-date'
+      ? `**Quarter to date**: ${p.label} is still running at the as-of time; this pack covers ${p.from.toISOString()} to ${p.end.toISOString()} only.`
+      : `The whole quarter ${p.label}.`;
   const c = coverage ?? {};
   return [
     `# PIM evidence pack ${p.label}${p.scope === 'quarter-to-date' ? ' (quarter to date)' : ''}`,
@@ -167,7 +218,9 @@ function readme(p: ReturnType<typeof quarterPeriod>, counts: Record<string, numb
     scope,
     '',
     `Period: ${p.from.toISOString()} to ${p.to.toISOString()} (UTC, end exclusive); facts read as of ${p.asOf.toISOString()}.`,
-    pseudonymized ? 'People are pseudonymized with a keyed alias: the same key gives the same alias in every pack and report.' : '',
+    pseudonymized
+      ? 'People are pseudonymized with a keyed alias: the same key gives the same alias in every pack and report.'
+      : '',
     '',
     '| file | what it holds | rows |',
     '|---|---|---|',
@@ -186,13 +239,17 @@ function readme(p: ReturnType<typeof quarterPeriod>, counts: Record<string, numb
     '',
     '## Coverage and gaps',
     '',
-    `Audit records in the store: ${c.audit_events ?? 0} from ${plain(c.first_event) ?? 'none'} to ${plain(c.last_event) ?? 'none'}; ${c.quarantined ?? 0} input lines or files quarantined.`,
-    c.snapshot_at ? `Newest state snapshot at or before as-of: ${String(plain(c.snapshot_at))}.` : 'No state snapshot at or before as-of: access comes from audit replay, which cannot see assignments made before the first audit record.',
-    zeroDays.length ? `Days of the quarter with no audit record at all (${zeroDays.length}): ${zeroDays.join(', ')}. Explain each (no activity, or a pull that did not happen).` : 'Every day of the quarter has audit records.',
+    `Audit records in the store: ${text(c.audit_events, '0')} from ${text(c.first_event, 'none')} to ${text(c.last_event, 'none')}; ${text(c.quarantined, '0')} input lines or files quarantined.`,
+    c.snapshot_at
+      ? `Newest state snapshot at or before as-of: ${text(c.snapshot_at, 'none')}.`
+      : 'No state snapshot at or before as-of: access comes from audit replay, which cannot see assignments made before the first audit record.',
+    zeroDays.length
+      ? `Days of the quarter with no audit record at all (${zeroDays.length}): ${zeroDays.join(', ')}. Explain each (no activity, or a pull that did not happen).`
+      : 'Every day of the quarter has audit records.',
     '',
     '## Checking it',
     '',
-    '`pimops evidence verify <this folder or zip>` recomputes every hash against manifest.json and prints the manifest\'s own SHA-256.',
+    "`pimops evidence verify <this folder or zip>` recomputes every hash against manifest.json and prints the manifest's own SHA-256.",
     'Keep that hash (or the signature, when the pack is signed) apart from the pack: without it, verification catches accidental change, not a forger, who can rewrite the manifest too.',
     '',
   ].join('\n');
@@ -201,12 +258,20 @@ function readme(p: ReturnType<typeof quarterPeriod>, counts: Record<string, numb
 /** Builds every file of the pack in memory; the caller writes them (folder or ZIP). */
 export async function buildPack(db: Db, config: Config, req: PackRequest): Promise<Pack> {
   if (req.pseudonymize && !req.key) {
-    throw new PimopsError('usage', '--pseudonymize needs a key in the environment variable PIMOPS_PSEUDONYM_KEY (the same key gives the same aliases across reports)');
+    throw new PimopsError(
+      'usage',
+      '--pseudonymize needs a key in the environment variable PIMOPS_PSEUDONYM_KEY (the same key gives the same aliases across reports)',
+    );
   }
   const p = quarterPeriod(req.quarter, req.asOf, req.now ?? new Date());
   const seen = new Map<string, string>();
   const rdb = recording(db, seen);
-  const model = await buildReport(rdb, config, { from: p.from, to: p.to, asOf: p.asOf }, { compare: 1, pseudonymize: req.pseudonymize, key: req.key });
+  const model = await buildReport(
+    rdb,
+    config,
+    { from: p.from, to: p.to, asOf: p.asOf },
+    { compare: 1, pseudonymize: req.pseudonymize, key: req.key },
+  );
   // The generation time lives in the manifest only: everything else is a fact of the store.
   model.generatedAt = `with the evidence pack ${p.label} (see its manifest.json)`;
   model.findings.items.sort(findingOrder);
@@ -230,8 +295,16 @@ export async function buildPack(db: Db, config: Config, req: PackRequest): Promi
 
   const csv = (id: string, rows: Row[]) => renderCsv(columnsOf(rows, id), rows);
   const text = new Map<string, string>([
-    ['README.md', readme(p, { findings: findings.length, ...Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, v.length])) },
-      tables.days.filter((d) => Number(d.audit_records) === 0).map((d) => String(d.day).slice(0, 10)), tables.store[0], req.pseudonymize)],
+    [
+      'README.md',
+      readme(
+        p,
+        { findings: findings.length, ...Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, v.length])) },
+        tables.days.filter((d) => Number(d.audit_records) === 0).map((d) => String(d.day).slice(0, 10)),
+        tables.store[0],
+        req.pseudonymize,
+      ),
+    ],
     ['report.html', renderHtml(model)],
     ['report.json', renderJson(model)],
     ['findings.csv', renderCsv(FINDING_COLUMNS, findingRows(findings))],
@@ -253,7 +326,9 @@ export async function buildPack(db: Db, config: Config, req: PackRequest): Promi
   text.set('controls.json', JSON.stringify(index, null, 2) + '\n');
 
   // Redacted before hashing, so the hashes are of the bytes that are written.
-  const files = new Map([...text.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, Buffer.from(redactRegistered(v))]));
+  const files = new Map(
+    [...text.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, Buffer.from(redactRegistered(v))]),
+  );
   const manifest: Manifest = {
     schemaVersion: 1,
     tool: 'pimops',
@@ -261,7 +336,12 @@ export async function buildPack(db: Db, config: Config, req: PackRequest): Promi
     generatedAt: (req.now ?? new Date()).toISOString(),
     quarter: p.label,
     scope: p.scope,
-    period: { from: p.from.toISOString(), to: p.to.toISOString(), asOf: p.asOf.toISOString(), dataThrough: p.end.toISOString() },
+    period: {
+      from: p.from.toISOString(),
+      to: p.to.toISOString(),
+      asOf: p.asOf.toISOString(),
+      dataThrough: p.end.toISOString(),
+    },
     pseudonymized: req.pseudonymize,
     files: [...files.entries()].map(([path, data]) => ({ path, sha256: sha256(data), bytes: data.length })),
     queries: [...seen.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, hash]) => ({ id, sha256: hash })),
@@ -275,6 +355,11 @@ function columnsOf(rows: Row[], id: string): string[] {
   if (rows.length) return Object.keys(rows[0]);
   return allQueries()
     .get(id)!
-    .columns.flatMap((line) => line.split(':')[0].split(',').map((c) => c.trim()))
+    .columns.flatMap((line) =>
+      line
+        .split(':')[0]
+        .split(',')
+        .map((c) => c.trim()),
+    )
     .filter(Boolean);
 }

@@ -18,7 +18,14 @@ export function unzipFiles(data: Uint8Array, where: string): Map<string, Buffer>
   try {
     entries = unzipSync(data);
   } catch (err) {
-    throw new PimopsError('evidence-invalid', `${where} is not a readable ZIP file (${err instanceof Error ? err.message : String(err)})`);
+    throw new PimopsError(
+      'evidence-invalid',
+      `${where} is not a readable ZIP file (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
-  return new Map(Object.entries(entries).filter(([name]) => !name.endsWith('/')).map(([name, bytes]) => [name, Buffer.from(bytes)]));
+  return new Map(
+    Object.entries(entries)
+      .filter(([name]) => !name.endsWith('/'))
+      .map(([name, bytes]) => [name, Buffer.from(bytes)]),
+  );
 }
