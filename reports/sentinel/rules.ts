@@ -2,19 +2,20 @@
 // directly, so they fire even when pimops does not run; the watchlists the export writes name the
 // break-glass accounts and privileged roles (deploy them first).
 import { createHash } from 'node:crypto';
-import { stringify as toYaml } from 'yaml';
 import type { Config } from '../../core/config.js';
 import { ACT } from './kql.js';
-import { API_VERSIONS, WORKSPACE_SCOPE } from './templates.js';
 
-export interface EntityMapping { entityType: string; fieldMappings: { identifier: string; columnName: string }[] }
+export interface EntityMapping {
+  entityType: string;
+  fieldMappings: { identifier: string; columnName: string }[];
+}
 
 export interface AnalyticsRule {
   file: string;
   name: string;
   description: string;
   severity: 'High' | 'Medium';
-  frequency: string;   // Sentinel YAML style: 1h, 1d
+  frequency: string; // Sentinel YAML style: 1h, 1d
   period: string;
   dataTypes: { connectorId: string; dataTypes: string[] }[];
   tactics: string[];
@@ -27,7 +28,8 @@ export interface AnalyticsRule {
   alertDetails: { alertDisplayNameFormat: string; alertDescriptionFormat: string };
 }
 
-export const watchlistAlias = (config: Config, what: 'BreakGlass' | 'PrivilegedRoles' | 'StandingAssignments') => `${config.sentinel.watchlistPrefix}${what}`;
+export const watchlistAlias = (config: Config, what: 'BreakGlass' | 'PrivilegedRoles' | 'StandingAssignments') =>
+  `${config.sentinel.watchlistPrefix}${what}`;
 
 /** Deterministic GUID from a name, so redeploying a template updates its rule instead of adding one. */
 export function stableGuid(name: string): string {
@@ -42,14 +44,32 @@ const aad = (types: string[]) => [{ connectorId: 'AzureActiveDirectory', dataTyp
 // mapping: a user is one Account by Name + UPNSuffix and one by AadUserId (either alone may be all a
 // record has); the columns come from `userColumns` below.
 const user = (prefix: string): EntityMapping[] => [
-  { entityType: 'Account', fieldMappings: [{ identifier: 'Name', columnName: `${prefix}Name` }, { identifier: 'UPNSuffix', columnName: `${prefix}UPNSuffix` }] },
+  {
+    entityType: 'Account',
+    fieldMappings: [
+      { identifier: 'Name', columnName: `${prefix}Name` },
+      { identifier: 'UPNSuffix', columnName: `${prefix}UPNSuffix` },
+    ],
+  },
   { entityType: 'Account', fieldMappings: [{ identifier: 'AadUserId', columnName: `${prefix}AadUserId` }] },
 ];
 /** One Account mapping with all three: where a rule needs its five mappings for other entities. */
-const userInOne = (prefix: string): EntityMapping => ({ entityType: 'Account', fieldMappings: [
-  { identifier: 'Name', columnName: `${prefix}Name` }, { identifier: 'UPNSuffix', columnName: `${prefix}UPNSuffix` }, { identifier: 'AadUserId', columnName: `${prefix}AadUserId` }] });
-const ip = (column: string): EntityMapping => ({ entityType: 'IP', fieldMappings: [{ identifier: 'Address', columnName: column }] });
-const app = (column: string): EntityMapping => ({ entityType: 'CloudApplication', fieldMappings: [{ identifier: 'Name', columnName: column }] });
+const userInOne = (prefix: string): EntityMapping => ({
+  entityType: 'Account',
+  fieldMappings: [
+    { identifier: 'Name', columnName: `${prefix}Name` },
+    { identifier: 'UPNSuffix', columnName: `${prefix}UPNSuffix` },
+    { identifier: 'AadUserId', columnName: `${prefix}AadUserId` },
+  ],
+});
+const ip = (column: string): EntityMapping => ({
+  entityType: 'IP',
+  fieldMappings: [{ identifier: 'Address', columnName: column }],
+});
+const app = (column: string): EntityMapping => ({
+  entityType: 'CloudApplication',
+  fieldMappings: [{ identifier: 'Name', columnName: column }],
+});
 
 /** KQL that splits a lower-cased UPN column and names the object id column the way `user` maps them. */
 const userColumns = (prefix: string, upn: string, id: string) =>
@@ -69,10 +89,16 @@ export function analyticsRules(config: Config): AnalyticsRule[] {
   const mutualDays = Math.min(config.checks.mutualApprovalDays, 14);
   return [
     {
-      file: 'pimops-break-glass-use.yaml', name: 'PIM: break-glass account used',
-      description: 'A break-glass (emergency access) account signed in (interactively or not: a refresh token or a script is use too) or performed a directory action. Any use should be an incident with a ticket; the accounts come from the watchlist pimops exports.',
-      severity: 'High', frequency: '1h', period: '2h', dataTypes: aad(['SigninLogs', 'AADNonInteractiveUserSignInLogs', 'AuditLogs']),
-      tactics: VALID_ACCOUNTS_TACTICS, techniques: ['T1078'],
+      file: 'pimops-break-glass-use.yaml',
+      name: 'PIM: break-glass account used',
+      description:
+        'A break-glass (emergency access) account signed in (interactively or not: a refresh token or a script is use too) or performed a directory action. Any use should be an incident with a ticket; the accounts come from the watchlist pimops exports.',
+      severity: 'High',
+      frequency: '1h',
+      period: '2h',
+      dataTypes: aad(['SigninLogs', 'AADNonInteractiveUserSignInLogs', 'AuditLogs']),
+      tactics: VALID_ACCOUNTS_TACTICS,
+      techniques: ['T1078'],
       query: `let Accounts = _GetWatchlist("${watchlistAlias(config, 'BreakGlass')}")
     | project Upn = tolower(tostring(user_principal_name)), Id = tolower(tostring(user_id));
 let Upns = Accounts | where isnotempty(Upn) | project Upn;
@@ -98,14 +124,23 @@ union
 | extend ${userColumns('Account', 'AccountUpn', 'AccountId')}`,
       entities: [...user('Account'), ip('IPAddress')],
       customDetails: { Activity: 'Activity', Outcome: 'Outcome' },
-      alertDetails: { alertDisplayNameFormat: 'Break-glass account {{AccountUpn}} used: {{Activity}}',
-        alertDescriptionFormat: 'The break-glass account {{AccountUpn}} was used ({{Activity}}, outcome {{Outcome}}). Open an incident with its ticket.' },
+      alertDetails: {
+        alertDisplayNameFormat: 'Break-glass account {{AccountUpn}} used: {{Activity}}',
+        alertDescriptionFormat:
+          'The break-glass account {{AccountUpn}} was used ({{Activity}}, outcome {{Outcome}}). Open an incident with its ticket.',
+      },
     },
     {
-      file: 'pimops-role-assigned-outside-pim.yaml', name: 'PIM: role assigned outside PIM',
-      description: 'A directory role was added directly (Core Directory "Add member to role" not made by MS-PIM), bypassing PIM approval, justification and expiry. Privileged roles come from the watchlist pimops exports.',
-      severity: 'High', frequency: '1h', period: '2h', dataTypes: aad(['AuditLogs']),
-      tactics: ['PrivilegeEscalation', 'Persistence'], techniques: ['T1098'],
+      file: 'pimops-role-assigned-outside-pim.yaml',
+      name: 'PIM: role assigned outside PIM',
+      description:
+        'A directory role was added directly (Core Directory "Add member to role" not made by MS-PIM), bypassing PIM approval, justification and expiry. Privileged roles come from the watchlist pimops exports.',
+      severity: 'High',
+      frequency: '1h',
+      period: '2h',
+      dataTypes: aad(['AuditLogs']),
+      tactics: ['PrivilegeEscalation', 'Persistence'],
+      techniques: ['T1098'],
       query: `let Privileged = _GetWatchlist("${watchlistAlias(config, 'PrivilegedRoles')}") | project RoleId = tolower(tostring(role_id));
 AuditLogs
 ${ARRIVED}
@@ -128,15 +163,29 @@ ${ARRIVED}
           AssigneeUpn, AssigneeName, AssigneeUPNSuffix, AssigneeAadUserId, AssigneeType = tostring(Target.type), CorrelationId`,
       // Five mappings at most (the detection template limit): who assigned in one, who received in two.
       entities: [userInOne('Actor'), ...user('Assignee'), ip('ActorIp'), app('AppName')],
-      customDetails: { Role: 'RoleName', RoleId: 'RoleId', Privileged: 'Privileged', Initiator: 'Initiator', AssigneeType: 'AssigneeType' },
-      alertDetails: { alertDisplayNameFormat: '{{Initiator}} assigned {{RoleName}} outside PIM to {{AssigneeUpn}}',
-        alertDescriptionFormat: '{{Initiator}} added {{AssigneeUpn}} to the role {{RoleName}} directly, without PIM approval, justification or expiry.' },
+      customDetails: {
+        Role: 'RoleName',
+        RoleId: 'RoleId',
+        Privileged: 'Privileged',
+        Initiator: 'Initiator',
+        AssigneeType: 'AssigneeType',
+      },
+      alertDetails: {
+        alertDisplayNameFormat: '{{Initiator}} assigned {{RoleName}} outside PIM to {{AssigneeUpn}}',
+        alertDescriptionFormat:
+          '{{Initiator}} added {{AssigneeUpn}} to the role {{RoleName}} directly, without PIM approval, justification or expiry.',
+      },
     },
     {
-      file: 'pimops-mutual-approval.yaml', name: 'PIM: two admins approved each other',
+      file: 'pimops-mutual-approval.yaml',
+      name: 'PIM: two admins approved each other',
       description: `Two people approved each other's PIM activations within ${mutualDays} days: approval that depends on the pair, not on an independent approver.`,
-      severity: 'High', frequency: '1h', period: `${mutualDays}d`, dataTypes: aad(['AuditLogs']),
-      tactics: VALID_ACCOUNTS_TACTICS, techniques: ['T1078'],
+      severity: 'High',
+      frequency: '1h',
+      period: `${mutualDays}d`,
+      dataTypes: aad(['AuditLogs']),
+      tactics: VALID_ACCOUNTS_TACTICS,
+      techniques: ['T1078'],
       query: `let Window = ${mutualDays}d;
 let Approvals = AuditLogs
     | where LoggedByService in (${PIM_SERVICES}) and ActivityDisplayName == "${ACT.approved}"
@@ -164,15 +213,29 @@ Approvals
 | project TimeGenerated, ApprovedAt, AccountUpn = Approver, ApproverName, ApproverUPNSuffix, ApproverAadUserId, ApproverIp,
           Requester, RequesterName, RequesterUPNSuffix, RequesterAadUserId, RoleName, RequestKey, Justification, OtherApprovedAt, OtherRole`,
       entities: [...user('Approver'), ...user('Requester'), ip('ApproverIp')],
-      customDetails: { Role: 'RoleName', RequestKey: 'RequestKey', Justification: 'Justification', OtherRole: 'OtherRole' },
-      alertDetails: { alertDisplayNameFormat: '{{AccountUpn}} and {{Requester}} approved each other ({{RoleName}})',
-        alertDescriptionFormat: '{{AccountUpn}} approved the activation of {{RoleName}} by {{Requester}}, who has approved one of theirs in the window.' },
+      customDetails: {
+        Role: 'RoleName',
+        RequestKey: 'RequestKey',
+        Justification: 'Justification',
+        OtherRole: 'OtherRole',
+      },
+      alertDetails: {
+        alertDisplayNameFormat: '{{AccountUpn}} and {{Requester}} approved each other ({{RoleName}})',
+        alertDescriptionFormat:
+          '{{AccountUpn}} approved the activation of {{RoleName}} by {{Requester}}, who has approved one of theirs in the window.',
+      },
     },
     {
-      file: 'pimops-role-settings-weakened.yaml', name: 'PIM: role settings weakened',
-      description: 'A PIM role setting was changed in a way that reads as weaker (MFA or approval disabled, requirement removed, longer activation, permanent assignment allowed).',
-      severity: 'Medium', frequency: '1h', period: '2h', dataTypes: aad(['AuditLogs']),
-      tactics: ['DefenseEvasion', 'PrivilegeEscalation'], techniques: ['T1484'],
+      file: 'pimops-role-settings-weakened.yaml',
+      name: 'PIM: role settings weakened',
+      description:
+        'A PIM role setting was changed in a way that reads as weaker (MFA or approval disabled, requirement removed, longer activation, permanent assignment allowed).',
+      severity: 'Medium',
+      frequency: '1h',
+      period: '2h',
+      dataTypes: aad(['AuditLogs']),
+      tactics: ['DefenseEvasion', 'PrivilegeEscalation'],
+      techniques: ['T1484'],
       query: `AuditLogs
 ${ARRIVED}
 | where LoggedByService in (${PIM_SERVICES}) and ActivityDisplayName == "${ACT.settingUpdated}"
@@ -188,60 +251,12 @@ ${ARRIVED}
           ActorName, ActorUPNSuffix, ActorAadUserId, ActorIp, AppName, CorrelationId`,
       entities: [...user('Actor'), ip('ActorIp'), app('AppName')],
       customDetails: { Role: 'RoleName', RoleId: 'RoleId', Change: 'Change' },
-      alertDetails: { alertDisplayNameFormat: '{{AccountUpn}} weakened the PIM settings of {{RoleName}}',
-        alertDescriptionFormat: '{{AccountUpn}} changed the PIM settings of {{RoleName}}: {{Change}}' },
+      alertDetails: {
+        alertDisplayNameFormat: '{{AccountUpn}} weakened the PIM settings of {{RoleName}}',
+        alertDescriptionFormat: '{{AccountUpn}} changed the PIM settings of {{RoleName}}: {{Change}}',
+      },
     },
   ];
 }
 
-const isoDuration = (d: string) => (d.endsWith('h') ? `PT${d.slice(0, -1).toUpperCase()}H` : `P${d.slice(0, -1)}D`);
-
-export const RULE_TAGS = ['PIM', 'pimops'];
-/** Bumped whenever a rule's content changes, so Sentinel offers the update. */
-export const RULE_VERSION = '1.1.0';
-
-/** The Azure-Sentinel repository's YAML layout (Detections/*.yaml). */
-export function ruleYaml(r: AnalyticsRule): string {
-  return toYaml({
-    id: stableGuid(r.name), name: r.name, description: r.description, severity: r.severity, status: 'Available',
-    requiredDataConnectors: r.dataTypes, queryFrequency: r.frequency, queryPeriod: r.period,
-    triggerOperator: 'gt', triggerThreshold: 0, tactics: r.tactics, relevantTechniques: r.techniques, tags: RULE_TAGS,
-    query: r.query, entityMappings: r.entities, customDetails: r.customDetails, alertDetailsOverride: r.alertDetails,
-    eventGroupingSettings: { aggregationKind: 'AlertPerResult' }, version: RULE_VERSION, kind: 'Scheduled',
-  }, { lineWidth: 0 });
-}
-
-/** One ARM template with every rule, as Microsoft.SecurityInsights alert rules scoped to the workspace. */
-export function rulesArm(rules: AnalyticsRule[]): object {
-  return {
-    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
-    contentVersion: '1.0.0.0',
-    parameters: { workspaceName: { type: 'string', metadata: { description: 'the Sentinel-enabled Log Analytics workspace' } } },
-    resources: rules.map((r) => ({
-      type: 'Microsoft.SecurityInsights/alertRules',
-      apiVersion: API_VERSIONS.securityInsights,
-      scope: WORKSPACE_SCOPE,
-      name: stableGuid(r.name),
-      kind: 'Scheduled',
-      properties: {
-        displayName: r.name,
-        description: r.description,
-        severity: r.severity,
-        enabled: true,
-        query: r.query,
-        queryFrequency: isoDuration(r.frequency),
-        queryPeriod: isoDuration(r.period),
-        triggerOperator: 'GreaterThan',
-        triggerThreshold: 0,
-        suppressionDuration: 'PT5H',
-        suppressionEnabled: false,
-        tactics: r.tactics,
-        techniques: r.techniques,
-        entityMappings: r.entities,
-        customDetails: r.customDetails,
-        alertDetailsOverride: r.alertDetails,
-        eventGroupingSettings: { aggregationKind: 'AlertPerResult' },
-      },
-    })),
-  };
-}
+export { RULE_TAGS, RULE_VERSION, ruleYaml, rulesArm } from './rule-files.js';
