@@ -274,6 +274,7 @@ describe('KQL metrics beside the DuckDB answer', () => {
       };
     });
     // What the KQL files must return when run over this tenant's records (see docs/sentinel.md).
+    if (process.env.PIMOPS_WRITE_GOLDEN) writeFileSync(new URL('./golden/sentinel-kql-answers.json', import.meta.url), JSON.stringify(answers, null, 2) + '\n');
     expect(answers).toEqual(JSON.parse(readFileSync(new URL('./golden/sentinel-kql-answers.json', import.meta.url), 'utf8')));
   });
 });
