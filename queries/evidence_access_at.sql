@@ -5,7 +5,7 @@
 --   before it when there is one, else from audit replay (which cannot see assignments made before
 --   the oldest record). Activations are not assignments: they are in evidence_activations.
 -- parameters:
---   at TIMESTAMPTZ: the moment
+--   as_of TIMESTAMPTZ: the moment
 -- columns:
 --   kind: eligible or active
 --   plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id, member_type
@@ -15,15 +15,15 @@
 --   basis: snapshot or audit_replay
 --   basis_at: the snapshot's time (NULL for audit replay)
 WITH snap AS (
-  SELECT max(observed_at) AS at FROM role_assignments WHERE source = 'snapshot' AND observed_at <= $at::TIMESTAMPTZ
+  SELECT max(observed_at) AS at FROM role_assignments WHERE source = 'snapshot' AND observed_at <= $as_of::TIMESTAMPTZ
 ),
 chosen AS (
   SELECT r.*, 'snapshot' AS basis, snap.at AS basis_at FROM role_assignments r JOIN snap ON r.source = 'snapshot' AND r.observed_at = snap.at
-  WHERE coalesce(r.end_at, 'infinity'::TIMESTAMPTZ) > $at::TIMESTAMPTZ
+  WHERE coalesce(r.end_at, 'infinity'::TIMESTAMPTZ) > $as_of::TIMESTAMPTZ
   UNION ALL
   SELECT r.*, 'audit_replay' AS basis, NULL::TIMESTAMPTZ AS basis_at FROM role_assignments r, snap
   WHERE snap.at IS NULL AND r.source = 'audit_replay'
-    AND r.start_at <= $at::TIMESTAMPTZ AND coalesce(r.removed_at, r.end_at, 'infinity'::TIMESTAMPTZ) > $at::TIMESTAMPTZ
+    AND r.start_at <= $as_of::TIMESTAMPTZ AND coalesce(r.removed_at, r.end_at, 'infinity'::TIMESTAMPTZ) > $as_of::TIMESTAMPTZ
 )
 SELECT kind, plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id, member_type,
        start_at AS since, end_at AS scheduled_end,

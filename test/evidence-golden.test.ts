@@ -71,7 +71,7 @@ describe('access held at an instant, and the changes between', () => {
   it('from audit replay: who held what at the start and at the end (an assignment starting at the instant is held)', async () => {
     await store(replay, async (q) => {
       // 07-01: alice (since 06-01) and carol (until 09-01); bob and dan come later, erin at the end.
-      expect(pick(await q('evidence_access_at', { at: '2026-07-01T00:00:00Z' }), cols)).toEqual([
+      expect(pick(await q('evidence_access_at', { as_of: '2026-07-01T00:00:00Z' }), cols)).toEqual([
         ['eligible', 'alice@x.example', 'Global Administrator', '2026-06-01T00:00:00.000Z', null, true, 'audit_replay'],
         [
           'eligible',
@@ -84,7 +84,7 @@ describe('access held at an instant, and the changes between', () => {
         ],
       ]);
       // 10-01: dan's active GA (outside PIM), alice still, erin from this very instant; bob removed, carol ran out.
-      expect(pick(await q('evidence_access_at', { at: '2026-10-01T00:00:00Z' }), cols)).toEqual([
+      expect(pick(await q('evidence_access_at', { as_of: '2026-10-01T00:00:00Z' }), cols)).toEqual([
         ['active', 'dan@x.example', 'Global Administrator', '2026-09-30T23:00:00.000Z', null, false, 'audit_replay'],
         [
           'eligible',
@@ -113,7 +113,7 @@ describe('access held at an instant, and the changes between', () => {
       }),
     ];
     await store([...replay, ...snapshot], async (q) => {
-      const end = await q('evidence_access_at', { at: '2026-10-01T00:00:00Z' });
+      const end = await q('evidence_access_at', { as_of: '2026-10-01T00:00:00Z' });
       expect(pick(end, [...cols, 'basis_at'])).toEqual([
         [
           'active',
@@ -127,7 +127,7 @@ describe('access held at an instant, and the changes between', () => {
         ],
       ]);
       // 07-01 is before the snapshot: still audit replay.
-      expect((await q('evidence_access_at', { at: '2026-07-01T00:00:00Z' })).map((r) => r.basis)).toEqual([
+      expect((await q('evidence_access_at', { as_of: '2026-07-01T00:00:00Z' })).map((r) => r.basis)).toEqual([
         'audit_replay',
         'audit_replay',
       ]);
@@ -342,5 +342,40 @@ describe('audit records per day', () => {
         ]);
       },
     );
+  });
+});
+
+describe('the pack built from hand-made rows', () => {
+  const rows = [
+    assignment('alice', GA, 'Global Administrator', 'eligible', '2026-06-01T00:00:00Z'),
+    `INSERT INTO pim_requests (request_key, request_type, plane, principal_id, principal_upn, role_id, role_name, scope_id, requested_at, justification, decision, approver_upn)
+     VALUES ('r1', 'activate', 'entra_role', 'id-alice', 'alice@x.example', '${GA}', 'Global Administrator', '/', '2026-08-01T00:00:00Z', '=HYPERLINK("https://evil.example","x")', 'approved', 'alice@x.example')`,
+  ];
+  const build = async (o: { pseudonymize: boolean; key?: string }) => {
+    const { buildPack } = await import('../reports/evidence/pack.js');
+    const dir = join(tmp.dir, `pack${Math.random().toString(36).slice(2)}`);
+    const config = testConfig({}, dir);
+    return withDb(join(dir, 'p.duckdb'), config, async (x) => {
+      await derivePim(x, config);
+      for (const r of rows) await x.run(r);
+      return buildPack(x, config, { quarter: '2026Q3', now: new Date('2026-12-01T00:00:00Z'), ...o });
+    });
+  };
+
+  it('makes a formula-looking justification inert in the CSV and keeps it exact in JSON', async () => {
+    const pack = await build({ pseudonymize: false });
+    const activations = pack.files.get('activations.csv')!.toString('utf8');
+    expect(activations).toContain(`"'=HYPERLINK(""https://evil.example"",""x"")"`);
+    expect(pack.manifest.scope).toBe('quarter');
+    expect(pack.manifest.period.asOf).toBe('2026-10-01T00:00:00.000Z');
+  });
+
+  it('replaces people with keyed aliases under --pseudonymize, and needs the key', async () => {
+    const pack = await build({ pseudonymize: true, key: 'k'.repeat(32) });
+    for (const [name, data] of pack.files)
+      if (name !== 'manifest.json') expect(data.toString('utf8'), name).not.toContain('alice@x.example');
+    expect(pack.files.get('activations.csv')!.toString('utf8')).toMatch(/user-[0-9a-f]{10}@pseudonym/);
+    expect(pack.manifest.pseudonymized).toBe(true);
+    await expect(build({ pseudonymize: true })).rejects.toThrow(/PIMOPS_PSEUDONYM_KEY/);
   });
 });

@@ -278,8 +278,8 @@ export async function buildPack(db: Db, config: Config, req: PackRequest): Promi
 
   const range = { from: p.from, to: p.end };
   let tables: Record<string, Row[]> = {
-    start: await runQuery(rdb, 'evidence_access_at', { at: p.from }),
-    end: await runQuery(rdb, 'evidence_access_at', { at: p.end }),
+    start: await runQuery(rdb, 'evidence_access_at', { as_of: p.from }),
+    end: await runQuery(rdb, 'evidence_access_at', { as_of: p.end }),
     changes: await runQuery(rdb, 'evidence_access_changes', range),
     activations: await runQuery(rdb, 'evidence_activations', range),
     reviews: await runQuery(rdb, 'evidence_access_reviews', range),
