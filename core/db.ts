@@ -122,13 +122,13 @@ export class Db {
   /** Rows as JSON-safe values (bigints and timestamps as strings), for output. */
   async allJson(sql: string, params?: Params): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
     const reader = await this.conn.runAndReadAll(sql, ...bindable(params));
-    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowObjectsJS() as Row[] };
+    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowObjectsJS() };
   }
 
   /** Rows as JS values (bigints, Dates) with the column order, for rendering ad hoc results. */
   async allJsRows(sql: string): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
     const reader = await this.conn.runAndReadAll(sql);
-    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowObjectsJS() as Row[] };
+    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowObjectsJS() };
   }
 
   /** Runs a query and reads the result chunk by chunk without making JS values of its rows: the

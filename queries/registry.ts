@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Db, Params, Row } from '../core/db.js';
 import { PimopsError } from '../core/errors.js';
 import { FINDING_COLUMNS, SEVERITIES, findingSql, ruleIdOf, type Severity } from './findings.js';
+import { asText } from '../core/text.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -121,13 +122,13 @@ export function bind(q: NamedQuery, params: Record<string, unknown>): Params {
     if (v === undefined || v === null) throw new PimopsError('query-parameter', `Query ${q.id} needs parameter ${p.name} (${p.type}): ${p.description}`);
     if (['DOUBLE', 'INTEGER', 'BIGINT'].includes(p.type)) {
       const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isFinite(n)) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a number, got '${v}'`);
+      if (!Number.isFinite(n)) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a number, got '${asText(v)}'`);
       out[p.name] = n;
     } else if (p.type === 'BOOLEAN') {
       out[p.name] = v === true || v === 'true' || v === '1';
     } else if (p.type === 'TIMESTAMPTZ') {
-      const d = v instanceof Date ? v : new Date(String(v).length === 10 ? `${v}T00:00:00Z` : String(v));
-      if (Number.isNaN(d.getTime())) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a date or timestamp, got '${v}'`);
+      const d = v instanceof Date ? v : new Date(asText(v).length === 10 ? `${asText(v)}T00:00:00Z` : asText(v));
+      if (Number.isNaN(d.getTime())) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a date or timestamp, got '${asText(v)}'`);
       out[p.name] = d.toISOString();
     } else {
       out[p.name] = typeof v === 'string' ? v : JSON.stringify(v);

@@ -9,6 +9,7 @@ import type { Row } from '../core/db.js';
 import { sqlString } from '../core/db.js';
 import { writeFileAtomic } from '../core/output.js';
 import { plain } from './format.js';
+import { asText } from '../core/text.js';
 
 export interface TypedRows { columns: string[]; types: string[]; rows: Row[] }
 
@@ -19,7 +20,7 @@ function arrowVector(type: string, values: unknown[]) {
   if (['BIGINT', 'HUGEINT', 'UINTEGER', 'UBIGINT'].includes(t)) return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : BigInt(v as bigint))), new Int64());
   if (['FLOAT', 'DOUBLE'].includes(t) || t.startsWith('DECIMAL')) return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : Number(v))), new Float64());
   if (t.startsWith('TIMESTAMP') || t === 'DATE') {
-    return vectorFromArray(values.map((v) => (v instanceof Date ? v.getTime() : v === null || v === undefined ? null : Date.parse(String(v)))), new TimestampMillisecond('UTC'));
+    return vectorFromArray(values.map((v) => (v instanceof Date ? v.getTime() : v === null || v === undefined ? null : Date.parse(asText(v)))), new TimestampMillisecond('UTC'));
   }
   // Text, and nested values as JSON text: every reader can take those.
   return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(plain(v)))), new Utf8());

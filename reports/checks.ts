@@ -8,6 +8,7 @@ import { SEVERITIES, type Severity } from '../queries/findings.js';
 import type { Period } from './metrics.js';
 import { PimopsError } from '../core/errors.js';
 import { parseTime } from '../core/time.js';
+import { asText } from '../core/text.js';
 
 export { SEVERITIES, type Severity };
 
@@ -31,7 +32,7 @@ export function checkParams(config: Config, period: Period): Record<string, unkn
   return configParams(config, period);
 }
 
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
+const iso = (v: unknown) => (v === null || v === undefined ? null : asText(v));
 
 /** Runs every rule, or only the rule ids given (an unknown one is a usage error naming the known ones). */
 export async function runChecks(db: Db, config: Config, period: Period, only?: string[]): Promise<Finding[]> {

@@ -4,6 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Row } from '../core/db.js';
 import { PimopsError } from '../core/errors.js';
 import { csvCell, markdownCell, terminalText } from './neutralise.js';
+import { asText } from '../core/text.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson', 'markdown'] as const; // arrow and parquet: reports/binary.ts
 export type Format = (typeof FORMATS)[number];
@@ -27,9 +28,8 @@ export function plain(value: unknown): unknown {
 function cell(value: unknown): string {
   const v = plain(value);
   if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
   if (typeof v === 'number' && !Number.isInteger(v)) return String(Math.round(v * 1000) / 1000);
-  return String(v);
+  return asText(v);
 }
 
 /** CSV of the rows. For people (the default) a cell a spreadsheet would run as a formula is made

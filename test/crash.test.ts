@@ -67,7 +67,7 @@ describe('crash consistency', () => {
     expect(spawnSync(process.execPath, [bin, '--db', db, '--config', config, 'import', input]).status).toBe(0);
     // Hold the database open as a writer from another process.
     const holder = spawn(process.execPath, ['-e', `const {DuckDBInstance}=require('@duckdb/node-api');DuckDBInstance.create(${JSON.stringify(db)}).then(i=>i.connect()).then(()=>{console.log('held');setTimeout(()=>{},20000)})`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((res) => holder.stdout!.on('data', () => res()));
+    await new Promise<void>((res) => holder.stdout.on('data', () => res()));
     try {
       const r = spawnSync(process.execPath, [bin, '--db', db, '--config', config, 'import', input, '--json'], { encoding: 'utf8' });
       expect(r.status).toBe(1);

@@ -1,5 +1,6 @@
 import type { Db } from '../core/db.js';
 import { sqlString } from '../core/db.js';
+import { asPimopsError } from '../core/errors.js';
 import type { LandingStore, ManifestEntry } from '../core/landing.js';
 import { GRAPH_COLUMNS, DIAGNOSTIC_COLUMNS, LOG_ANALYTICS_COLUMNS, readColumnsSql, jsonStructureSql } from './columns.js';
 import { modelSql } from './sql.js';
@@ -277,6 +278,7 @@ export async function stageNew(db: Db, store: LandingStore, onFile?: (e: Manifes
   } finally {
     for (const c of connections.slice(1)) c.close();
   }
-  if (failure !== undefined) throw failure;
+  // Whatever the failing file threw, as an Error (a non-Error is wrapped, never thrown bare).
+  if (failure !== undefined) throw failure instanceof Error ? failure : asPimopsError(failure);
   return total;
 }

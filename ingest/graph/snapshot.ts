@@ -222,7 +222,7 @@ async function pullUsers(
       else {
         // "@pimops.*" annotations say what pimops knows about the record; Graph's own fields are untouched.
         rows.push({ ...u, '@pimops.signInActivityMissing': reason });
-        withoutSignIn.push({ id: String(u.id), reason: reason! });
+        withoutSignIn.push({ id: String(u.id), reason: reason });
       }
     }
   }
