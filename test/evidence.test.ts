@@ -180,6 +180,33 @@ describe('pimops evidence on the demo (2026Q3)', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('manifest.sig.json: the signature does not match');
     expect(pimops(['evidence', 'verify', 'a.zip', '--public-key', 'trusted.pem']).code).toBe(1);
+    // The same key named in the config (a path: the key itself is never in the file) signs too.
+    const demoConfig = JSON.parse(readFileSync(join(tmp.dir, 'pimops-demo.config.json'), 'utf8'));
+    writeFileSync(
+      join(tmp.dir, 'signing.config.json'),
+      JSON.stringify({ ...demoConfig, evidence: { signingKeyFile: 'sign.pem' } }),
+    );
+    const viaConfig = pimops([
+      'evidence',
+      '--quarter',
+      '2026Q3',
+      '--out',
+      'signed2.zip',
+      '--config',
+      'signing.config.json',
+    ]);
+    expect(viaConfig.code, viaConfig.stderr).toBe(0);
+    expect(pimops(['evidence', 'verify', 'signed2.zip', '--public-key', 'trusted.pem']).code).toBe(0);
+    // A key that is not Ed25519 is a config error before anything is read.
+    writeFileSync(
+      join(tmp.dir, 'rsa.pem'),
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    );
+    const rsa = pimops(['evidence', '--quarter', '2026Q3', '--out', 'rsa.zip', ...config], {
+      PIMOPS_EVIDENCE_KEY_FILE: 'rsa.pem',
+    });
+    expect(rsa.code).toBe(2);
+    expect(rsa.stderr).toContain('must be an Ed25519 private key');
   }, 120_000);
 
   it('labels a quarter still running as quarter to date', () => {
