@@ -105,6 +105,8 @@ export const ConfigSchema = z.strictObject({
       globalAdminShareThreshold: z.number().min(0).max(1).default(0.1),
       frequentActivations: z.number().int().min(2).default(3),
       frequentWindowMinutes: z.number().positive().default(60),
+      // A PIM request from an address the admin has not used in this many days (new_request_address).
+      newAddressDays: z.number().int().min(1).default(30),
       // Microsoft's PIM security-operations guidance: eligible adds per actor in 60 minutes.
       eligibleAddsPerHour: z.number().int().min(1).default(4),
       eligibleAddsPerHourPrivileged: z.number().int().min(1).default(2),

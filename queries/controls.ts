@@ -146,6 +146,7 @@ export const CONTROL_MAP: Record<string, Mapping> = {
   activation_ended_early: { 'nist-800-53': ['AC-6'], 'iso-27001': ['8.2'] },
   activation_outlier: { 'nist-800-53': ['AC-2(12)'], 'iso-27001': ['8.2'] },
   activation_runs_to_end: { 'nist-800-53': ['AC-6'], 'iso-27001': ['8.2'] },
+  agent_privileged_role: { 'nist-800-53': ['AC-6'], 'iso-27001': ['8.2'] },
   after_hours_activation: { 'nist-800-53': ['AC-2(12)', 'AC-6(9)'], 'iso-27001': ['8.2'] },
   approval_requests_expired: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
   assigned_outside_pim: {
@@ -175,6 +176,7 @@ export const CONTROL_MAP: Record<string, Mapping> = {
   mfa_and_tickets_observed: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'] },
   mfa_not_required: { 'cis-m365': ['5.3.1'], 'iso-27001': ['8.2'], 'soc2': ['CC6.1'] },
   mutual_approval: { 'nist-800-53': ['AC-6(1)'], 'iso-27001': ['8.2'] },
+  new_request_address: { 'nist-800-53': ['AC-2(12)'] },
   permanent_active_allowed: {
     'cisa-scuba': ['MS.AAD.7.4v1'],
     'nist-800-53': ['AC-2', 'AC-6(5)'],

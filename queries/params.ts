@@ -20,7 +20,7 @@ export function configParams(config: Config, period?: ParamPeriod): Record<strin
     max_credential_age_days: c.breakGlassMaxCredentialAgeDays,
     review_max_interval_months: c.reviewMaxIntervalMonths, lower_tier_review_max_interval_months: c.lowerTierReviewMaxIntervalMonths,
     unused_role_days: d.unusedRoleDays, stale_sign_in_days: d.staleSignInDays, ga_count_threshold: d.globalAdminCountThreshold,
-    ga_share_threshold: d.globalAdminShareThreshold, frequent_activations: d.frequentActivations, frequent_window_minutes: d.frequentWindowMinutes,
+    ga_share_threshold: d.globalAdminShareThreshold, frequent_activations: d.frequentActivations, frequent_window_minutes: d.frequentWindowMinutes, new_address_days: d.newAddressDays,
     eligible_adds_per_hour: d.eligibleAddsPerHour, eligible_adds_per_hour_privileged: d.eligibleAddsPerHourPrivileged,
     business_start_hour: d.businessHours.start, business_end_hour: d.businessHours.end, business_time_zone: d.businessHours.timeZone,
     business_weekdays: JSON.stringify(d.businessHours.weekdays),

@@ -156,3 +156,65 @@ describe('the remaining detections', () => {
     expect(f3.filter((x) => x.severity === 'high').map((x) => x.observed)).toEqual(['Disable PIM alert']);
   });
 });
+
+describe('real-tenant detections (issue 18)', () => {
+  // One PIM record as int_pim_events holds it; the address and agent kinds are the point here.
+  const pim = (id: string, at: string, step: string, o: { who?: string; actor?: string; ip?: string; role?: string; kind?: string; agent?: string; actorAgent?: string; key?: string } = {}) =>
+    `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, kind, plane, request_key, keyed, principal_id, principal_upn, role_id, role_name, actor_id, actor_upn, actor_ip, principal_agent_type, actor_agent_type)
+     VALUES ('${id}', '${at}', 'x', 'PIM', '${step}', ${o.kind ? `'${o.kind}'` : 'NULL'}, 'entra_role', '${o.key ?? id}', true, '${o.who ?? 'a'}', '${o.who ?? 'a'}@x.example', '${o.role ?? UA}', 'Role', '${o.actor ?? o.who ?? 'a'}', '${o.actor ?? o.who ?? 'a'}@x.example',
+       ${o.ip ? `'${o.ip}'` : 'NULL'}, ${o.agent ? `'${o.agent}'` : 'NULL'}, ${o.actorAgent ? `'${o.actorAgent}'` : 'NULL'})`;
+  it('new request address: judged after 30 days of history; an address used 29 days before is known, 31 days before is new', async () => {
+    const f = await findings(['new_request_address'], [
+      // a: history from August; the address 10.0.0.2 last used 29 days before (known), 10.0.0.3 31 days before (new).
+      pim('a0', '2026-08-01T09:00:00Z', 'act_requested', { ip: '10.0.0.1' }),
+      pim('a1', '2026-09-16T09:00:00Z', 'act_requested', { ip: '10.0.0.2' }),
+      pim('a2', '2026-09-14T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
+      pim('known', '2026-10-15T09:00:00Z', 'act_requested', { ip: '10.0.0.2' }),
+      pim('new', '2026-10-15T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
+      // b: history only 29 days old, so a first-time address proves nothing yet.
+      pim('b0', '2026-09-17T09:00:00Z', 'act_requested', { who: 'b', ip: '10.0.1.1' }),
+      pim('short', '2026-10-16T09:00:00Z', 'act_requested', { who: 'b', ip: '10.0.1.9' }),
+    ]);
+    expect(f.map((x) => [x.subjectId, x.observed])).toEqual([['new', 'new address 10.0.0.3']]);
+    // The window is the config's: at 32 days the address used 31 days before is known again.
+    const wide = await findings(['new_request_address'], [pim('a0', '2026-08-01T09:00:00Z', 'act_requested', { ip: '10.0.0.1' }), pim('a2', '2026-09-14T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
+      pim('new', '2026-10-15T09:00:00Z', 'act_requested', { ip: '10.0.0.3' })], { detections: { newAddressDays: 32 } });
+    expect(wide).toEqual([]);
+  });
+  it('agent with a privileged role: tier 0 high, privileged medium, unprivileged and people not; an approving agent', async () => {
+    const ex = ROLES.exchangeAdmin.id;
+    const f = await findings(['agent_privileged_role'], [
+      pim('g1', '2026-10-05T09:00:00Z', 'assigned', { who: 'bot', role: GA, kind: 'eligible', agent: 'agentIdentity', actor: 'lead' }),
+      pim('g2', '2026-10-05T10:00:00Z', 'activated', { who: 'bot', role: ROLES.securityAdmin.id, agent: 'agentIdentity' }),
+      pim('g3', '2026-10-05T11:00:00Z', 'activated', { who: 'bot2', role: ex, agent: 'agentIdentity' }),
+      pim('g4', '2026-10-05T12:00:00Z', 'activated', { who: 'human', role: GA, agent: 'notAgentic' }),
+      pim('g5', '2026-10-05T13:00:00Z', 'approved', { who: 'c', role: ex, actor: 'approverbot', actorAgent: 'agentIdentity' }),
+    ]);
+    expect(f.map((x) => [x.severity, x.subjectId, x.observed])).toEqual([
+      ['high', `bot|${GA}`, 'made eligible (agentIdentity)'],
+      ['medium', `bot|${ROLES.securityAdmin.id}`, 'activated (agentIdentity)'],
+      ['medium', 'approverbot', 'approved a request for (agentIdentity)'],
+    ]);
+    // A snapshot that calls the role unprivileged wins over the shipped list.
+    const snap = `INSERT INTO role_definitions VALUES ('2026-10-01', '${ROLES.securityAdmin.id}', 'Security Administrator', true, false, 'f')`;
+    const g = await findings(['agent_privileged_role'], [snap, pim('g2', '2026-10-05T10:00:00Z', 'activated', { who: 'bot', role: ROLES.securityAdmin.id, agent: 'agentIdentity' })]);
+    expect(g).toEqual([]);
+  });
+  it.each([{ seed: 7, admins: 10 }, { seed: 42, admins: 14 }])('the generator’s planted new address and agent, seed $seed', async (c) => {
+    const start = new Date('2026-05-01T00:00:00Z');
+    const t = generateTenant({ seed: c.seed, admins: c.admins, start, days: 60 });
+    const dir = join(tmp.dir, `rt${c.seed}`);
+    emitFiles(t.records, t.tenant.id, { dir: join(dir, 'in'), seed: c.seed });
+    const config = testConfig({}, dir);
+    const db = join(dir, 'p.duckdb');
+    await importPaths(db, config, [join(dir, 'in')]);
+    const p = { from: start, to: t.end, asOf: t.end };
+    const f = await withDb(db, config, (x) => runChecks(x, config, p, ['new_request_address', 'agent_privileged_role']));
+    expect(t.incidents.newAddresses.length).toBe(1);
+    expect(f.filter((x) => x.ruleId === 'new_request_address').map((x) => [x.subjectId, x.observed])).toEqual(t.incidents.newAddresses.map((n) => [n.requestKey, `new address ${n.ip}`]));
+    const agent = f.filter((x) => x.ruleId === 'agent_privileged_role');
+    expect(agent.filter((x) => x.observed?.startsWith('activated')).map((x) => x.subjectId)).toEqual(t.incidents.agentActivations.map((a) => `${a.principalId}|${a.roleId}`));
+    // The same agent was made eligible first (Security Administrator: privileged, not tier 0); nothing else.
+    expect(agent.map((x) => [x.severity, x.observed])).toEqual([['medium', 'made eligible (agentIdentity)'], ['medium', 'activated (agentIdentity)']]);
+  });
+});
