@@ -1,12 +1,13 @@
+// Staging: landed files become audit_events rows (and quarantine rows) in manifest order, two read at
+// once and committed one at a time, so the first copy of a record id wins as if read one by one.
 import type { Db } from '../core/db.js';
 import { sqlString } from '../core/db.js';
 import { asPimopsError } from '../core/errors.js';
 import type { LandingStore, ManifestEntry } from '../core/landing.js';
-import { GRAPH_COLUMNS, DIAGNOSTIC_COLUMNS, LOG_ANALYTICS_COLUMNS, readColumnsSql, jsonStructureSql } from './columns.js';
-import { modelSql } from './sql.js';
-import { STAGED_FLAVORS, stagingModel, type Flavor } from './models.js';
+import { STAGED_FLAVORS, type Flavor } from './models.js';
 import { timed } from '../core/profile.js';
 import { loadSnapshot } from './snapshot.js';
+import { readIntoStage, registerFile } from './stage-read.js';
 
 export interface StageCounts {
   records: number;
@@ -16,8 +17,6 @@ export interface StageCounts {
   /** Rows loaded into the state tables from snapshot responses (not audit records). */
   snapshotRows?: number;
 }
-
-const MAX_LINE = 64 * 1024 * 1024;
 
 const REASON_TEXT: Record<string, string> = {
   malformed_json: 'the line is not valid JSON',
@@ -29,79 +28,6 @@ const REASON_TEXT: Record<string, string> = {
   invalid_encoding: 'the line is not valid UTF-8',
   unreadable_line: 'the line cannot be read as text',
 };
-
-// Keyed by flavor: a staging model declared for a new flavor does not compile until its columns are here.
-const FLAVOR_COLUMNS: Record<Flavor, typeof GRAPH_COLUMNS> = { graph: GRAPH_COLUMNS, diagnostic: DIAGNOSTIC_COLUMNS, log_analytics: LOG_ANALYTICS_COLUMNS };
-
-function columnsFor(flavor: Flavor) {
-  return FLAVOR_COLUMNS[flavor];
-}
-
-/** Fast path: DuckDB's typed NDJSON reader; its row numbers are line numbers because the landing scan found no blank lines. */
-function typedSource(file: string, flavor: Flavor): string {
-  return `SELECT ordinality AS line_no, NULL::VARCHAR AS parse_error, NULL::VARCHAR AS raw_line, * EXCLUDE (ordinality)
-    FROM read_ndjson(${sqlString(file)}, columns=${readColumnsSql(columnsFor(flavor))}, maximum_object_size=${MAX_LINE}) WITH ORDINALITY`;
-}
-
-/**
- * Line-level path: every line on its own, so a bad line is named and its neighbours are kept. Lines
- * DuckDB cannot even read as text (invalid UTF-8) are skipped by the reader and listed in its
- * rejects table; the kept lines' row numbers are shifted back to true line numbers around them.
- */
-async function readLines(db: Db, file: string): Promise<void> {
-  await db.run(`DROP TABLE IF EXISTS stage_rejects; DROP TABLE IF EXISTS stage_rejects_scan;`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE stage_raw AS
-    SELECT o, line FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
-                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}, buffer_size=${2 * MAX_LINE},
-                    ignore_errors=true, store_rejects=true, rejects_table='stage_rejects', rejects_scan='stage_rejects_scan') WITH ORDINALITY AS t(line, o)`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE stage_reject_lines AS
-    SELECT line AS r, row_number() OVER (ORDER BY line) AS i, left(csv_line, 500) AS raw, error_type FROM stage_rejects`);
-}
-
-function lineSource(flavor: Flavor): string {
-  const structure = jsonStructureSql(columnsFor(flavor));
-  return `SELECT line_no, parse_error, raw_line, unnest(j) FROM (
-      SELECT s.o + (SELECT count(*) FROM stage_reject_lines x WHERE x.r - x.i < s.o) AS line_no,
-        CASE WHEN NOT json_valid(line) THEN 'malformed_json' WHEN json_type(line) <> 'OBJECT' THEN 'not_an_object' END AS parse_error,
-        left(line, 500) AS raw_line,
-        CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN json_transform(line, ${structure}) END AS j
-      FROM stage_raw s
-      WHERE line IS NOT NULL AND trim(line, ' ' || chr(9) || chr(13)) <> ''
-      UNION ALL
-      SELECT r, CASE WHEN error_type = 'INVALID ENCODING' THEN 'invalid_encoding' ELSE 'unreadable_line' END, raw,
-        CASE WHEN false THEN json_transform('{}', ${structure}) END
-      FROM stage_reject_lines)`;
-}
-
-function stageSql(source: string, flavor: Flavor): string {
-  return `CREATE OR REPLACE TEMP TABLE stage AS
-    WITH src AS (${source}), staged AS (${modelSql(stagingModel(flavor))})
-    SELECT * FROM (${modelSql('audit_records')})`;
-}
-
-async function registerFile(db: Db, e: ManifestEntry): Promise<void> {
-  await db.run(
-    `INSERT INTO landing_files (seq, sha256, original_path, landed_file, shape, flavor, origin, records, landed_at)
-     VALUES ($seq, $sha, $orig, $landed, $shape, $flavor, $origin, $records, $landed_at::TIMESTAMPTZ) ON CONFLICT DO NOTHING`,
-    { seq: e.seq, sha: e.sha256, orig: e.originalPath, landed: e.landedFile, shape: e.shape, flavor: e.flavor, origin: e.origin, records: e.records, landed_at: e.landedAt },
-  );
-}
-
-/** Reads one landed file into the temp table `stage`: typed fast path first, line by line if it refuses. */
-async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: Flavor }): Promise<void> {
-  // Outside any transaction: a refused typed read would abort it.
-  if (e.cleanLines) {
-    try {
-      await timed(`stage typed ${e.seq}`, () => db.run(stageSql(typedSource(file, e.flavor), e.flavor)));
-      await attachRawLines(db, file);
-      return;
-    } catch {
-      // A line the typed reader refuses (malformed, or a field of the wrong JSON type): go line by line.
-    }
-  }
-  await readLines(db, file);
-  await db.run(stageSql(lineSource(e.flavor), e.flavor));
-}
 
 /** A landed file of audit records (not a snapshot, not refused at landing). */
 function holdsAuditRecords(e: ManifestEntry): e is ManifestEntry & { flavor: Flavor } {
@@ -119,7 +45,10 @@ async function commitOne(db: Db, store: LandingStore, e: ManifestEntry): Promise
     return db.transaction(async () => {
       await registerFile(db, e);
       const rows = await loadSnapshot(db, store.absolute(e), e);
-      await db.run(`UPDATE landing_files SET transformed_at = now(), new_records = 0, duplicates = 0, quarantined = 0 WHERE seq = $seq`, { seq: e.seq });
+      await db.run(
+        `UPDATE landing_files SET transformed_at = now(), new_records = 0, duplicates = 0, quarantined = 0 WHERE seq = $seq`,
+        { seq: e.seq },
+      );
       return { records: 0, new: 0, duplicates: 0, quarantined: 0, snapshotRows: rows };
     });
   }
@@ -128,10 +57,12 @@ async function commitOne(db: Db, store: LandingStore, e: ManifestEntry): Promise
     await registerFile(db, e);
     let counts: StageCounts;
     if (refused) {
-      await db.run(
-        `INSERT INTO quarantine VALUES ($file, $orig, NULL, $reason, $detail, NULL, now())`,
-        { file: e.landedFile, orig: e.originalPath, reason: e.rejectReason ?? 'unrecognized', detail: e.rejectDetail ?? null },
-      );
+      await db.run(`INSERT INTO quarantine VALUES ($file, $orig, NULL, $reason, $detail, NULL, now())`, {
+        file: e.landedFile,
+        orig: e.originalPath,
+        reason: e.rejectReason ?? 'unrecognized',
+        detail: e.rejectDetail ?? null,
+      });
       counts = { records: 1, new: 0, duplicates: 0, quarantined: 1 };
     } else {
       counts = await timed(`insert ${e.seq}`, () => insertStaged(db, e));
@@ -144,17 +75,6 @@ async function commitOne(db: Db, store: LandingStore, e: ManifestEntry): Promise
   });
 }
 
-/** The typed reader keeps no raw text: for the few refused lines, fetch it so the quarantine shows what was there. */
-async function attachRawLines(db: Db, file: string): Promise<void> {
-  const rejected = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM stage WHERE reject_reason IS NOT NULL');
-  if (!rejected || rejected.n === 0n) return;
-  await db.run(`UPDATE stage SET raw_line = l.raw FROM (
-      SELECT o AS line_no, left(line, 500) AS raw
-      FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
-                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}, buffer_size=${2 * MAX_LINE}) WITH ORDINALITY AS t(line, o)
-    ) l WHERE stage.line_no = l.line_no AND stage.reject_reason IS NOT NULL`);
-}
-
 /** Where a file's records came from, for the coverage start of activations older than the data:
  *  a Graph pull, Log Analytics, or a file someone imported (manifests before `source` was kept). */
 function sourceKind(e: ManifestEntry): 'graph' | 'log_analytics' | 'file' {
@@ -162,7 +82,9 @@ function sourceKind(e: ManifestEntry): 'graph' | 'log_analytics' | 'file' {
 }
 
 async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
-  const reasons = Object.entries(REASON_TEXT).map(([k, v]) => `(${sqlString(k)}, ${sqlString(v)})`).join(', ');
+  const reasons = Object.entries(REASON_TEXT)
+    .map(([k, v]) => `(${sqlString(k)}, ${sqlString(v)})`)
+    .join(', ');
   await db.run(
     `INSERT INTO quarantine
      SELECT $file, $orig, s.line_no, s.reject_reason, r.text,
@@ -175,28 +97,40 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
   const before = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
   // One pass over the stored ids (the table only grows): the copies of ids already stored, with what
   // is needed to tell a repeat from a conflict. Everything after works on the file's own rows.
-  await timed(`  seen ${e.seq}`, () => db.run(`CREATE OR REPLACE TEMP TABLE stage_seen AS
+  await timed(`  seen ${e.seq}`, () =>
+    db.run(`CREATE OR REPLACE TEMP TABLE stage_seen AS
     SELECT s.line_no, a.event_id, a.landing_file, a.landing_line, a.event_time, a.activity, a.result, a.result_reason,
            a.request_key, a.actor_id, a.principal_id, a.role_id
-    FROM stage s JOIN audit_events a USING (event_id) WHERE s.reject_reason IS NULL`));
+    FROM stage s JOIN audit_events a USING (event_id) WHERE s.reject_reason IS NULL`),
+  );
   // Decide which lines to keep on narrow columns (ids and line numbers), then copy the wide rows once.
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_keep AS
     SELECT line_no FROM stage s WHERE reject_reason IS NULL
       AND NOT EXISTS (SELECT 1 FROM stage_seen x WHERE x.event_id = s.event_id)
     QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no) = 1`);
-  const all = await db.one<{ all: boolean }>(`SELECT (SELECT count(*) FROM stage_keep) = (SELECT count(*) FROM stage) AS "all"`);
-  await timed(`  copy ${e.seq}`, () => db.run(
-    `INSERT INTO audit_events
+  const all = await db.one<{ all: boolean }>(
+    `SELECT (SELECT count(*) FROM stage_keep) = (SELECT count(*) FROM stage) AS "all"`,
+  );
+  await timed(`  copy ${e.seq}`, () =>
+    db.run(
+      `INSERT INTO audit_events
      SELECT event_id, coalesce(tenant_id, $tenant), event_time, activity, category, service, operation_type, audit_type, result, result_reason,
             correlation_id, request_key, actor_type, actor_id, actor_upn, actor_name, actor_app_id, actor_ip,
             role_id, role_name, principal_id, principal_upn, principal_name, principal_type, scope_id, details, targets,
             $shape, $file, line_no, now(), user_agent, actor_agent_type, principal_agent_type, via_group_id, via_group_name, $source_kind
      FROM stage ${all?.all ? '' : 'WHERE line_no IN (SELECT line_no FROM stage_keep)'}`,
-    { shape: `${e.shape}:${e.flavor}`, file: e.landedFile, tenant: e.tenantId?.toLowerCase() ?? null, source_kind: sourceKind(e) },
-  ));
+      {
+        shape: `${e.shape}:${e.flavor}`,
+        file: e.landedFile,
+        tenant: e.tenantId?.toLowerCase() ?? null,
+        source_kind: sourceKind(e),
+      },
+    ),
+  );
   // A copy of a stored id (stored before, or earlier in this file) whose content differs: keep the first, report the other.
   if (!all?.all) {
-    await db.run(`INSERT INTO id_conflicts
+    await db.run(
+      `INSERT INTO id_conflicts
     WITH firsts AS (
       SELECT * FROM stage_seen
       UNION ALL
@@ -213,12 +147,16 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
     WHERE s.reject_reason IS NULL AND NOT (a.landing_file = $file AND a.landing_line = s.line_no)
       AND (a.event_time, a.activity, a.result, a.result_reason, a.request_key, a.actor_id, a.principal_id, a.role_id)
           IS DISTINCT FROM (s.event_time, s.activity, s.result, s.result_reason, s.request_key, s.actor_id, s.principal_id, s.role_id)`,
-    { file: e.landedFile });
+      { file: e.landedFile },
+    );
   }
   const after = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
   const c = await db.one<{ total: bigint; rejected: bigint }>(
-    'SELECT count(*) AS total, count(*) FILTER (WHERE reject_reason IS NOT NULL) AS rejected FROM stage');
-  await db.run('DROP TABLE stage; DROP TABLE stage_keep; DROP TABLE stage_seen; DROP TABLE IF EXISTS stage_raw; DROP TABLE IF EXISTS stage_reject_lines; DROP TABLE IF EXISTS stage_rejects; DROP TABLE IF EXISTS stage_rejects_scan;');
+    'SELECT count(*) AS total, count(*) FILTER (WHERE reject_reason IS NOT NULL) AS rejected FROM stage',
+  );
+  await db.run(
+    'DROP TABLE stage; DROP TABLE stage_keep; DROP TABLE stage_seen; DROP TABLE IF EXISTS stage_raw; DROP TABLE IF EXISTS stage_reject_lines; DROP TABLE IF EXISTS stage_rejects; DROP TABLE IF EXISTS stage_rejects_scan;',
+  );
   const total = Number(c!.total);
   const rejected = Number(c!.rejected);
   const added = Number(after!.n - before!.n);
@@ -230,8 +168,16 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
 const READERS = 2;
 
 /** Stages every landed file the database has not seen yet, committing in manifest order. */
-export async function stageNew(db: Db, store: LandingStore, onFile?: (e: ManifestEntry, c: StageCounts) => void): Promise<StageCounts> {
-  const done = new Set((await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) => Number(r.seq)));
+export async function stageNew(
+  db: Db,
+  store: LandingStore,
+  onFile?: (e: ManifestEntry, c: StageCounts) => void,
+): Promise<StageCounts> {
+  const done = new Set(
+    (await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) =>
+      Number(r.seq),
+    ),
+  );
   const total: StageCounts = { records: 0, new: 0, duplicates: 0, quarantined: 0 };
   const pruned = store.pruned();
   const pending = store.manifest().filter((e) => !done.has(e.seq) && !pruned.has(e.seq));
@@ -244,7 +190,8 @@ export async function stageNew(db: Db, store: LandingStore, onFile?: (e: Manifes
   let failedAt = Infinity;
   let failure: unknown;
   const waiting = new Map<number, () => void>();
-  const myTurn = (i: number) => (i === turn || i > failedAt ? Promise.resolve() : new Promise<void>((r) => waiting.set(i, r)));
+  const myTurn = (i: number) =>
+    i === turn || i > failedAt ? Promise.resolve() : new Promise<void>((r) => waiting.set(i, r));
   const pass = () => {
     turn++;
     waiting.get(turn)?.();
@@ -252,29 +199,31 @@ export async function stageNew(db: Db, store: LandingStore, onFile?: (e: Manifes
   };
   let next = 0;
   try {
-    await Promise.all(connections.map(async (conn) => {
-      while (next < pending.length && next < failedAt) {
-        const i = next++;
-        const e = pending[i];
-        try {
-          await prepareOne(conn, store, e);
-          await myTurn(i);
-          if (i > failedAt) return;
-          const c = await commitOne(conn, store, e);
-          total.records += c.records;
-          total.new += c.new;
-          total.duplicates += c.duplicates;
-          total.quarantined += c.quarantined;
-          if (c.snapshotRows) total.snapshotRows = (total.snapshotRows ?? 0) + c.snapshotRows;
-          onFile?.(e, c);
-          pass();
-        } catch (err) {
-          if (i < failedAt) [failedAt, failure] = [i, err];
-          for (const [j, wake] of waiting) if (j > failedAt) wake();
-          return;
+    await Promise.all(
+      connections.map(async (conn) => {
+        while (next < pending.length && next < failedAt) {
+          const i = next++;
+          const e = pending[i];
+          try {
+            await prepareOne(conn, store, e);
+            await myTurn(i);
+            if (i > failedAt) return;
+            const c = await commitOne(conn, store, e);
+            total.records += c.records;
+            total.new += c.new;
+            total.duplicates += c.duplicates;
+            total.quarantined += c.quarantined;
+            if (c.snapshotRows) total.snapshotRows = (total.snapshotRows ?? 0) + c.snapshotRows;
+            onFile?.(e, c);
+            pass();
+          } catch (err) {
+            if (i < failedAt) [failedAt, failure] = [i, err];
+            for (const [j, wake] of waiting) if (j > failedAt) wake();
+            return;
+          }
         }
-      }
-    }));
+      }),
+    );
   } finally {
     for (const c of connections.slice(1)) c.close();
   }

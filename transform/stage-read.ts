@@ -1,0 +1,115 @@
+// Reading one landed file into the staging tables: the typed fast path, and the line path that names
+// each line DuckDB refuses (and the lines themselves, for lineage and quarantine).
+import type { Db } from '../core/db.js';
+import { sqlString } from '../core/db.js';
+import type { ManifestEntry } from '../core/landing.js';
+import {
+  GRAPH_COLUMNS,
+  DIAGNOSTIC_COLUMNS,
+  LOG_ANALYTICS_COLUMNS,
+  readColumnsSql,
+  jsonStructureSql,
+} from './columns.js';
+import { modelSql } from './sql.js';
+import { stagingModel, type Flavor } from './models.js';
+import { timed } from '../core/profile.js';
+
+export const MAX_LINE = 64 * 1024 * 1024;
+
+// Keyed by flavor: a staging model declared for a new flavor does not compile until its columns are here.
+export const FLAVOR_COLUMNS: Record<Flavor, typeof GRAPH_COLUMNS> = {
+  graph: GRAPH_COLUMNS,
+  diagnostic: DIAGNOSTIC_COLUMNS,
+  log_analytics: LOG_ANALYTICS_COLUMNS,
+};
+
+export function columnsFor(flavor: Flavor) {
+  return FLAVOR_COLUMNS[flavor];
+}
+
+/** Fast path: DuckDB's typed NDJSON reader; its row numbers are line numbers because the landing scan found no blank lines. */
+export function typedSource(file: string, flavor: Flavor): string {
+  return `SELECT ordinality AS line_no, NULL::VARCHAR AS parse_error, NULL::VARCHAR AS raw_line, * EXCLUDE (ordinality)
+    FROM read_ndjson(${sqlString(file)}, columns=${readColumnsSql(columnsFor(flavor))}, maximum_object_size=${MAX_LINE}) WITH ORDINALITY`;
+}
+
+/**
+ * Line-level path: every line on its own, so a bad line is named and its neighbours are kept. Lines
+ * DuckDB cannot even read as text (invalid UTF-8) are skipped by the reader and listed in its
+ * rejects table; the kept lines' row numbers are shifted back to true line numbers around them.
+ */
+export async function readLines(db: Db, file: string): Promise<void> {
+  await db.run(`DROP TABLE IF EXISTS stage_rejects; DROP TABLE IF EXISTS stage_rejects_scan;`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE stage_raw AS
+    SELECT o, line FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
+                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}, buffer_size=${2 * MAX_LINE},
+                    ignore_errors=true, store_rejects=true, rejects_table='stage_rejects', rejects_scan='stage_rejects_scan') WITH ORDINALITY AS t(line, o)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE stage_reject_lines AS
+    SELECT line AS r, row_number() OVER (ORDER BY line) AS i, left(csv_line, 500) AS raw, error_type FROM stage_rejects`);
+}
+
+export function lineSource(flavor: Flavor): string {
+  const structure = jsonStructureSql(columnsFor(flavor));
+  return `SELECT line_no, parse_error, raw_line, unnest(j) FROM (
+      SELECT s.o + (SELECT count(*) FROM stage_reject_lines x WHERE x.r - x.i < s.o) AS line_no,
+        CASE WHEN NOT json_valid(line) THEN 'malformed_json' WHEN json_type(line) <> 'OBJECT' THEN 'not_an_object' END AS parse_error,
+        left(line, 500) AS raw_line,
+        CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN json_transform(line, ${structure}) END AS j
+      FROM stage_raw s
+      WHERE line IS NOT NULL AND trim(line, ' ' || chr(9) || chr(13)) <> ''
+      UNION ALL
+      SELECT r, CASE WHEN error_type = 'INVALID ENCODING' THEN 'invalid_encoding' ELSE 'unreadable_line' END, raw,
+        CASE WHEN false THEN json_transform('{}', ${structure}) END
+      FROM stage_reject_lines)`;
+}
+
+export function stageSql(source: string, flavor: Flavor): string {
+  return `CREATE OR REPLACE TEMP TABLE stage AS
+    WITH src AS (${source}), staged AS (${modelSql(stagingModel(flavor))})
+    SELECT * FROM (${modelSql('audit_records')})`;
+}
+
+export async function registerFile(db: Db, e: ManifestEntry): Promise<void> {
+  await db.run(
+    `INSERT INTO landing_files (seq, sha256, original_path, landed_file, shape, flavor, origin, records, landed_at)
+     VALUES ($seq, $sha, $orig, $landed, $shape, $flavor, $origin, $records, $landed_at::TIMESTAMPTZ) ON CONFLICT DO NOTHING`,
+    {
+      seq: e.seq,
+      sha: e.sha256,
+      orig: e.originalPath,
+      landed: e.landedFile,
+      shape: e.shape,
+      flavor: e.flavor,
+      origin: e.origin,
+      records: e.records,
+      landed_at: e.landedAt,
+    },
+  );
+}
+
+/** Reads one landed file into the temp table `stage`: typed fast path first, line by line if it refuses. */
+export async function readIntoStage(db: Db, file: string, e: ManifestEntry & { flavor: Flavor }): Promise<void> {
+  // Outside any transaction: a refused typed read would abort it.
+  if (e.cleanLines) {
+    try {
+      await timed(`stage typed ${e.seq}`, () => db.run(stageSql(typedSource(file, e.flavor), e.flavor)));
+      await attachRawLines(db, file);
+      return;
+    } catch {
+      // A line the typed reader refuses (malformed, or a field of the wrong JSON type): go line by line.
+    }
+  }
+  await readLines(db, file);
+  await db.run(stageSql(lineSource(e.flavor), e.flavor));
+}
+
+/** The typed reader keeps no raw text: for the few refused lines, fetch it so the quarantine shows what was there. */
+export async function attachRawLines(db: Db, file: string): Promise<void> {
+  const rejected = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM stage WHERE reject_reason IS NOT NULL');
+  if (!rejected || rejected.n === 0n) return;
+  await db.run(`UPDATE stage SET raw_line = l.raw FROM (
+      SELECT o AS line_no, left(line, 500) AS raw
+      FROM read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, delim=chr(1), quote='', escape='', header=false,
+                    auto_detect=false, strict_mode=false, max_line_size=${MAX_LINE}, buffer_size=${2 * MAX_LINE}) WITH ORDINALITY AS t(line, o)
+    ) l WHERE stage.line_no = l.line_no AND stage.reject_reason IS NOT NULL`);
+}
