@@ -4,7 +4,15 @@ import type { Config } from '../core/config.js';
 import { modelSql } from './sql.js';
 import { DERIVED_MODELS, type DerivedModelName } from './models.js';
 import { timed } from '../core/profile.js';
-import { createHash } from 'node:crypto';
+import {
+  COVERAGE_SQL,
+  coverageMoved,
+  markComplete,
+  markIncomplete,
+  modelsHash,
+  readState,
+  stagedThrough,
+} from './derive-state.js';
 
 /**
  * The PIM tables (int_pim_events → pim_activations, pim_requests, role_assignments → pim_approvals)
@@ -27,7 +35,10 @@ import { createHash } from 'node:crypto';
  * a run that finds it missing (a crash mid-derive) derives in full.
  */
 
-const PARTITION_MATCH = (a: string, b: string) => `${a}.plane = ${b}.plane AND ${a}.principal_id IS NOT DISTINCT FROM ${b}.principal_id
+const PARTITION_MATCH = (
+  a: string,
+  b: string,
+) => `${a}.plane = ${b}.plane AND ${a}.principal_id IS NOT DISTINCT FROM ${b}.principal_id
   AND ${a}.role_id IS NOT DISTINCT FROM ${b}.role_id AND ${a}.scope_id IS NOT DISTINCT FROM ${b}.scope_id`;
 
 function windowParams(config: Config): Params {
@@ -35,72 +46,9 @@ function windowParams(config: Config): Params {
 }
 
 async function deriveApprovals(db: Db, config: Config): Promise<void> {
-  await db.run(`CREATE OR REPLACE TABLE pim_approvals AS ${modelSql('pim_approvals')}`,
-    { security_team: listValue(config.checks.securityTeam.map((x) => x.toLowerCase())) });
-}
-
-interface DeriveState { complete: boolean; derivedSeq: number | null; pairingWindowHours: number | null; modelsHash: string | null }
-
-/** The derived models' SQL as one fingerprint: tables derived by other SQL (an older pimops) are derived again in full. */
-function modelsHash(): string {
-  return createHash('sha256').update(DERIVED_MODELS.map((m) => modelSql(m)).join('\n')).digest('hex').slice(0, 16);
-}
-
-async function readState(db: Db): Promise<DeriveState> {
-  await db.run('CREATE TABLE IF NOT EXISTS transform_state (key VARCHAR PRIMARY KEY, value VARCHAR)');
-  const rows = await db.all<{ key: string; value: string }>('SELECT key, value FROM transform_state');
-  const get = (k: string) => rows.find((r) => r.key === k)?.value;
-  const num = (v: string | undefined) => (v === undefined ? null : Number(v));
-  return { complete: get('pim_derived_at') !== undefined, derivedSeq: num(get('derived_seq')), pairingWindowHours: num(get('pairing_window_hours')),
-    modelsHash: get('models_hash') ?? null };
-}
-
-async function markIncomplete(db: Db): Promise<void> {
-  await db.run(`CREATE TABLE IF NOT EXISTS transform_state (key VARCHAR PRIMARY KEY, value VARCHAR);
-    DELETE FROM transform_state WHERE key = 'pim_derived_at';`);
-}
-
-async function markComplete(db: Db, config: Config, derivedSeq: number): Promise<void> {
-  await db.run(`INSERT OR REPLACE INTO transform_state VALUES
-      ('derived_seq', $seq), ('pairing_window_hours', $w), ('models_hash', $h), ('pim_derived_at', now()::VARCHAR)`,
-    { seq: String(derivedSeq), w: String(config.correlation.pairingWindowHours), h: modelsHash() });
-}
-
-async function stagedThrough(db: Db): Promise<number> {
-  const r = await db.one<{ s: number | null }>('SELECT max(seq) AS s FROM landing_files WHERE transformed_at IS NOT NULL');
-  return Number(r?.s ?? 0);
-}
-
-/** The earliest event per tenant and source kind in `events`. */
-const COVERAGE_SQL = (events: string) =>
-  `SELECT tenant_id, coalesce(source_kind, 'file') AS source_kind, min(event_time) AS coverage_start FROM ${events} GROUP BY ALL`;
-
-/**
- * Whether the files staged after `afterSeq` change the start of an activation the data did not hold,
- * outside the partitions they touch: earlier events for a (tenant, source kind) move its coverage
- * start, and a snapshot listing activated instances can give an unknown start. Both are rare (an
- * older export imported late; a snapshot when activations began before the log): derive in full
- * then. Otherwise the coverage of a (tenant, source kind) seen for the first time is recorded.
- */
-async function coverageMoved(db: Db, afterSeq: number, through: number): Promise<boolean> {
-  const files = `SELECT landed_file FROM landing_files WHERE seq > ${afterSeq} AND seq <= ${through}`;
-  await db.run(`CREATE OR REPLACE TEMP TABLE derive_coverage AS ${COVERAGE_SQL(`(SELECT * FROM main.audit_events WHERE landing_file IN (${files}))`)}`);
-  // The coverage an end of each held (tenant, source kind) sees, as pim_activations reads it (an event
-  // of unknown tenant counts for every tenant), before and with the new events.
-  const effective = (rows: string) => `SELECT k.tenant_id, k.source_kind, min(c.coverage_start) AS s FROM coverage_starts k
-    JOIN (${rows}) c ON c.source_kind = k.source_kind AND (c.tenant_id IS NOT DISTINCT FROM k.tenant_id OR c.tenant_id IS NULL OR k.tenant_id IS NULL)
-    GROUP BY ALL`;
-  const r = await db.one<{ earlier: boolean; instances: boolean }>(`SELECT
-      EXISTS (SELECT 1 FROM (${effective('SELECT * FROM coverage_starts')}) o
-              JOIN (${effective('SELECT * FROM coverage_starts UNION ALL SELECT * FROM derive_coverage')}) n
-              ON n.tenant_id IS NOT DISTINCT FROM o.tenant_id AND n.source_kind = o.source_kind WHERE n.s < o.s) AS earlier,
-      EXISTS (SELECT 1 FROM activation_instances WHERE landing_file IN (${files}))
-        AND EXISTS (SELECT 1 FROM pim_activations WHERE activated_at IS NULL) AS instances`);
-  if (r?.earlier || r?.instances) return true;
-  await db.run(`INSERT INTO coverage_starts SELECT * FROM derive_coverage n WHERE NOT EXISTS (SELECT 1 FROM coverage_starts c
-      WHERE c.tenant_id IS NOT DISTINCT FROM n.tenant_id AND c.source_kind = n.source_kind);
-    DROP TABLE derive_coverage;`);
-  return false;
+  await db.run(`CREATE OR REPLACE TABLE pim_approvals AS ${modelSql('pim_approvals')}`, {
+    security_team: listValue(config.checks.securityTeam.map((x) => x.toLowerCase())),
+  });
 }
 
 /** Derives every PIM table from all of audit_events. */
@@ -120,11 +68,13 @@ export async function derivePim(db: Db, config: Config): Promise<void> {
 
 /** Each model from all of its inputs. */
 const FULL: Record<DerivedModelName, (db: Db, config: Config) => Promise<void>> = {
-  int_pim_events: (db, config) => db.run(`CREATE OR REPLACE TABLE int_pim_events AS ${modelSql('int_pim_events')}`, windowParams(config)),
+  int_pim_events: (db, config) =>
+    db.run(`CREATE OR REPLACE TABLE int_pim_events AS ${modelSql('int_pim_events')}`, windowParams(config)),
   pim_activations: (db) => db.run(`CREATE OR REPLACE TABLE pim_activations AS ${modelSql('pim_activations')}`),
   pim_requests: (db) => db.run(`CREATE OR REPLACE TABLE pim_requests AS ${modelSql('pim_requests')}`),
   // Snapshot rows share the table: only the audit replay's are replaced.
-  role_assignments: (db) => db.run(`DELETE FROM role_assignments WHERE source = 'audit_replay';
+  role_assignments: (db) =>
+    db.run(`DELETE FROM role_assignments WHERE source = 'audit_replay';
     INSERT INTO role_assignments ${modelSql('role_assignments')}`),
   pim_approvals: deriveApprovals,
 };
@@ -135,7 +85,12 @@ async function deriveAll(db: Db, config: Config): Promise<void> {
 
 const match = (a: string) => PARTITION_MATCH(a, 'p');
 
-interface Increment { db: Db; config: Config; afterSeq: number; through: number }
+interface Increment {
+  db: Db;
+  config: Config;
+  afterSeq: number;
+  through: number;
+}
 
 /**
  * Each model for only what the files staged after `afterSeq` can change (see the header). A step
@@ -146,24 +101,35 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
     const newEvents = `SELECT * FROM main.audit_events WHERE landing_file IN (
       SELECT landed_file FROM landing_files WHERE seq > ${afterSeq} AND seq <= ${through})`;
     // The new events on their own: the partitions they fall in and the earliest time in each.
-    await timed('derive probe', () => db.run(`CREATE OR REPLACE TEMP TABLE derive_probe AS
+    await timed('derive probe', () =>
+      db.run(
+        `CREATE OR REPLACE TEMP TABLE derive_probe AS
       WITH audit_events AS (${newEvents})
-      SELECT event_id, event_time, plane, principal_id, role_id, scope_id FROM (${modelSql('int_pim_events')})`, windowParams(config)));
+      SELECT event_id, event_time, plane, principal_id, role_id, scope_id FROM (${modelSql('int_pim_events')})`,
+        windowParams(config),
+      ),
+    );
     await db.run(`CREATE OR REPLACE TEMP TABLE derive_parts AS
       SELECT plane, principal_id, role_id, scope_id, min(event_time) AS t FROM derive_probe GROUP BY ALL`);
 
     // int_pim_events: every event at or after t in its partition is derived again; the inputs reach back
     // one pairing window, as far as a keyless step can look for its request.
     await timed('derive int_pim_events', async () => {
-      await db.run(`CREATE OR REPLACE TEMP TABLE derive_old AS
+      await db.run(
+        `CREATE OR REPLACE TEMP TABLE derive_old AS
         SELECT i.event_id, i.request_key, i.event_time >= p.t AS replaced
         FROM int_pim_events i JOIN derive_parts p ON ${match('i')}
-         AND i.event_time >= p.t - to_hours(CAST($pairing_window_hours AS BIGINT))`, windowParams(config));
+         AND i.event_time >= p.t - to_hours(CAST($pairing_window_hours AS BIGINT))`,
+        windowParams(config),
+      );
       await db.run('DELETE FROM int_pim_events WHERE event_id IN (SELECT event_id FROM derive_old WHERE replaced)');
-      await db.run(`INSERT INTO int_pim_events SELECT x.* FROM (
+      await db.run(
+        `INSERT INTO int_pim_events SELECT x.* FROM (
           WITH audit_events AS (SELECT * FROM main.audit_events WHERE event_id IN (SELECT event_id FROM derive_old UNION ALL SELECT event_id FROM derive_probe))
           SELECT * FROM (${modelSql('int_pim_events')})) x
-        SEMI JOIN derive_parts p ON ${match('x')} AND x.event_time >= p.t`, windowParams(config));
+        SEMI JOIN derive_parts p ON ${match('x')} AND x.event_time >= p.t`,
+        windowParams(config),
+      );
     });
   },
 
@@ -204,7 +170,9 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
       // Inputs: the partition from the cut, and every row sharing a key with those (ends or activations elsewhere).
       await db.run(`CREATE OR REPLACE TEMP TABLE derive_act_in AS
         SELECT i.event_id, i.request_key FROM int_pim_events i SEMI JOIN derive_cut p ON ${match('i')} AND i.event_time >= p.read_from`);
-      await db.run(`CREATE OR REPLACE TEMP TABLE derive_act_keys AS SELECT request_key FROM pim_activations a WHERE ${cut('a')}`);
+      await db.run(
+        `CREATE OR REPLACE TEMP TABLE derive_act_keys AS SELECT request_key FROM pim_activations a WHERE ${cut('a')}`,
+      );
       await db.run(`DELETE FROM pim_activations a WHERE ${cut('a')}`);
       await db.run(`INSERT INTO pim_activations SELECT x.* FROM (
           WITH int_pim_events AS (SELECT * FROM main.int_pim_events
@@ -217,7 +185,8 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
 
   pim_requests: async ({ db }) => {
     // pim_requests: every key whose rows or activation changed, from all its rows.
-    await timed('derive pim_requests', () => db.run(`CREATE OR REPLACE TEMP TABLE derive_keys AS
+    await timed('derive pim_requests', () =>
+      db.run(`CREATE OR REPLACE TEMP TABLE derive_keys AS
         SELECT request_key FROM derive_old WHERE replaced
         UNION SELECT request_key FROM int_pim_events i SEMI JOIN derive_parts p ON ${match('i')} AND i.event_time >= p.t
         UNION SELECT request_key FROM derive_act_keys;
@@ -225,16 +194,19 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
       INSERT INTO pim_requests
         WITH int_pim_events AS (SELECT * FROM main.int_pim_events WHERE request_key IN (SELECT request_key FROM derive_keys)),
              pim_activations AS (SELECT * FROM main.pim_activations WHERE request_key IN (SELECT request_key FROM derive_keys))
-        SELECT * FROM (${modelSql('pim_requests')});`));
+        SELECT * FROM (${modelSql('pim_requests')});`),
+    );
   },
 
   role_assignments: async ({ db }) => {
     // role_assignments: whole partitions (assignment events are few; an add's end is its next removal).
-    await timed('derive role_assignments', () => db.run(`DELETE FROM role_assignments r WHERE r.source = 'audit_replay' AND EXISTS (SELECT 1 FROM derive_parts p WHERE ${match('r')});
+    await timed('derive role_assignments', () =>
+      db.run(`DELETE FROM role_assignments r WHERE r.source = 'audit_replay' AND EXISTS (SELECT 1 FROM derive_parts p WHERE ${match('r')});
       INSERT INTO role_assignments
         WITH int_pim_events AS (SELECT i.* FROM main.int_pim_events i SEMI JOIN derive_parts p ON ${match('i')}
                                 WHERE i.step IN ('assigned', 'direct_add', 'outside_pim', 'removed', 'direct_remove'))
-        SELECT * FROM (${modelSql('role_assignments')});`));
+        SELECT * FROM (${modelSql('role_assignments')});`),
+    );
   },
 
   pim_approvals: ({ db, config }) => timed('pim_approvals', () => deriveApprovals(db, config)),
@@ -259,8 +231,13 @@ export type DeriveMode = 'full' | 'incremental' | 'none';
 export async function derive(db: Db, config: Config, force = false): Promise<DeriveMode> {
   const state = await readState(db);
   const through = await stagedThrough(db);
-  if (force || !state.complete || state.derivedSeq === null || state.pairingWindowHours !== config.correlation.pairingWindowHours
-    || state.modelsHash !== modelsHash()) {
+  if (
+    force ||
+    !state.complete ||
+    state.derivedSeq === null ||
+    state.pairingWindowHours !== config.correlation.pairingWindowHours ||
+    state.modelsHash !== modelsHash()
+  ) {
     await derivePim(db, config);
     return 'full';
   }
