@@ -77,3 +77,14 @@ export function ruleTrend(m: ReportModel): (string | number)[][] {
   ].sort();
   return ids.map((id) => [id, ...m.previous.map((p) => p.byRule[id] ?? 0), m.findings.byRule[id] ?? 0]);
 }
+
+type HoursRow = ReportModel['tables']['activeHours'][number];
+/** Hours with '≥' when they are a lower bound (an activation began before the data). */
+export const hoursCell = (r: HoursRow) => `${r.hoursLowerBound ? '≥' : ''}${r.hours}`;
+/** The sentence saying how many activations began before the data, or null when none did. */
+export function lowerBoundNote(rows: HoursRow[]): string | null {
+  const n = rows.reduce((s, r) => s + r.lowerBoundActivations, 0);
+  return n
+    ? `${n} activation${n === 1 ? '' : 's'} began before the data: their hours count from the coverage start, so hours marked ≥ are a lower bound.`
+    : null;
+}

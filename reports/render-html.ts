@@ -1,6 +1,6 @@
 // The report as one self-contained HTML file: inline CSS and SVG charts, no network; every value escaped.
 import type { ReportModel } from './report.js';
-import { changes, excepted, ruleTrend } from './render-common.js';
+import { changes, excepted, hoursCell, lowerBoundNote, ruleTrend } from './render-common.js';
 import { asText } from './neutralise.js';
 
 export function escapeHtml(v: unknown): string {
@@ -11,6 +11,7 @@ export function escapeHtml(v: unknown): string {
 }
 
 export function renderHtml(m: ReportModel): string {
+  const bound = lowerBoundNote(m.tables.activeHours);
   const t = (headers: string[], rows: unknown[][], cls = '') =>
     `<table class="${cls}"><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   const chart = (id: string, title: string, table: string) =>
@@ -82,9 +83,9 @@ ${chart(
   'Per admin, top',
   t(
     ['admin', 'month', 'activations', 'hours'],
-    m.tables.activeHours.map((r) => [r.admin, r.month, r.activations, r.hours]),
+    m.tables.activeHours.map((r) => [r.admin, r.month, r.activations, hoursCell(r)]),
   ),
-)}
+)}${bound ? `\n<p class="note">${escapeHtml(bound)}</p>` : ''}
 <h2>Standing access</h2>
 ${chart(
   'standing',

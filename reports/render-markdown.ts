@@ -1,7 +1,7 @@
 // The report as Markdown (GitHub, Azure DevOps, Teams): every cell through markdownCell.
 import type { ReportModel } from './report.js';
 import { asText, markdownCell } from './neutralise.js';
-import { ICON, changes, excepted, ruleTrend } from './render-common.js';
+import { ICON, changes, excepted, hoursCell, lowerBoundNote, ruleTrend } from './render-common.js';
 
 function escapeMd(v: unknown): string {
   return markdownCell(asText(v));
@@ -71,10 +71,12 @@ export function renderMarkdown(m: ReportModel): string {
     '',
     t(
       ['admin', 'month', 'activations', 'hours'],
-      m.tables.activeHours.slice(0, 10).map((r) => [r.admin, r.month, r.activations, r.hours]),
+      m.tables.activeHours.slice(0, 10).map((r) => [r.admin, r.month, r.activations, hoursCell(r)]),
     ),
     '',
   );
+  const bound = lowerBoundNote(m.tables.activeHours);
+  if (bound) out.push(bound, '');
   out.push(
     '## Standing access',
     '',

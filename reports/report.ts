@@ -7,6 +7,7 @@ import { subMonths, differenceInCalendarMonths } from 'date-fns';
 import type { Db } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import { PimopsError } from '../core/errors.js';
+import { asText } from '../core/text.js';
 import { runQuery } from '../queries/registry.js';
 import { metricsReport, type MetricsReport, type Period } from './metrics.js';
 import { runChecks, summarize, counting, SEVERITIES, type Finding } from './checks.js';
@@ -30,12 +31,13 @@ export interface ReportModel {
   tables: {
     slowestActivations: { requestKey: string; principal: string; role: string; route: string; minutes: number; approver: string | null }[];
     outcomes: { role: string; outcome: string; requests: number }[];
-    activeHours: { admin: string; month: string; activations: number; hours: number }[];
+    // hoursLowerBound: some activation began before the data, so hours count from the coverage start.
+    activeHours: { admin: string; month: string; activations: number; hours: number; hoursLowerBound: boolean; lowerBoundActivations: number }[];
   };
   charts: Record<string, string>;
 }
 
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
+const iso = (v: unknown) => (v === null || v === undefined ? null : asText(v));
 const pct = (n: number, d: number) => (d ? Math.round((1000 * n) / d) / 10 : null);
 
 /** Pass when p90 is under target, warn when only the median is, fail otherwise. */
@@ -121,7 +123,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
   const entra = detail.filter((r) => r.plane === 'entra_role');
   const outcomes = (await runQuery(db, 'request_outcomes_by_role', { from: period.from, to: period.to }))
     .filter((r) => r.plane === 'entra_role').map((r) => ({ role: String(r.role_name ?? r.role_id), outcome: String(r.outcome), requests: Number(r.requests) }));
-  const hours = metrics.activeHours.map((h) => ({ admin: h.principalUpn ?? h.principalId, month: h.month, activations: h.activations, hours: h.hours })).sort((a, b) => b.hours - a.hours);
+  const hours = metrics.activeHours.map((h) => ({ admin: h.principalUpn ?? h.principalId, month: h.month, activations: h.activations, hours: h.hours, hoursLowerBound: h.hoursLowerBound, lowerBoundActivations: h.lowerBoundActivations })).sort((a, b) => b.hours - a.hours);
   const topN = opts.topN ?? 15;
   const findings = { summary: summarize(findingItems), byRule: byRule(findingItems), items: findingItems };
   let model: ReportModel = {

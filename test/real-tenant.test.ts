@@ -11,6 +11,8 @@ import { ROLES } from '../fixtures/generator/roles.js';
 import { importPaths, withDb } from '../cli/pipeline.js';
 import { metricsReport } from '../reports/metrics.js';
 import { metricsText } from '../reports/metrics-text.js';
+import { buildReport } from '../reports/report.js';
+import { renderHtml, renderMarkdown } from '../reports/render.js';
 import { explainRequest } from '../reports/explain.js';
 import { runQuery } from '../queries/registry.js';
 import { Db } from '../core/db.js';
@@ -118,6 +120,18 @@ describe('1. activations already running when the data begins', () => {
     expect(text).toContain('≥5.5 hours');
     expect(text).toContain('alice@fidelity.example ≥2.0h');
     expect(text).toContain('lower bound: 1 activation(s) of 1 admin(s) began before the data');
+  });
+
+  it('the report marks the lower bound beside the hours and says how many activations began before the data', async () => {
+    const model = await withDb(db, config, (x) => buildReport(x, config, { from: T('2026-10-01'), to: T('2026-11-01'), asOf: T('2026-11-01') }, { compare: 0, pseudonymize: false }));
+    const md = renderMarkdown(model);
+    // Alice's 2.018 h rounded as metrics round it, with ≥; Bob's and Carol's hours are exact, without.
+    expect(md).toMatch(/\| alice@fidelity\.example \| 2026-10 \| 1 \| ≥2\.0\d* \|/);
+    expect(md).toMatch(/\| bob@fidelity\.example \| 2026-10 \| 1 \| 1 \|/);
+    expect(md).toContain('1 activation began before the data');
+    const html = renderHtml(model);
+    expect(html).toMatch(/<td>alice@fidelity\.example<\/td><td>2026-10<\/td><td>1<\/td><td>≥2\.0\d*<\/td>/);
+    expect(html).toContain('<p class="note">1 activation began before the data');
   });
 
   it('turns the flagged row into an ordinary one when the earlier file arrives, as a full rebuild does', async () => {
