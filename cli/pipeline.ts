@@ -80,7 +80,7 @@ export async function rebuildAll(dbPath: string, config: Config): Promise<StageC
   return withDb(dbPath, config, (db) => rebuild(db, landingStore(dbPath, config), config));
 }
 
-import { createCredential } from '../core/azure.js';
+import { createCredential, pullTenant } from '../core/azure.js';
 import { createGraphClient, type ClientEvents } from '../ingest/graph/client.js';
 import { pullDirectoryAudits, type PageEvent, type PullResult } from '../ingest/graph/audits.js';
 import { pullBreakGlassSignIns } from '../ingest/graph/sign-ins.js';
@@ -92,7 +92,7 @@ export async function ingestGraph(dbPath: string, config: Config, opts: { since?
   const client = createGraphClient(config, credential, hooks);
   const store = landingStore(dbPath, config);
   return withDb(dbPath, config, async (db) => {
-    const pulled = await pullDirectoryAudits(client, store, config, opts, hooks.onPage);
+    const pulled = await pullDirectoryAudits(client, store, config, { ...opts, tenantId: pullTenant() }, hooks.onPage);
     const signIns = config.breakGlassAccounts.length
       ? await pullBreakGlassSignIns(client, store, config.breakGlassAccounts, new Date(pulled.window.from), new Date(pulled.window.to), { beta: config.azure.betaSignIns })
       : { records: 0, landed: [] };

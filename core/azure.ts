@@ -124,6 +124,14 @@ export function createCredential(config: Config, env: NodeJS.ProcessEnv = proces
   }
 }
 
+/**
+ * The tenant a pull reads: the one the credential signs in to (AZURE_TENANT_ID). Undefined for a
+ * managed identity without it; records then keep only the tenant they name themselves (tid).
+ */
+export function pullTenant(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.AZURE_TENANT_ID?.trim().toLowerCase() || undefined;
+}
+
 /** Token scopes follow azure.cloud (core/cloud.ts), so a national cloud needs no other setting. */
 export function graphScope(config: Config): string {
   return scopeOf(cloudEndpoints(config).graphAudience);

@@ -19,6 +19,8 @@ export function landRecords(
     window?: ManifestEntry['window'];
     endpoint?: string;
     observedAt?: string;
+    /** The tenant the pull asked: staging gives it to records that name none (no tid). */
+    tenantId?: string;
   },
 ): { entry: ManifestEntry; isNew: boolean } {
   const text = records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
@@ -48,6 +50,7 @@ export function landRecords(
     window: meta.window,
     endpoint: meta.endpoint,
     observedAt: meta.observedAt,
+    tenantId: meta.tenantId,
   });
   return { entry, isNew: true };
 }

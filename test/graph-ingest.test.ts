@@ -44,6 +44,19 @@ const CHECKSUM_SQL = `SELECT
   (SELECT bit_xor(hash(request_key, started_at, ended_at, end_reason)) FROM pim_activations) AS a`;
 
 describe('ingest graph', () => {
+  it('gives records without tid the tenant of the pull', async () => {
+    const w = workspace();
+    const saved = fake.records;
+    // Core Directory records name no tid at all; here the PIM records lose theirs too.
+    fake.records = records.slice(0, 60).map((r) => ({ ...r, additionalDetails: (r.additionalDetails as { key: string }[]).filter((d) => d.key !== 'tid') }));
+    try {
+      await ingestGraph(w.db, w.config, { since: subDays(NOW, 29), now: NOW });
+    } finally {
+      fake.records = saved;
+    }
+    const rows = await withDb(w.db, w.config, (x) => x.all<{ tenant_id: string | null; n: bigint }>('SELECT tenant_id, count(*) AS n FROM audit_events GROUP BY tenant_id'));
+    expect(rows.map((r) => [r.tenant_id, Number(r.n)])).toEqual([[fake.tenantId.toLowerCase(), 60]]);
+  });
   it('pulls every page through throttling, 503, a reset and an expired token, within the rate limit', async () => {
     const w = workspace();
     fake.faults = new Map([[2, { kind: 'status', status: 429, retryAfter: 0 }], [4, { kind: 'status', status: 503, retryAfter: 0 }], [6, { kind: 'reset' }], [8, { kind: 'expire-token' }]]);

@@ -17,6 +17,8 @@ export interface PullOptions {
   since?: Date;
   until?: Date;
   now?: Date;
+  /** The tenant pulled (the credential's), written on each landed page for records without tid. */
+  tenantId?: string;
 }
 
 export interface PageEvent {
@@ -121,7 +123,7 @@ export async function pullDirectoryAudits(
     resumedAfterBrokenLink: 0,
   };
   for (const stream of auditStreams(config)) {
-    await pullStream(client, store, config, stream, from, to, result, onPage);
+    await pullStream(client, store, config, stream, from, to, result, onPage, opts.tenantId);
   }
   // Only now is the window complete: the next run starts from here (minus the overlap).
   writeState(store, { watermark: to.toISOString(), lastRun: now.toISOString() });
@@ -137,6 +139,7 @@ async function pullStream(
   to: Date,
   result: PullResult,
   onPage?: (e: PageEvent) => void,
+  tenantId?: string,
 ): Promise<void> {
   const query = (start: Date) => {
     const time = `activityDateTime ge ${iso(start)} and activityDateTime le ${iso(to)}`;
@@ -182,6 +185,7 @@ async function pullStream(
       flavor: 'graph',
       source: 'graph',
       window: { from: from.toISOString(), to: to.toISOString() },
+      tenantId,
     });
     if (isNew) result.landed.push(entry);
     result.pages++;
