@@ -6,7 +6,7 @@
 -- doc: docs/rules.md#access_review_infrequent
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
---   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+--   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
 --   review_max_interval_months DOUBLE: the longest recurrence for tier-0 roles
 --   lower_tier_review_max_interval_months DOUBLE: the longest recurrence for other privileged roles
 -- thresholds:
@@ -14,7 +14,7 @@
 --   lower_tier_review_max_interval_months: checks.lowerTierReviewMaxIntervalMonths (6)
 --   tier0_roles: checks.tier0Roles
 WITH snap AS (SELECT max(observed_at) AS snap_at FROM access_review_definitions WHERE observed_at <= $as_of::TIMESTAMPTZ),
-extra AS (SELECT lower(unnest(from_json($tier0_roles, '["VARCHAR"]'))) AS r),
+extra AS (SELECT lower(unnest($tier0_roles::VARCHAR[])) AS r),
 privileged AS (
   -- Roles that are privileged and in use here (eligible or active at as-of).
   SELECT ro.role_id, ro.role_name, ro.tier0 OR ro.role_id IN (SELECT r FROM extra) OR lower(ro.role_name) IN (SELECT r FROM extra) AS tier0

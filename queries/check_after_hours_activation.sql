@@ -10,7 +10,7 @@
 --   business_start_hour DOUBLE: business hours start (local hour)
 --   business_end_hour DOUBLE: business hours end (local hour)
 --   business_time_zone VARCHAR: IANA time zone of the business hours
---   business_weekdays VARCHAR: JSON list of ISO weekdays (1 = Monday) that are business days
+--   business_weekdays INTEGER[]: list of ISO weekdays (1 = Monday) that are business days
 -- thresholds:
 --   business_start_hour, business_end_hour, business_time_zone, business_weekdays: detections.businessHours
 WITH local AS (
@@ -23,7 +23,7 @@ SELECT 'low' AS severity, 'principal' AS subject_type, principal_id AS subject_i
        coalesce(any_value(principal_upn), principal_id) || ' activated ' || string_agg(DISTINCT role_name, ', ' ORDER BY role_name) || ' ' || count(*) || ' time(s) outside business hours' AS detail,
        min(started_at) AS first_seen, max(started_at) AS last_seen
 FROM local
-WHERE NOT list_contains(from_json($business_weekdays, '["INTEGER"]'), isodow(local_start))
+WHERE NOT list_contains($business_weekdays::INTEGER[], isodow(local_start))
    OR hour(local_start) + minute(local_start) / 60.0 < $business_start_hour::DOUBLE
    OR hour(local_start) + minute(local_start) / 60.0 >= $business_end_hour::DOUBLE
 GROUP BY principal_id

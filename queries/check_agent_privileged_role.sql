@@ -9,10 +9,10 @@
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)
---   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+--   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
 -- thresholds:
 --   tier0_roles: checks.tier0Roles
-WITH extra AS (SELECT lower(unnest(from_json($tier0_roles, '["VARCHAR"]'))) AS r),
+WITH extra AS (SELECT lower(unnest($tier0_roles::VARCHAR[])) AS r),
 ev AS (
   SELECT e.*, coalesce(ro.privileged, false) AS shipped_privileged, coalesce(ro.tier0, false) OR e.role_id IN (SELECT r FROM extra) OR lower(coalesce(e.role_name, ro.role_name)) IN (SELECT r FROM extra) AS tier0,
     (SELECT arg_max(d.is_privileged, d.observed_at) FROM role_definitions d WHERE d.role_id = e.role_id AND d.observed_at <= e.event_time) AS snap_privileged

@@ -5,12 +5,12 @@
 -- doc: docs/rules.md#break_glass_credential_age
 -- parameters:
 --   as_of TIMESTAMPTZ: for the credential age
---   break_glass_accounts VARCHAR: JSON list of break-glass UPNs or object ids
+--   break_glass_accounts VARCHAR[]: list of break-glass UPNs or object ids
 --   max_credential_age_days DOUBLE: password age above which an account is flagged
 -- thresholds:
 --   break_glass_accounts: breakGlassAccounts
 --   max_credential_age_days: checks.breakGlassMaxCredentialAgeDays (365)
-WITH bg AS (SELECT lower(unnest(from_json($break_glass_accounts, '["VARCHAR"]'))) AS acct),
+WITH bg AS (SELECT lower(unnest($break_glass_accounts::VARCHAR[])) AS acct),
 ids AS (
   -- Each account as (id, upn) wherever the data connects them.
   SELECT DISTINCT acct, coalesce(u.user_id, p.principal_id, CASE WHEN regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS id,

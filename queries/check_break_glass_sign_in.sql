@@ -9,10 +9,10 @@
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)
---   break_glass_accounts VARCHAR: JSON list of break-glass UPNs or object ids
+--   break_glass_accounts VARCHAR[]: list of break-glass UPNs or object ids
 -- thresholds:
 --   break_glass_accounts: breakGlassAccounts
-WITH bg AS (SELECT lower(unnest(from_json($break_glass_accounts, '["VARCHAR"]'))) AS acct),
+WITH bg AS (SELECT lower(unnest($break_glass_accounts::VARCHAR[])) AS acct),
 ids AS (
   -- Each account as (id, upn) wherever the data connects them.
   SELECT DISTINCT acct, coalesce(u.user_id, p.principal_id, CASE WHEN regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS id,

@@ -6,12 +6,12 @@
 -- doc: docs/rules.md#mfa_not_required
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
---   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+--   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
 -- thresholds:
 --   tier0_roles: checks.tier0Roles
 SELECT CASE WHEN tier0 THEN 'high' ELSE 'medium' END AS severity, 'role' AS subject_type, role_id AS subject_id, name AS subject_name,
        'mfa not required' AS observed, 'mfa required' AS threshold, name || ': activation does not require MFA or an authentication context' AS detail, observed_at AS first_seen, observed_at AS last_seen
-FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles)
+FROM role_settings_at($as_of::TIMESTAMPTZ, to_json($tier0_roles::VARCHAR[])::VARCHAR)
 WHERE NOT coalesce(mfa_required, false) AND NOT coalesce(auth_context_enabled, false)
 UNION ALL
 SELECT 'info', 'check', 'mfa_not_required', 'not computable', NULL, NULL,

@@ -5,12 +5,12 @@
 -- doc: docs/rules.md#permanent_eligible_allowed
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
---   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+--   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
 -- thresholds:
 --   tier0_roles: checks.tier0Roles
 SELECT 'low' AS severity, 'role' AS subject_type, role_id AS subject_id, name AS subject_name,
        'permanent eligible allowed' AS observed, 'expiration required' AS threshold, name || ' allows permanent eligibility (never re-justified)' AS detail, observed_at AS first_seen, observed_at AS last_seen
-FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles)
+FROM role_settings_at($as_of::TIMESTAMPTZ, to_json($tier0_roles::VARCHAR[])::VARCHAR)
 WHERE permanent_eligible_allowed
 UNION ALL
 SELECT 'info', 'check', 'permanent_eligible_allowed', 'not computable', NULL, NULL,

@@ -8,12 +8,12 @@
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   max_activation_hours DOUBLE: the limit for other roles
 --   tier0_max_activation_hours DOUBLE: the limit for tier-0 roles
---   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+--   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
 -- thresholds:
 --   max_activation_hours: checks.maxActivationHours (4)
 --   tier0_max_activation_hours: checks.tier0MaxActivationHours (2)
 --   tier0_roles: checks.tier0Roles
-WITH p AS (SELECT * FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles))
+WITH p AS (SELECT * FROM role_settings_at($as_of::TIMESTAMPTZ, to_json($tier0_roles::VARCHAR[])::VARCHAR))
 SELECT
        CASE WHEN tier0 THEN 'high' ELSE 'medium' END AS severity,
        'role' AS subject_type, role_id AS subject_id, name AS subject_name,

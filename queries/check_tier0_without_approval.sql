@@ -5,12 +5,12 @@
 -- doc: docs/rules.md#tier0_without_approval
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
---   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+--   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
 -- thresholds:
 --   tier0_roles: checks.tier0Roles
 SELECT 'high' AS severity, 'role' AS subject_type, role_id AS subject_id, name AS subject_name,
        'approval not required' AS observed, 'approval required' AS threshold, name || ' is tier 0 and can be activated without approval' AS detail, observed_at AS first_seen, observed_at AS last_seen
-FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles)
+FROM role_settings_at($as_of::TIMESTAMPTZ, to_json($tier0_roles::VARCHAR[])::VARCHAR)
 WHERE tier0 AND NOT coalesce(approval_required, false)
 UNION ALL
 SELECT 'info', 'check', 'tier0_without_approval', 'not computable', NULL, NULL,

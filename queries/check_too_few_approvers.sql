@@ -6,14 +6,14 @@
 -- doc: docs/rules.md#too_few_approvers
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
---   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+--   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
 --   min_approvers INTEGER: approvers an approval-required role should have
 -- thresholds:
 --   min_approvers: checks.minApprovers (2)
 --   tier0_roles: checks.tier0Roles
 SELECT 'medium' AS severity, 'role' AS subject_type, role_id AS subject_id, name AS subject_name,
        approvers || ' approver' || CASE WHEN approvers = 1 THEN '' ELSE 's' END AS observed, '≥ ' || $min_approvers AS threshold, name || ' needs approval but has ' || coalesce(approvers, 0) || ' approver(s): when they are away, nobody can activate it' AS detail, observed_at AS first_seen, observed_at AS last_seen
-FROM role_settings_at($as_of::TIMESTAMPTZ, $tier0_roles)
+FROM role_settings_at($as_of::TIMESTAMPTZ, to_json($tier0_roles::VARCHAR[])::VARCHAR)
 WHERE approval_required AND coalesce(approvers, 0) < $min_approvers::INTEGER
 UNION ALL
 SELECT 'info', 'check', 'too_few_approvers', 'not computable', NULL, NULL,

@@ -21,11 +21,20 @@ describe('named queries', () => {
 
   it('refuses a header that declares what the SQL does not use, or the reverse', () => {
     const file = '/x/m.sql';
-    expect(() => parseQuery(file, '-- id: m\n-- title: M\n-- parameters:\n--   a INTEGER: a\nSELECT 1')).toThrow(/declared but not used/);
+    expect(() => parseQuery(file, '-- id: m\n-- title: M\n-- parameters:\n--   a INTEGER: a\nSELECT 1')).toThrow(
+      /declared but not used/,
+    );
     expect(() => parseQuery(file, '-- id: m\n-- title: M\nSELECT $b')).toThrow(/used but not declared/);
     expect(() => parseQuery(file, '-- id: other\nSELECT 1')).toThrow(/must equal the file name/);
-    expect(parseQuery(file, readFileSync(new URL('./time_to_activate.sql', import.meta.url), 'utf8').replace('id: time_to_activate', 'id: m')).parameters.map((p) => p.name))
-      .toEqual(['from', 'to', 'self_target_seconds', 'approval_target_seconds']);
+    expect(
+      parseQuery(
+        file,
+        readFileSync(new URL('./time_to_activate.sql', import.meta.url), 'utf8').replace(
+          'id: time_to_activate',
+          'id: m',
+        ),
+      ).parameters.map((p) => p.name),
+    ).toEqual(['from', 'to', 'self_target_seconds', 'approval_target_seconds']);
   });
 
   it('every rule has its section in docs/rules.md, and every section there is a rule', () => {
@@ -36,11 +45,38 @@ describe('named queries', () => {
     expect(sections.sort()).toEqual(rules);
   });
 
-  it("refuses a check whose header lacks its severity or its doc anchor", () => {
+  it('refuses a check whose header lacks its severity or its doc anchor', () => {
     const file = '/x/check_m.sql';
     const body = 'SELECT 1 AS severity';
     expect(() => parseQuery(file, `-- id: check_m\n-- title: M\n-- doc: docs/rules.md#m\n${body}`)).toThrow(/severity/);
-    expect(() => parseQuery(file, `-- id: check_m\n-- title: M\n-- severity: low\n-- doc: docs/rules.md#other\n${body}`)).toThrow(/doc: docs\/rules.md#m/);
-    expect(parseQuery(file, `-- id: check_m\n-- title: M\n-- severity: high for some, info otherwise\n-- doc: docs/rules.md#m\n${body}`).rule?.severities).toEqual(['info', 'high']);
+    expect(() =>
+      parseQuery(file, `-- id: check_m\n-- title: M\n-- severity: low\n-- doc: docs/rules.md#other\n${body}`),
+    ).toThrow(/doc: docs\/rules.md#m/);
+    expect(
+      parseQuery(
+        file,
+        `-- id: check_m\n-- title: M\n-- severity: high for some, info otherwise\n-- doc: docs/rules.md#m\n${body}`,
+      ).rule?.severities,
+    ).toEqual(['info', 'high']);
+  });
+});
+
+describe('list parameters', () => {
+  it('reach SQL as DuckDB lists, from the config or typed by a person', async () => {
+    const { getQuery, bind } = await import('./registry.js');
+    const { listValue } = await import('../core/db.js');
+    const q = getQuery('watchlist_break_glass');
+    expect(bind(q, { break_glass_accounts: 'a@x.example, B@x.example' }).break_glass_accounts).toEqual(
+      listValue(['a@x.example', 'B@x.example']),
+    );
+    expect(bind(q, { break_glass_accounts: '["a@x.example"]' }).break_glass_accounts).toEqual(
+      listValue(['a@x.example']),
+    );
+    expect(() =>
+      bind(getQuery('check_after_hours_activation'), {
+        ...Object.fromEntries(getQuery('check_after_hours_activation').parameters.map((p) => [p.name, '1'])),
+        business_weekdays: 'mon,tue',
+      }),
+    ).toThrow(/list of whole numbers/);
   });
 });

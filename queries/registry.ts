@@ -5,10 +5,16 @@ import type { Db, Params, Row } from '../core/db.js';
 import { PimopsError } from '../core/errors.js';
 import { FINDING_COLUMNS, SEVERITIES, findingSql, ruleIdOf, type Severity } from './findings.js';
 import { asText } from '../core/text.js';
+import { listValue } from '../core/db.js';
+import { DuckDBListValue } from '@duckdb/node-api';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export interface ParameterSpec { name: string; type: string; description: string }
+export interface ParameterSpec {
+  name: string;
+  type: string;
+  description: string;
+}
 
 export interface NamedQuery {
   id: string;
@@ -55,9 +61,10 @@ export function parseQuery(file: string, text: string): NamedQuery {
   }
   const id = fields.id?.[0];
   const expected = basename(file, '.sql');
-  if (id !== expected) throw new PimopsError('internal', `${file}: header id '${id}' must equal the file name '${expected}'`);
+  if (id !== expected)
+    throw new PimopsError('internal', `${file}: header id '${id}' must equal the file name '${expected}'`);
   const parameters = (fields.parameters ?? []).map((p) => {
-    const m = /^(\w+)\s+(\w+):\s*(.*)$/.exec(p);
+    const m = /^(\w+)\s+(\w+(?:\[\])?):\s*(.*)$/.exec(p);
     if (!m) throw new PimopsError('internal', `${file}: cannot read parameter line '${p}'`);
     return { name: m[1], type: m[2], description: m[3] };
   });
@@ -66,14 +73,16 @@ export function parseQuery(file: string, text: string): NamedQuery {
   const sql = rule ? findingSql(id, body) : body;
   const used = new Set([...sql.matchAll(/\$(\w+)/g)].map((m) => m[1]));
   const declared = new Set(parameters.map((p) => p.name));
-  for (const u of used) if (!declared.has(u)) throw new PimopsError('internal', `${file}: $${u} is used but not declared in the header`);
-  for (const d of declared) if (!used.has(d)) throw new PimopsError('internal', `${file}: parameter ${d} is declared but not used`);
+  for (const u of used)
+    if (!declared.has(u)) throw new PimopsError('internal', `${file}: $${u} is used but not declared in the header`);
+  for (const d of declared)
+    if (!used.has(d)) throw new PimopsError('internal', `${file}: parameter ${d} is declared but not used`);
   return {
     id,
     title: fields.title?.join(' ') ?? id,
     description: (fields.description ?? []).join(' '),
     parameters,
-    columns: rule ? FINDING_COLUMNS.map((c) => c.name) : fields.columns ?? [],
+    columns: rule ? FINDING_COLUMNS.map((c) => c.name) : (fields.columns ?? []),
     thresholds: fields.thresholds ?? [],
     sql,
     file,
@@ -86,11 +95,26 @@ function ruleSpec(file: string, id: string, fields: Record<string, string[]>): R
   const rule = ruleIdOf(id);
   const severityText = (fields.severity ?? []).join(' ');
   const severities = SEVERITIES.filter((s) => new RegExp(`\\b${s}\\b`).test(severityText));
-  if (!severities.length) throw new PimopsError('internal', `${file}: a check's header needs 'severity:' naming the severities it emits (${SEVERITIES.join(', ')})`);
+  if (!severities.length)
+    throw new PimopsError(
+      'internal',
+      `${file}: a check's header needs 'severity:' naming the severities it emits (${SEVERITIES.join(', ')})`,
+    );
   const doc = fields.doc?.[0] ?? '';
-  if (doc !== `docs/rules.md#${rule}`) throw new PimopsError('internal', `${file}: a check's header needs 'doc: docs/rules.md#${rule}'`);
-  if (fields.columns) throw new PimopsError('internal', `${file}: a check's columns are the finding contract (queries/findings.ts), not declared in its header`);
-  return { id: rule, severities, severityText, doc, thresholds: (fields.thresholds ?? []).map((t) => t.replace(/^[\w, ]+:\s*/, '')) };
+  if (doc !== `docs/rules.md#${rule}`)
+    throw new PimopsError('internal', `${file}: a check's header needs 'doc: docs/rules.md#${rule}'`);
+  if (fields.columns)
+    throw new PimopsError(
+      'internal',
+      `${file}: a check's columns are the finding contract (queries/findings.ts), not declared in its header`,
+    );
+  return {
+    id: rule,
+    severities,
+    severityText,
+    doc,
+    thresholds: (fields.thresholds ?? []).map((t) => t.replace(/^[\w, ]+:\s*/, '')),
+  };
 }
 
 let cache: Map<string, NamedQuery> | undefined;
@@ -98,7 +122,9 @@ let cache: Map<string, NamedQuery> | undefined;
 export function allQueries(): Map<string, NamedQuery> {
   if (cache) return cache;
   cache = new Map();
-  for (const name of readdirSync(here).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const name of readdirSync(here)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const file = join(here, name);
     const q = parseQuery(file, readFileSync(file, 'utf8'));
     cache.set(q.id, q);
@@ -114,28 +140,69 @@ export function getQuery(id: string): NamedQuery {
   return q;
 }
 
+/**
+ * A LIST parameter: a list from the config, or what a person typed (`--param k=["a","b"]` or `k=a,b`).
+ * It reaches SQL as a DuckDB list, never as JSON text the query would have to parse.
+ */
+function listParam(q: NamedQuery, p: ParameterSpec, v: unknown): DuckDBListValue {
+  if (v instanceof DuckDBListValue) return v;
+  let items: unknown[];
+  if (Array.isArray(v)) items = v;
+  else {
+    const text = asText(v).trim();
+    try {
+      items = text.startsWith('[') ? (JSON.parse(text) as unknown[]) : text ? text.split(',').map((x) => x.trim()) : [];
+    } catch {
+      throw new PimopsError(
+        'query-parameter',
+        `Parameter ${p.name} of ${q.id} must be a list (["a","b"] or a,b), got '${text}'`,
+      );
+    }
+  }
+  if (p.type === 'INTEGER[]') {
+    const ns = items.map(Number);
+    if (ns.some((n) => !Number.isInteger(n))) {
+      throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a list of whole numbers`);
+    }
+    return listValue(ns);
+  }
+  return listValue(items.map(asText));
+}
+
 /** Binds exactly the declared parameters; a missing one is the caller's mistake, named. */
 export function bind(q: NamedQuery, params: Record<string, unknown>): Params {
   const out: Params = {};
   for (const p of q.parameters) {
     const v = params[p.name];
-    if (v === undefined || v === null) throw new PimopsError('query-parameter', `Query ${q.id} needs parameter ${p.name} (${p.type}): ${p.description}`);
+    if (v === undefined || v === null)
+      throw new PimopsError('query-parameter', `Query ${q.id} needs parameter ${p.name} (${p.type}): ${p.description}`);
     if (['DOUBLE', 'INTEGER', 'BIGINT'].includes(p.type)) {
       const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isFinite(n)) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a number, got '${asText(v)}'`);
+      if (!Number.isFinite(n))
+        throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a number, got '${asText(v)}'`);
       out[p.name] = n;
     } else if (p.type === 'BOOLEAN') {
       out[p.name] = v === true || v === 'true' || v === '1';
     } else if (p.type === 'TIMESTAMPTZ') {
       const d = v instanceof Date ? v : new Date(asText(v).length === 10 ? `${asText(v)}T00:00:00Z` : asText(v));
-      if (Number.isNaN(d.getTime())) throw new PimopsError('query-parameter', `Parameter ${p.name} of ${q.id} must be a date or timestamp, got '${asText(v)}'`);
+      if (Number.isNaN(d.getTime()))
+        throw new PimopsError(
+          'query-parameter',
+          `Parameter ${p.name} of ${q.id} must be a date or timestamp, got '${asText(v)}'`,
+        );
       out[p.name] = d.toISOString();
+    } else if (p.type.endsWith('[]')) {
+      out[p.name] = listParam(q, p, v);
     } else {
       out[p.name] = typeof v === 'string' ? v : JSON.stringify(v);
     }
   }
   for (const k of Object.keys(params)) {
-    if (!q.parameters.some((p) => p.name === k)) throw new PimopsError('query-parameter', `Query ${q.id} has no parameter '${k}' (it takes: ${q.parameters.map((p) => p.name).join(', ') || 'none'})`);
+    if (!q.parameters.some((p) => p.name === k))
+      throw new PimopsError(
+        'query-parameter',
+        `Query ${q.id} has no parameter '${k}' (it takes: ${q.parameters.map((p) => p.name).join(', ') || 'none'})`,
+      );
   }
   return out;
 }
@@ -151,7 +218,11 @@ export async function countQueryRows(db: Db, id: string, params: Record<string, 
   return db.countRows(q.sql, bind(q, params));
 }
 
-export async function runQueryJson(db: Db, id: string, params: Record<string, unknown>): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
+export async function runQueryJson(
+  db: Db,
+  id: string,
+  params: Record<string, unknown>,
+): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
   const q = getQuery(id);
   return db.allJson(q.sql, bind(q, params));
 }

@@ -6,7 +6,7 @@
 --   service principals are marked: the target is zero beside them.
 -- parameters:
 --   as_of TIMESTAMPTZ: the moment to look at
---   break_glass_accounts VARCHAR: JSON list of break-glass UPNs or object ids
+--   break_glass_accounts VARCHAR[]: list of break-glass UPNs or object ids
 -- columns:
 --   plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id
 --   since: when the assignment began (as far as the basis can tell)
@@ -26,7 +26,7 @@ chosen AS (
     AND r.start_at <= $as_of::TIMESTAMPTZ AND (r.removed_at IS NULL OR r.removed_at > $as_of::TIMESTAMPTZ)
 ),
 bg AS (
-  SELECT lower(unnest(from_json($break_glass_accounts, '["VARCHAR"]'))) AS account
+  SELECT lower(unnest($break_glass_accounts::VARCHAR[])) AS account
 )
 SELECT plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id,
        start_at AS since,

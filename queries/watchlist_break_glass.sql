@@ -4,13 +4,13 @@
 --   users snapshot knows both, so rules over SigninLogs and AuditLogs match either. SearchKey is
 --   the UPN (lower case) when known, else the configured value.
 -- parameters:
---   break_glass_accounts VARCHAR: JSON list of break-glass UPNs or object ids
+--   break_glass_accounts VARCHAR[]: list of break-glass UPNs or object ids
 -- columns:
 --   account: the configured value
 --   user_principal_name, user_id, display_name: from the newest users snapshot, when it has the account
 -- thresholds:
 --   break_glass_accounts: breakGlassAccounts
-WITH bg AS (SELECT lower(unnest(from_json($break_glass_accounts, '["VARCHAR"]'))) AS account),
+WITH bg AS (SELECT lower(unnest($break_glass_accounts::VARCHAR[])) AS account),
 users AS (
   SELECT user_id, arg_max(user_principal_name, observed_at) AS user_principal_name, arg_max(display_name, observed_at) AS display_name
   FROM directory_users GROUP BY user_id

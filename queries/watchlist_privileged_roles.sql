@@ -4,14 +4,14 @@
 --   snapshot marks privileged, and the configured extra tier-0 roles, for analytics rules that
 --   should fire on them. SearchKey is the role template id.
 -- parameters:
---   tier0_roles VARCHAR: JSON list of extra tier-0 role names or ids
+--   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
 -- columns:
 --   role_id, role_name
 --   privileged: Microsoft labels it privileged (or it is tier 0)
 --   tier0: the shipped tier-0 list or checks.tier0Roles
 -- thresholds:
 --   tier0_roles: checks.tier0Roles
-WITH extra AS (SELECT lower(unnest(from_json($tier0_roles, '["VARCHAR"]'))) AS r),
+WITH extra AS (SELECT lower(unnest($tier0_roles::VARCHAR[])) AS r),
 defs AS (
   SELECT role_id, arg_max(role_name, observed_at) AS role_name, bool_or(is_privileged) AS is_privileged
   FROM role_definitions GROUP BY role_id

@@ -2,13 +2,15 @@
 // contract automation relies on (schemaVersion 1). Core numbers are Entra-role activations;
 // PIM for Groups and Azure resources are reported per plane under byPlane.
 import type { Db, Row } from '../core/db.js';
+import { listValue } from '../core/db.js';
+import { asText } from '../core/text.js';
 import type { Config } from '../core/config.js';
 import { runQuery } from '../queries/registry.js';
 
 export interface Period { from: Date; to: Date; asOf: Date }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : new Date(String(v)).toISOString());
+const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : new Date(asText(v)).toISOString());
 const round = (v: number | null, digits = 6) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
 function ttaRoute(rows: Row[], plane: string, route: string, target: number) {
@@ -44,7 +46,7 @@ export async function metricsReport(db: Db, config: Config, period: Period) {
   const byRole = await runQuery(db, 'approval_rate_by_role', { from: p.from, to: p.to, denial_rate_flag: config.approvals.denialRateFlag, min_decisions: config.approvals.minDecisions });
   const byApprover = await runQuery(db, 'approval_rate_by_approver', { from: p.from, to: p.to });
   const hours = await runQuery(db, 'active_hours', { from: p.from, to: p.to, as_of: p.as_of });
-  const standing = await runQuery(db, 'standing_assignments', { as_of: p.as_of, break_glass_accounts: JSON.stringify(config.breakGlassAccounts) });
+  const standing = await runQuery(db, 'standing_assignments', { as_of: p.as_of, break_glass_accounts: listValue(config.breakGlassAccounts) });
   const coverage = await runQuery(db, 'audit_coverage', { as_of: p.as_of });
 
   const planes = [...new Set([...tta, ...outcomeRows, ...hours].map((r) => String(r.plane)))].filter((x) => x !== 'entra_role').sort();
