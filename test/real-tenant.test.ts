@@ -212,6 +212,14 @@ describe('2-6. the requester\'s address and client, role-only requests, tenant, 
     ]);
   });
 
+  it('carries the address, client, group and known start to the Sentinel rows', async () => {
+    const req = await withDb(db, config, (x) => runQuery(x, 'sentinel_requests', {}));
+    expect(req.filter((r) => r.request_key === 'k-ip').map((r) => [r.actor_ip, r.user_agent])).toEqual([['198.51.100.44', 'Mozilla/5.0 Edge/140']]);
+    const act = await withDb(db, config, (x) => runQuery(x, 'sentinel_activations', {}));
+    expect(act.filter((r) => r.request_key === 'k-group').map((r) => [r.actor_ip, r.user_agent, r.via_group_id, r.via_group_name, r.start_known]))
+      .toEqual([['198.51.100.9', 'Edge/140', group.id, group.name, true]]);
+  });
+
   it('takes a Graph record\'s tenant from its tid detail', async () => {
     const r = await withDb(db, config, (x) => x.all<{ tenant_id: string | null }>('SELECT DISTINCT tenant_id FROM audit_events'));
     expect(r).toEqual([{ tenant_id: tenant.id }]);

@@ -224,9 +224,11 @@ describe('data collection rule and tables', () => {
     const SHIPPED: Record<string, string[]> = {
       PIMRequests_CL: ['TimeGenerated', 'RowId', 'RowVersion', 'RowDeleted', 'EventTime', 'RequestKey', 'RequestType', 'Plane', 'PrincipalId', 'PrincipalUpn',
         'PrincipalType', 'RoleId', 'RoleName', 'ScopeId', 'RequestedAt', 'DecidedAt', 'ActivatedAt', 'CompletedAt', 'EndedAt', 'Route', 'Decision', 'ApproverId',
-        'ApproverUpn', 'EndReason', 'Justification', 'TicketNumber', 'TicketSystem', 'Mfa', 'Keyed', 'Events', 'TimeToActivateSeconds', 'RequestedDurationSeconds'],
+        'ApproverUpn', 'EndReason', 'Justification', 'TicketNumber', 'TicketSystem', 'Mfa', 'Keyed', 'Events', 'TimeToActivateSeconds', 'RequestedDurationSeconds',
+        'ActorIp', 'UserAgent'],
       PIMActivations_CL: ['TimeGenerated', 'RowId', 'RowVersion', 'RowDeleted', 'EventTime', 'RequestKey', 'Plane', 'PrincipalId', 'PrincipalUpn', 'PrincipalType',
-        'RoleId', 'RoleName', 'ScopeId', 'ActivatedAt', 'StartedAt', 'ScheduledEnd', 'EndedAt', 'EndReason', 'ActiveSeconds'],
+        'RoleId', 'RoleName', 'ScopeId', 'ActivatedAt', 'StartedAt', 'ScheduledEnd', 'EndedAt', 'EndReason', 'ActiveSeconds',
+        'ActorIp', 'UserAgent', 'ViaGroupId', 'ViaGroupName', 'StartKnown'],
       PIMAssignments_CL: ['TimeGenerated', 'RowId', 'RowVersion', 'RowDeleted', 'EventTime', 'Plane', 'PrincipalId', 'PrincipalUpn', 'PrincipalType', 'RoleId',
         'RoleName', 'ScopeId', 'Since', 'ViaPim', 'BreakGlass', 'Basis'],
       PIMMetrics_CL: ['TimeGenerated', 'RowId', 'RowVersion', 'RowDeleted', 'EventTime', 'Month', 'MonthStart', 'Plane', 'MetricId', 'Measure', 'Dimensions', 'Value'],

@@ -58,6 +58,8 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       c('Justification', 'string', 'justification'), c('TicketNumber', 'string', 'ticket_number'), c('TicketSystem', 'string', 'ticket_system'),
       c('Mfa', 'boolean', 'mfa', 'true, or empty = unknown'), c('Keyed', 'boolean', 'keyed'), c('Events', 'long', 'events'),
       c('TimeToActivateSeconds', 'real', 'time_to_activate_seconds'), c('RequestedDurationSeconds', 'real', 'requested_duration_seconds'),
+      // Appended (issue 18): deployed tables keep the columns above in place.
+      c('ActorIp', 'string', 'actor_ip', "the requester's address (the record's ipaddr)"), c('UserAgent', 'string', 'user_agent', "the requester's client"),
     ],
   },
   {
@@ -69,6 +71,10 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       c('ActivatedAt', 'datetime', 'activated_at'), c('StartedAt', 'datetime', 'started_at'), c('ScheduledEnd', 'datetime', 'scheduled_end'),
       c('EndedAt', 'datetime', 'ended_at', 'empty while open'), c('EndReason', 'string', 'end_reason'),
       c('ActiveSeconds', 'real', 'active_seconds', 'empty while open'),
+      // Appended (issue 18): deployed tables keep the columns above in place.
+      c('ActorIp', 'string', 'actor_ip', "the requester's address"), c('UserAgent', 'string', 'user_agent', "the requester's client"),
+      c('ViaGroupId', 'string', 'via_group_id', 'the group the role came through'), c('ViaGroupName', 'string', 'via_group_name'),
+      c('StartKnown', 'boolean', 'start_known', 'false: began before the data; StartedAt is the coverage start'),
     ],
   },
   {
