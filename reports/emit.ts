@@ -4,7 +4,8 @@ import { PimopsError } from '../core/errors.js';
 import { AtomicFile, writeFileAtomic } from '../core/output.js';
 import type { Row } from '../core/db.js';
 import { parseFormat, plain, renderCsv, renderRows, type Format } from './format.js';
-import { writeArrow, writeParquet, type TypedRows } from './binary.js';
+import { writeArrow, writeArrowStream, writeParquet, writeParquetStream, type TypedRows } from './binary.js';
+import { resolve } from 'node:path';
 
 export interface EmitRequest {
   format?: string;
@@ -59,10 +60,9 @@ function jsonRow(r: Row): string {
  */
 export async function emitRowStream(s: RowStream, req: EmitRequest, write: (text: string) => void): Promise<Streamed> {
   if (req.format === 'arrow' || req.format === 'parquet') {
-    const rows: Row[] = [];
-    for await (const batch of s.batches) for (const r of batch) rows.push(r);
-    const r = await emitRows({ columns: s.columns, types: s.types, rows }, req);
-    return { rows: rows.length, leftOut: 0, path: r.kind === 'file' ? r.path : undefined, format: req.format };
+    if (!req.out) throw new PimopsError('usage', `--format ${req.format} writes a file: give --out FILE`);
+    const rows = req.format === 'arrow' ? await writeArrowStream(s, req.out) : await writeParquetStream(s, req.out);
+    return { rows, leftOut: 0, path: resolve(req.out), format: req.format };
   }
   const format = parseFormat(req.format, req.json, req.out ? 'csv' : req.fallback);
   const file = req.out ? new AtomicFile(req.out) : undefined;
@@ -89,7 +89,8 @@ export async function emitRowStream(s: RowStream, req: EmitRequest, write: (text
     if (format === 'json') put(rows ? '\n]\n' : ']\n');
     if (format === 'table') {
       put(renderRows(s.columns, held, 'table'));
-      if (leftOut) put(`(${leftOut} more row${leftOut === 1 ? '' : 's'} not shown: use --format csv, --out FILE or LIMIT)\n`);
+      if (leftOut)
+        put(`(${leftOut} more row${leftOut === 1 ? '' : 's'} not shown: use --format csv, --out FILE or LIMIT)\n`);
     }
     return { rows, leftOut, path: file?.commit(), format };
   } catch (err) {

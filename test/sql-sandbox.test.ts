@@ -13,7 +13,11 @@ const dbPath = join(tmp.dir, 'p.duckdb');
 afterAll(() => tmp.cleanup());
 
 function pimops(args: string[], nodeArgs: string[] = []) {
-  const r = spawnSync(process.execPath, [...nodeArgs, bin, '--db', dbPath, ...args], { cwd: tmp.dir, encoding: 'utf8', maxBuffer: 512 * 2 ** 20 });
+  const r = spawnSync(process.execPath, [...nodeArgs, bin, '--db', dbPath, ...args], {
+    cwd: tmp.dir,
+    encoding: 'utf8',
+    maxBuffer: 512 * 2 ** 20,
+  });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -46,11 +50,34 @@ describe('pimops sql', () => {
   });
 
   it('streams a result far larger than Node may hold (a heap of 96 MB; 2M rows as objects need more)', () => {
-    const r = pimops(['sql', "SELECT i, 'x' || i AS s FROM range(2000000) t(i)", '--format', 'csv'], ['--max-old-space-size=96']);
+    const r = pimops(
+      ['sql', "SELECT i, 'x' || i AS s FROM range(2000000) t(i)", '--format', 'csv'],
+      ['--max-old-space-size=96'],
+    );
     expect(r.code, r.stderr.slice(0, 400)).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('i,s');
     expect(lines[2000000]).toBe('1999999,x1999999');
+  });
+
+  it('streams Parquet and Arrow files too: 2M rows under the same 96 MB heap, every row in the file', async () => {
+    for (const format of ['parquet', 'arrow']) {
+      const out = join(tmp.dir, `big.${format}`);
+      const r = pimops(
+        ['sql', "SELECT i, 'x' || i AS s FROM range(2000000) t(i)", '--format', format, '--out', out],
+        ['--max-old-space-size=96'],
+      );
+      expect(r.code, r.stderr.slice(0, 400)).toBe(0);
+      expect(r.stderr).toContain(`wrote 2000000 rows to ${out} (${format})`);
+    }
+    const db = await Db.open(':memory:');
+    try {
+      expect(
+        await db.all(`SELECT count(*) AS n, max(i) AS m FROM read_parquet('${join(tmp.dir, 'big.parquet')}')`),
+      ).toEqual([{ n: 2000000n, m: 1999999n }]);
+    } finally {
+      db.close();
+    }
   });
 
   it('shows a table of the first 1,000 rows and says how many were left out', () => {
