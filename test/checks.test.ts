@@ -116,7 +116,7 @@ describe('pimops checks on the demo', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(cwd, { recursive: true });
     const bin = join(process.cwd(), 'bin', 'pimops.js');
-    expect(spawnSync(process.execPath, [bin, 'demo', '--admins', '16'], { cwd, encoding: 'utf8' }).status).toBe(0);
+    expect(spawnSync(process.execPath, [bin, 'demo', '--through', '2026-10', '--admins', '16'], { cwd, encoding: 'utf8' }).status).toBe(0);
     const r = spawnSync(process.execPath, [bin, 'checks', '--config', 'pimops-demo.config.json', '--from', '2026-10-01', '--to', '2026-11-01', '--json', '--fail-on', 'high'], { cwd, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(1);
     const out = JSON.parse(r.stdout.split('\n{"error"')[0]);

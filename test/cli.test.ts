@@ -17,7 +17,7 @@ function pimops(args: string[], cwd = tmp.dir) {
 describe('pimops demo (the quick start)', () => {
   let demo: ReturnType<typeof pimops>;
   beforeAll(() => {
-    demo = pimops(['demo']);
+    demo = pimops(['demo', '--through', '2026-10']);
   });
 
   it('lands the demo tenant into ./pimops.duckdb and prints the four metrics', () => {

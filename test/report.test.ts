@@ -17,7 +17,7 @@ const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 beforeAll(() => {
-  expect(run(['demo', '--admins', '16']).status).toBe(0);
+  expect(run(['demo', '--through', '2026-10', '--admins', '16']).status).toBe(0);
   // A principal whose name is markup, in the same period.
   const rng = new Rng(5);
   const who = { id: 'e0000000-0000-4000-8000-0000000000ee', upn: `${HOSTILE}@evil.example`, name: HOSTILE, type: 'User' as const };

@@ -1,12 +1,13 @@
 // `pimops export sentinel`: payloads for the custom tables (new and changed rows since the last
 // upload), the ARM templates, workbooks, analytics rules, watchlists and the KQL metrics, all made
 // from the same table list, and with --upload the rows sent through the Logs Ingestion API.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { Db } from '../../core/db.js';
 import type { Config } from '../../core/config.js';
 import { asPimopsError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/output.js';
 import { runQueryJson, pickParams } from '../../queries/registry.js';
 import { configParams, type ParamPeriod } from '../../queries/params.js';
 import { renderCsv } from '../format.js';
@@ -28,12 +29,6 @@ export interface SentinelExportResult {
   /** Watchlist values a spreadsheet would run as formulas, named for the person running the export:
    * the CSVs keep them exact because KQL joins on them. */
   warnings: string[];
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 const json = (o: unknown) => JSON.stringify(o, null, 2) + '\n';
@@ -72,7 +67,7 @@ export async function exportSentinel(db: Db, config: Config, outDir: string, opt
 }): Promise<SentinelExportResult> {
   const out = resolve(outDir);
   const files: string[] = [];
-  const write = (rel: string, text: string) => { writeAtomic(join(out, rel), text); files.push(rel); };
+  const write = (rel: string, text: string) => { writeFileAtomic(join(out, rel), text); files.push(rel); };
   try {
     for (const d of ['payloads', 'templates', 'workbooks', 'rules', 'watchlists', 'kql']) mkdirSync(join(out, d), { recursive: true });
   } catch (err) {
