@@ -7,7 +7,16 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'dist/', 'coverage/', 'out/', 'bench/results/', 'bench/data/', 'pimops-demo/', 'pimops-reports/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      'out/',
+      'bench/results/',
+      'bench/data/',
+      'pimops-demo/',
+      'pimops-reports/',
+    ],
   },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
@@ -15,7 +24,9 @@ export default defineConfig(
     languageOptions: {
       parserOptions: {
         // Files outside tsconfig.json's include (bin/, the root configs, bench's preload hook) get a default project.
-        projectService: { allowDefaultProject: ['*.js', 'vitest.config.ts', 'bin/*.js', 'bench/*.mjs', 'scripts/*.mjs'] },
+        projectService: {
+          allowDefaultProject: ['*.js', 'vitest.config.ts', 'bin/*.js', 'bench/*.mjs', 'scripts/*.mjs'],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

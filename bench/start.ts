@@ -37,7 +37,10 @@ try {
   let store = process.argv[2] ? resolve(process.argv[2]) : join(work, 'pimops.duckdb');
   if (!existsSync(store)) {
     console.error('making a demo store for the start-up bench …');
-    const r = spawnSync(process.execPath, [bin, '--db', store, 'demo', '--through', '2026-10', '--admins', '20'], { cwd: work, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, '--db', store, 'demo', '--through', '2026-10', '--admins', '20'], {
+      cwd: work,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`demo failed: ${r.stderr}`);
     store = resolve(work, store);
   }

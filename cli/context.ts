@@ -55,7 +55,10 @@ export function optString(v: unknown): string | undefined {
 const str = optString;
 
 /** --from / --to / --as-of on a command, with the help text that says what they default to. */
-export function withPeriodOptions(cmd: Command, asOfHelp = 'when open activations are cut and standing access is read (default: period end, or now)'): Command {
+export function withPeriodOptions(
+  cmd: Command,
+  asOfHelp = 'when open activations are cut and standing access is read (default: period end, or now)',
+): Command {
   return cmd
     .option('--period <YYYY-MM>', 'a calendar month (UTC), instead of --from/--to')
     .option('--from <date>', 'period start, inclusive (default: first day of last month, UTC)')

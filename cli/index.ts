@@ -38,7 +38,15 @@ export function buildProgram(): Command {
     .option('--db <file>', 'DuckDB database file', './pimops.duckdb')
     .option('--config <file>', 'config file (default: ./pimops.config.json when present)')
     .addOption(
-      new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'ndjson', 'markdown', 'arrow', 'parquet']),
+      new Option('--format <format>', 'output format').choices([
+        'table',
+        'csv',
+        'json',
+        'ndjson',
+        'markdown',
+        'arrow',
+        'parquet',
+      ]),
     )
     .option('--json', 'same as --format json')
     .option('-v, --verbose', 'progress for every file on stderr')
@@ -49,7 +57,9 @@ export function buildProgram(): Command {
   for (const c of [demo, importCmd, transform, rebuild, prune, metrics, checks, report, evidence]) c.register(program);
   run.register(program, (code) => (deferredExitCode = code));
   for (const c of [query, sql]) c.register(program);
-  const ingest = program.command('ingest').description('pull audit data from Azure into the landing store, then transform');
+  const ingest = program
+    .command('ingest')
+    .description('pull audit data from Azure into the landing store, then transform');
   for (const c of [ingestGraph, ingestLogAnalytics, ingestSnapshot]) c.register(ingest);
   for (const c of [shell, explainRequest, doctor]) c.register(program);
   const exp = program.command('export').description('hand the data to other engines');
@@ -65,7 +75,8 @@ export async function main(argv: string[]): Promise<number> {
   registerSecret(process.env.PIMOPS_WEBHOOK_URL);
   registerSecret(process.env.PIMOPS_PSEUDONYM_KEY);
   const program = buildProgram();
-  const wantsJson = argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
+  const wantsJson =
+    argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
   try {
     await program.parseAsync(argv);
     return deferredExitCode;

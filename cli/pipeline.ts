@@ -8,7 +8,14 @@ import { classifyGaps } from '../core/gaps.js';
 import { fileSource } from '../ingest/files/index.js';
 import { transform, rebuild, ensureSchema, type StageCounts } from '../transform/index.js';
 
-export interface ImportSummary { files: number; records: number; new: number; duplicates: number; quarantined: number; conflicts?: number }
+export interface ImportSummary {
+  files: number;
+  records: number;
+  new: number;
+  duplicates: number;
+  quarantined: number;
+  conflicts?: number;
+}
 
 export async function withDb<T>(dbPath: string, config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
   const db = await Db.open(dbPath, { memoryLimit: config.storage.memoryLimit });
@@ -39,7 +46,12 @@ export function landingStore(dbPath: string, config: Config): LandingStore {
  * Lands the files, then transforms. Files already landed (same bytes) are counted from what the
  * database recorded for them, so a re-import reports them as duplicates and changes nothing.
  */
-export async function importPaths(dbPath: string, config: Config, paths: string[], progress?: (m: string) => void): Promise<ImportSummary> {
+export async function importPaths(
+  dbPath: string,
+  config: Config,
+  paths: string[],
+  progress?: (m: string) => void,
+): Promise<ImportSummary> {
   const store = landingStore(dbPath, config);
   // Open the database first: its lock keeps two imports from landing into one store at once.
   return withDb(dbPath, config, async (db) => {
@@ -47,9 +59,17 @@ export async function importPaths(dbPath: string, config: Config, paths: string[
     const transformedNow = new Set<number>();
     const counts = await transform(db, store, config, (e, c) => {
       transformedNow.add(e.seq);
-      progress?.(`transformed ${e.originalPath}: ${c.new} new, ${c.duplicates} duplicates, ${c.quarantined} quarantined`);
+      progress?.(
+        `transformed ${e.originalPath}: ${c.new} new, ${c.duplicates} duplicates, ${c.quarantined} quarantined`,
+      );
     });
-    const summary: ImportSummary = { files: batch.offered.length, records: counts.records, new: counts.new, duplicates: counts.duplicates, quarantined: counts.quarantined };
+    const summary: ImportSummary = {
+      files: batch.offered.length,
+      records: counts.records,
+      new: counts.new,
+      duplicates: counts.duplicates,
+      quarantined: counts.quarantined,
+    };
     // Files offered again: every record in them is already stored (or was quarantined before).
     const counted = new Set<number>();
     for (const e of batch.offered) {
@@ -57,7 +77,9 @@ export async function importPaths(dbPath: string, config: Config, paths: string[
       counted.add(e.seq);
       if (firstOfThisRun) continue;
       const row = await db.one<{ new_records: bigint | null; duplicates: bigint | null; quarantined: bigint | null }>(
-        'SELECT new_records, duplicates, quarantined FROM landing_files WHERE seq = $seq', { seq: e.seq });
+        'SELECT new_records, duplicates, quarantined FROM landing_files WHERE seq = $seq',
+        { seq: e.seq },
+      );
       const q = Number(row?.quarantined ?? 0);
       const stored = Number(row?.new_records ?? 0) + Number(row?.duplicates ?? 0);
       summary.records += stored + q;
@@ -65,8 +87,10 @@ export async function importPaths(dbPath: string, config: Config, paths: string[
       summary.quarantined += q;
     }
     // Same id, different content: reported (the first copy in manifest order is kept).
-    const conflicts = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM id_conflicts WHERE other_file IN (SELECT landed_file FROM landing_files WHERE seq IN (SELECT unnest($seqs::INTEGER[])))',
-      { seqs: `[${[...transformedNow].join(',')}]` });
+    const conflicts = await db.one<{ n: bigint }>(
+      'SELECT count(*) AS n FROM id_conflicts WHERE other_file IN (SELECT landed_file FROM landing_files WHERE seq IN (SELECT unnest($seqs::INTEGER[])))',
+      { seqs: `[${[...transformedNow].join(',')}]` },
+    );
     if (conflicts && conflicts.n > 0n) summary.conflicts = Number(conflicts.n);
     return summary;
   });
@@ -86,45 +110,98 @@ import { pullDirectoryAudits, type PageEvent, type PullResult } from '../ingest/
 import { pullBreakGlassSignIns } from '../ingest/graph/sign-ins.js';
 
 /** Pulls Graph directoryAudits into the landing store, then transforms what is new. */
-export async function ingestGraph(dbPath: string, config: Config, opts: { since?: Date; until?: Date; now?: Date },
-  hooks: { onPage?: (e: PageEvent) => void } & ClientEvents = {}): Promise<PullResult & { signIns: number; transformed: StageCounts }> {
+export async function ingestGraph(
+  dbPath: string,
+  config: Config,
+  opts: { since?: Date; until?: Date; now?: Date },
+  hooks: { onPage?: (e: PageEvent) => void } & ClientEvents = {},
+): Promise<PullResult & { signIns: number; transformed: StageCounts }> {
   const credential = createCredential(config);
   const client = createGraphClient(config, credential, hooks);
   const store = landingStore(dbPath, config);
   return withDb(dbPath, config, async (db) => {
     const pulled = await pullDirectoryAudits(client, store, config, { ...opts, tenantId: pullTenant() }, hooks.onPage);
     const signIns = config.breakGlassAccounts.length
-      ? await pullBreakGlassSignIns(client, store, config.breakGlassAccounts, new Date(pulled.window.from), new Date(pulled.window.to), { beta: config.azure.betaSignIns })
+      ? await pullBreakGlassSignIns(
+          client,
+          store,
+          config.breakGlassAccounts,
+          new Date(pulled.window.from),
+          new Date(pulled.window.to),
+          { beta: config.azure.betaSignIns },
+        )
       : { records: 0, landed: [] };
     const transformed = await transform(db, store, config);
     return { ...pulled, signIns: signIns.records, transformed };
   });
 }
 
-import { createLogsClient, pullLogAnalytics, pullLogAnalyticsSignIns, readLaWatermark, type LaResult } from '../ingest/log-analytics/index.js';
+import {
+  createLogsClient,
+  pullLogAnalytics,
+  pullLogAnalyticsSignIns,
+  readLaWatermark,
+  type LaResult,
+} from '../ingest/log-analytics/index.js';
 import { subDays as subDaysLa, subMinutes as subMinutesLa } from 'date-fns';
 
 /** Pulls AuditLogs from a Log Analytics workspace (time-sliced), then transforms what is new. */
-export async function ingestLogAnalytics(dbPath: string, config: Config, opts: { workspaceId: string; since?: Date; until?: Date; now?: Date; sliceHours?: number; rowCap?: number },
-  onSlice?: (e: { from: string; to: string; rows: number; split: boolean }) => void): Promise<LaResult & { signIns: number; signInKinds: string[]; signInsNotCovered: string[]; transformed: StageCounts }> {
+export async function ingestLogAnalytics(
+  dbPath: string,
+  config: Config,
+  opts: { workspaceId: string; since?: Date; until?: Date; now?: Date; sliceHours?: number; rowCap?: number },
+  onSlice?: (e: { from: string; to: string; rows: number; split: boolean }) => void,
+): Promise<
+  LaResult & { signIns: number; signInKinds: string[]; signInsNotCovered: string[]; transformed: StageCounts }
+> {
   const credential = createCredential(config);
   const client = createLogsClient(config, credential);
   const store = landingStore(dbPath, config);
   const now = opts.now ?? new Date();
   const watermark = readLaWatermark(store, opts.workspaceId);
-  const since = opts.since ?? (watermark ? subMinutesLa(new Date(watermark), config.azure.overlapMinutes) : subDaysLa(now, 90));
+  const since =
+    opts.since ?? (watermark ? subMinutesLa(new Date(watermark), config.azure.overlapMinutes) : subDaysLa(now, 90));
   return withDb(dbPath, config, async (db) => {
-    const pulled = await pullLogAnalytics(client, store, config, { workspaceId: opts.workspaceId, since, until: opts.until ?? now, sliceHours: opts.sliceHours, rowCap: opts.rowCap }, onSlice);
-    const signIns = await pullLogAnalyticsSignIns(client, store, opts.workspaceId, config.breakGlassAccounts, since, opts.until ?? now);
+    const pulled = await pullLogAnalytics(
+      client,
+      store,
+      config,
+      {
+        workspaceId: opts.workspaceId,
+        since,
+        until: opts.until ?? now,
+        sliceHours: opts.sliceHours,
+        rowCap: opts.rowCap,
+      },
+      onSlice,
+    );
+    const signIns = await pullLogAnalyticsSignIns(
+      client,
+      store,
+      opts.workspaceId,
+      config.breakGlassAccounts,
+      since,
+      opts.until ?? now,
+    );
     const transformed = await transform(db, store, config);
-    return { ...pulled, signIns: signIns.records, signInKinds: signIns.kinds, signInsNotCovered: signIns.notCovered, transformed };
+    return {
+      ...pulled,
+      signIns: signIns.records,
+      signInKinds: signIns.kinds,
+      signInsNotCovered: signIns.notCovered,
+      transformed,
+    };
   });
 }
 
 import { pullSnapshot, type SnapshotResult } from '../ingest/graph/snapshot.js';
 
 /** Pulls the PIM state snapshot from Graph, then loads it into the state tables. */
-export async function ingestSnapshot(dbPath: string, config: Config, now = new Date()): Promise<SnapshotResult & { transformed: StageCounts; gaps: ReturnType<typeof classifyGaps> }> {
+export async function ingestSnapshot(
+  dbPath: string,
+  config: Config,
+  now = new Date(),
+): Promise<SnapshotResult & { transformed: StageCounts; gaps: ReturnType<typeof classifyGaps> }> {
   const credential = createCredential(config);
   const client = createGraphClient(config, credential, undefined, 'directory');
   const store = landingStore(dbPath, config);
@@ -136,20 +213,34 @@ export async function ingestSnapshot(dbPath: string, config: Config, now = new D
 }
 
 /** Retention: deletes landed files past storage.retainLandingDays and says what a rebuild can no longer reproduce. */
-export async function pruneLanding(dbPath: string, config: Config, now = new Date()): Promise<{ files: number; records: number; from: string | null; to: string | null }> {
+export async function pruneLanding(
+  dbPath: string,
+  config: Config,
+  now = new Date(),
+): Promise<{ files: number; records: number; from: string | null; to: string | null }> {
   const days = config.storage.retainLandingDays;
   if (!days) return { files: 0, records: 0, from: null, to: null };
   const store = landingStore(dbPath, config);
   return withDb(dbPath, config, async (db) => {
     // Only files already in the database: a file not yet transformed would be lost outright.
-    const transformed = new Set((await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) => Number(r.seq)));
+    const transformed = new Set(
+      (await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) =>
+        Number(r.seq),
+      ),
+    );
     const cutoff = new Date(now.getTime() - days * 86_400_000);
     const candidates = store.manifest().filter((e) => transformed.has(e.seq) && new Date(e.landedAt) < cutoff);
     if (!candidates.length) return { files: 0, records: 0, from: null, to: null };
     const span = await db.one<{ lo: Date | null; hi: Date | null; n: bigint }>(
       `SELECT min(event_time) AS lo, max(event_time) AS hi, count(*) AS n FROM audit_events WHERE landing_file IN (SELECT unnest($files::VARCHAR[]))`,
-      { files: JSON.stringify(candidates.map((e) => e.landedFile)) });
+      { files: JSON.stringify(candidates.map((e) => e.landedFile)) },
+    );
     const pruned = store.prune(new Date(Math.max(...candidates.map((e) => Date.parse(e.landedAt))) + 1));
-    return { files: pruned.length, records: Number(span?.n ?? 0), from: span?.lo?.toISOString() ?? null, to: span?.hi?.toISOString() ?? null };
+    return {
+      files: pruned.length,
+      records: Number(span?.n ?? 0),
+      from: span?.lo?.toISOString() ?? null,
+      to: span?.hi?.toISOString() ?? null,
+    };
   });
 }

@@ -11,5 +11,8 @@ export async function emitResult(o: Options, res: TypedRows): Promise<void> {
     fallback: defaultRowFormat(),
   });
   if (r.kind === 'text') out(r.text);
-  else stderr(`wrote ${r.rows} rows to ${r.path}${r.format === 'arrow' || r.format === 'parquet' ? ` (${r.format})` : ''}`);
+  else
+    stderr(
+      `wrote ${r.rows} rows to ${r.path}${r.format === 'arrow' || r.format === 'parquet' ? ` (${r.format})` : ''}`,
+    );
 }

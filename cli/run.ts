@@ -9,7 +9,15 @@ import type { Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { gapError } from '../core/gaps.js';
 import { Db } from '../core/db.js';
-import { ingestGraph, ingestSnapshot, ingestLogAnalytics, transformPending, withDb, withReadOnlyDb, pruneLanding } from './pipeline.js';
+import {
+  ingestGraph,
+  ingestSnapshot,
+  ingestLogAnalytics,
+  transformPending,
+  withDb,
+  withReadOnlyDb,
+  pruneLanding,
+} from './pipeline.js';
 import { metricsReport } from '../reports/metrics.js';
 import type { Period } from '../core/time.js';
 import { runChecks, summarize, atOrAbove } from '../reports/checks.js';
@@ -20,7 +28,13 @@ import { exportSentinel } from '../reports/sentinel/index.js';
 import { createCredential } from '../core/azure.js';
 
 export type RunStatus = 'ok' | 'breached' | 'failed' | 'stale';
-export interface RunResult { status: RunStatus; period: Period; steps: { step: string; ok: boolean; detail: string }[]; reports: string[]; reasons: string[] }
+export interface RunResult {
+  status: RunStatus;
+  period: Period;
+  steps: { step: string; ok: boolean; detail: string }[];
+  reports: string[];
+  reasons: string[];
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,10 +60,20 @@ export async function acquireRunLock(dbPath: string, waitSeconds: number): Promi
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       let holder: { pid?: number; since?: string } = {};
-      try { holder = JSON.parse(readFileSync(lock, 'utf8')) as typeof holder; } catch { /* being written */ }
-      if (holder.pid && !alive(holder.pid)) { rmSync(lock, { force: true }); continue; } // left by a crashed run
+      try {
+        holder = JSON.parse(readFileSync(lock, 'utf8')) as typeof holder;
+      } catch {
+        /* being written */
+      }
+      if (holder.pid && !alive(holder.pid)) {
+        rmSync(lock, { force: true });
+        continue;
+      } // left by a crashed run
       if (Date.now() >= until) {
-        throw new PimopsError('database-locked', `Another pimops run (pid ${holder.pid ?? '?'}, since ${holder.since ?? '?'}) holds ${lock}; waited ${waitSeconds} s. Try again when it finishes.`);
+        throw new PimopsError(
+          'database-locked',
+          `Another pimops run (pid ${holder.pid ?? '?'}, since ${holder.since ?? '?'}) holds ${lock}; waited ${waitSeconds} s. Try again when it finishes.`,
+        );
       }
       await sleep(250);
     }
@@ -72,7 +96,12 @@ async function waitForDatabase(dbPath: string, waitSeconds: number): Promise<voi
   }
 }
 
-export async function runJob(dbPath: string, config: Config, period: Period, log: (event: Record<string, unknown>) => void): Promise<RunResult> {
+export async function runJob(
+  dbPath: string,
+  config: Config,
+  period: Period,
+  log: (event: Record<string, unknown>) => void,
+): Promise<RunResult> {
   const release = await acquireRunLock(dbPath, config.run.lockWaitSeconds);
   const result: RunResult = { status: 'ok', period, steps: [], reports: [], reasons: [] };
   const step = async (name: string, fn: () => Promise<string>) => {
@@ -93,7 +122,10 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
     await waitForDatabase(dbPath, config.run.lockWaitSeconds);
     for (const source of config.run.sources) {
       await step(`ingest ${source}`, async () => {
-        if (source === 'graph') { const r = await ingestGraph(dbPath, config, {}); return `${r.window.from} → ${r.window.to}: ${r.records} records, ${r.transformed.new} new`; }
+        if (source === 'graph') {
+          const r = await ingestGraph(dbPath, config, {});
+          return `${r.window.from} → ${r.window.to}: ${r.records} records, ${r.transformed.new} new`;
+        }
         if (source === 'snapshot') {
           const r = await ingestSnapshot(dbPath, config);
           // One policy for partial failures: an unexpected gap fails the step; an expected one is named.
@@ -101,27 +133,37 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
           const warned = r.gaps.warnings.map((w) => `${w.name} not pulled (${w.expected})`).join('; ');
           return `observed ${r.observedAt}; ${warned ? `warnings: ${warned}` : 'all endpoints'}`;
         }
-        if (!config.azure.workspaceId) throw new PimopsError('config-invalid', 'run.sources has log-analytics but azure.workspaceId is not set');
+        if (!config.azure.workspaceId)
+          throw new PimopsError('config-invalid', 'run.sources has log-analytics but azure.workspaceId is not set');
         const r = await ingestLogAnalytics(dbPath, config, { workspaceId: config.azure.workspaceId });
         return `${r.window.from} → ${r.window.to}: ${r.rows} rows, ${r.transformed.new} new`;
       });
     }
-    if (!config.run.sources.length) await step('transform', async () => { const c = await transformPending(dbPath, config); return `${c.new} new records`; });
+    if (!config.run.sources.length)
+      await step('transform', async () => {
+        const c = await transformPending(dbPath, config);
+        return `${c.new} new records`;
+      });
 
     let newest: Date | null = null;
-    await step('metrics and checks', async () => withReadOnlyDb(dbPath, config, async (db) => {
-      const m = await metricsReport(db, config, period);
-      const findings = await runChecks(db, config, period);
-      const summary = summarize(findings);
-      const failing = targetsOf(m, summary, config).filter((t) => t.status === 'fail' && t.id !== 'findings');
-      for (const t of failing) result.reasons.push(`target breached: ${t.name} = ${t.value} (target ${t.target})`);
-      const severe = atOrAbove(findings, config.run.failOn);
-      if (severe.length) result.reasons.push(`${severe.length} finding(s) at or above ${config.run.failOn}`);
-      newest = m.coverage.lastEvent ? new Date(m.coverage.lastEvent) : null;
-      return `${failing.length} target(s) breached; findings ${JSON.stringify(summary)}`;
-    }));
+    await step('metrics and checks', async () =>
+      withReadOnlyDb(dbPath, config, async (db) => {
+        const m = await metricsReport(db, config, period);
+        const findings = await runChecks(db, config, period);
+        const summary = summarize(findings);
+        const failing = targetsOf(m, summary, config).filter((t) => t.status === 'fail' && t.id !== 'findings');
+        for (const t of failing) result.reasons.push(`target breached: ${t.name} = ${t.value} (target ${t.target})`);
+        const severe = atOrAbove(findings, config.run.failOn);
+        if (severe.length) result.reasons.push(`${severe.length} finding(s) at or above ${config.run.failOn}`);
+        newest = m.coverage.lastEvent ? new Date(m.coverage.lastEvent) : null;
+        return `${failing.length} target(s) breached; findings ${JSON.stringify(summary)}`;
+      }),
+    );
     const ageHours = newest ? (period.asOf.getTime() - (newest as Date).getTime()) / 3_600_000 : Infinity;
-    if (ageHours > config.run.maxDataAgeHours) result.reasons.unshift(`stale: the newest audit record is ${Number.isFinite(ageHours) ? `${Math.round(ageHours)} h` : 'missing'} old at ${period.asOf.toISOString()} (limit ${config.run.maxDataAgeHours} h)`);
+    if (ageHours > config.run.maxDataAgeHours)
+      result.reasons.unshift(
+        `stale: the newest audit record is ${Number.isFinite(ageHours) ? `${Math.round(ageHours)} h` : 'missing'} old at ${period.asOf.toISOString()} (limit ${config.run.maxDataAgeHours} h)`,
+      );
 
     await step('reports', async () => {
       const db = await Db.openReadOnly(dbPath, { memoryLimit: config.storage.memoryLimit });
@@ -132,7 +174,10 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
         const stem = `pimops-${period.from.toISOString().slice(0, 10)}`;
         for (const f of config.run.reportFormats) {
           const path = join(dir, `${stem}.${f}`);
-          writeFileAtomic(path, f === 'html' ? renderHtml(model) : f === 'md' ? renderMarkdown(model) : renderJson(model));
+          writeFileAtomic(
+            path,
+            f === 'html' ? renderHtml(model) : f === 'md' ? renderMarkdown(model) : renderJson(model),
+          );
           result.reports.push(path);
         }
         return result.reports.join(', ');
@@ -140,21 +185,47 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
         db.close();
       }
     });
-    if (config.run.lakeDir) await step('export parquet', async () => withDb(dbPath, config, async (db) => { const r = await exportLake(db, config, config.run.lakeDir!); return `${r.partitionsWritten} partitions written`; }));
+    if (config.run.lakeDir)
+      await step('export parquet', async () =>
+        withDb(dbPath, config, async (db) => {
+          const r = await exportLake(db, config, config.run.lakeDir!);
+          return `${r.partitionsWritten} partitions written`;
+        }),
+      );
 
     if (config.run.sentinelDir) {
-      await step('export sentinel', async () => withDb(dbPath, config, async (db) => {
-        const r = await exportSentinel(db, config, config.run.sentinelDir!, { period: { ...period, asOf: new Date() }, upload: config.run.sentinelUpload, credential: () => createCredential(config) });
-        const rows = Object.values(r.tables);
-        if (r.failures.length) throw new PimopsError('azure-request', `the ingestion API refused ${r.failures.reduce((n, f) => n + f.rows, 0)} rows; they are sent again next run`);
-        return `${rows.reduce((n, t) => n + t.pending, 0)} rows ${r.uploaded ? 'sent' : 'written'}`;
-      }));
+      await step('export sentinel', async () =>
+        withDb(dbPath, config, async (db) => {
+          const r = await exportSentinel(db, config, config.run.sentinelDir!, {
+            period: { ...period, asOf: new Date() },
+            upload: config.run.sentinelUpload,
+            credential: () => createCredential(config),
+          });
+          const rows = Object.values(r.tables);
+          if (r.failures.length)
+            throw new PimopsError(
+              'azure-request',
+              `the ingestion API refused ${r.failures.reduce((n, f) => n + f.rows, 0)} rows; they are sent again next run`,
+            );
+          return `${rows.reduce((n, t) => n + t.pending, 0)} rows ${r.uploaded ? 'sent' : 'written'}`;
+        }),
+      );
     }
 
-    if (config.storage.retainLandingDays) await step('prune landing', async () => { const r = await pruneLanding(dbPath, config); return r.files ? `${r.files} files (${r.from} → ${r.to}) no longer rebuildable` : 'nothing to prune'; });
+    if (config.storage.retainLandingDays)
+      await step('prune landing', async () => {
+        const r = await pruneLanding(dbPath, config);
+        return r.files ? `${r.files} files (${r.from} → ${r.to}) no longer rebuildable` : 'nothing to prune';
+      });
 
     const failed = result.steps.filter((s) => !s.ok);
-    result.status = failed.length ? 'failed' : result.reasons.some((r) => r.startsWith('stale')) ? 'stale' : result.reasons.length ? 'breached' : 'ok';
+    result.status = failed.length
+      ? 'failed'
+      : result.reasons.some((r) => r.startsWith('stale'))
+        ? 'stale'
+        : result.reasons.length
+          ? 'breached'
+          : 'ok';
     if (failed.length) result.reasons.unshift(...failed.map((f) => `${f.step} failed: ${f.detail}`));
     await notify(result, log);
     return result;
@@ -167,14 +238,26 @@ export async function runJob(dbPath: string, config: Config, period: Period, log
 async function notify(r: RunResult, log: (event: Record<string, unknown>) => void): Promise<void> {
   const url = process.env.PIMOPS_WEBHOOK_URL;
   if (!url) return;
-  const text = `pimops ${r.period.from.toISOString().slice(0, 10)} → ${r.period.to.toISOString().slice(0, 10)}: ${r.status.toUpperCase()}` +
-    (r.reasons.length ? `\n${r.reasons.map((x) => `• ${x}`).join('\n')}` : '') + (r.reports.length ? `\nreport: ${r.reports[0]}` : '');
+  const text =
+    `pimops ${r.period.from.toISOString().slice(0, 10)} → ${r.period.to.toISOString().slice(0, 10)}: ${r.status.toUpperCase()}` +
+    (r.reasons.length ? `\n${r.reasons.map((x) => `• ${x}`).join('\n')}` : '') +
+    (r.reports.length ? `\nreport: ${r.reports[0]}` : '');
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, status: r.status, period: { from: r.period.from, to: r.period.to }, reasons: r.reasons, reports: r.reports }), signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        text,
+        status: r.status,
+        period: { from: r.period.from, to: r.period.to },
+        reasons: r.reasons,
+        reports: r.reports,
+      }),
+      signal: AbortSignal.timeout(15_000),
+    });
     log({ event: 'notify', ok: res.ok, status: res.status });
   } catch (err) {
     // Never print the URL: it carries the webhook's secret.
     log({ event: 'notify', ok: false, error: (err as Error).name });
   }
 }
-

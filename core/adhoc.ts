@@ -12,7 +12,8 @@ import { PimopsError, sqlError } from './errors.js';
  * 134), so a script naming one is refused before anything runs (a word match on the text: a string
  * literal that names one is refused too, which costs an analyst nothing).
  */
-const STATEFUL_FUNCTIONS = /\b(enable_logging|disable_logging|truncate_duckdb_logs|enable_profiling|disable_profiling)\b/gi;
+const STATEFUL_FUNCTIONS =
+  /\b(enable_logging|disable_logging|truncate_duckdb_logs|enable_profiling|disable_profiling)\b/gi;
 
 export interface AdHocResult {
   columns: string[];
@@ -24,7 +25,11 @@ export interface AdHocResult {
 const ALLOWED = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
 
 /** Runs every statement of `sql` in order and streams the last one's rows; `timeoutSeconds` bounds the whole run. */
-export async function runAdHoc(db: Db, sql: string, opts: { timeoutSeconds: number; sandboxed: boolean }): Promise<AdHocResult> {
+export async function runAdHoc(
+  db: Db,
+  sql: string,
+  opts: { timeoutSeconds: number; sandboxed: boolean },
+): Promise<AdHocResult> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

@@ -1,7 +1,8 @@
 // Azure credentials and endpoints: the one place that builds them. Every host comes from the
 // config (national clouds, private authorities, test fakes); secrets only from the environment.
 import {
-  ClientAssertionCredential, ClientSecretCredential,
+  ClientAssertionCredential,
+  ClientSecretCredential,
   ClientCertificateCredential,
   ManagedIdentityCredential,
   WorkloadIdentityCredential,
@@ -67,10 +68,14 @@ async function githubOidcToken(requestUrl: string, requestToken: string): Promis
   url.searchParams.set('audience', GITHUB_OIDC_AUDIENCE);
   const res = await fetch(url, { headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' } });
   if (!res.ok) {
-    throw new PimopsError('azure-auth', `The GitHub OIDC token request failed with ${res.status}: is 'id-token: write' granted to the job?`);
+    throw new PimopsError(
+      'azure-auth',
+      `The GitHub OIDC token request failed with ${res.status}: is 'id-token: write' granted to the job?`,
+    );
   }
   const body = (await res.json()) as { value?: unknown };
-  if (typeof body.value !== 'string') throw new PimopsError('azure-auth', 'The GitHub OIDC token response has no token');
+  if (typeof body.value !== 'string')
+    throw new PimopsError('azure-auth', 'The GitHub OIDC token response has no token');
   registerSecret(body.value);
   return body.value;
 }
@@ -119,7 +124,9 @@ export function createCredential(config: Config, env: NodeJS.ProcessEnv = proces
       );
       registerSecret(v.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
       const assertion = () => githubOidcToken(v.ACTIONS_ID_TOKEN_REQUEST_URL, v.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
-      return new RefreshableCredential(new ClientAssertionCredential(v.AZURE_TENANT_ID, v.AZURE_CLIENT_ID, assertion, common));
+      return new RefreshableCredential(
+        new ClientAssertionCredential(v.AZURE_TENANT_ID, v.AZURE_CLIENT_ID, assertion, common),
+      );
     }
   }
 }

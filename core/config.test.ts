@@ -52,7 +52,11 @@ describe('config: strict at every level, sizes, zones and secrets checked', () =
     [{ azure: { clientSecret: 'abc123456' } }, 'azure.clientSecret', 'AZURE_CLIENT_SECRET'],
     [{ run: { webhookUrl: 'https://hooks.example/x' } }, 'run.webhookUrl', 'PIMOPS_WEBHOOK_URL'],
     [{ azure: { certificatePassword: 'x' } }, 'azure.certificatePassword', 'AZURE_CLIENT_CERTIFICATE_PASSWORD'],
-    [{ evidence: { signingKey: '-----BEGIN PRIVATE KEY-----abc123456' } }, 'evidence.signingKey', 'PIMOPS_EVIDENCE_KEY_FILE'],
+    [
+      { evidence: { signingKey: '-----BEGIN PRIVATE KEY-----abc123456' } },
+      'evidence.signingKey',
+      'PIMOPS_EVIDENCE_KEY_FILE',
+    ],
   ])('refuses a secret in the file, naming the environment variable to use (%j)', (raw, at, env) => {
     const m = message(raw);
     expect(m).toContain(at);

@@ -1,6 +1,17 @@
 import {
-  DuckDBInstance, DuckDBConnection, DuckDBListValue, DuckDBTimestampTZValue, LIST, VARCHAR, BIGINT, DOUBLE, BOOLEAN,
-  listValue, timestampTZValue, type DuckDBType, type DuckDBValue,
+  DuckDBInstance,
+  DuckDBConnection,
+  DuckDBListValue,
+  DuckDBTimestampTZValue,
+  LIST,
+  VARCHAR,
+  BIGINT,
+  DOUBLE,
+  BOOLEAN,
+  listValue,
+  timestampTZValue,
+  type DuckDBType,
+  type DuckDBValue,
 } from '@duckdb/node-api';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -30,7 +41,9 @@ function listType(items: readonly DuckDBValue[]): DuckDBType | undefined {
   return undefined;
 }
 
-function bindable(params?: Params): [Record<string, DuckDBValue> | undefined, Record<string, DuckDBType | undefined> | undefined] {
+function bindable(
+  params?: Params,
+): [Record<string, DuckDBValue> | undefined, Record<string, DuckDBType | undefined> | undefined] {
   if (!params) return [undefined, undefined];
   const values: Record<string, DuckDBValue> = {};
   const types: Record<string, DuckDBType | undefined> = {};
@@ -43,8 +56,12 @@ function bindable(params?: Params): [Record<string, DuckDBValue> | undefined, Re
 
 /** The one owner of DuckDB connections: every stage goes through it, so every session is UTC. */
 export class Db {
-  private constructor(readonly path: string, private readonly instance: DuckDBInstance, readonly conn: DuckDBConnection,
-    private readonly ownsInstance = true) {}
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly conn: DuckDBConnection,
+    private readonly ownsInstance = true,
+  ) {}
 
   /** A second connection to the same database (its own temp tables and transactions), for work that
    *  can run beside this one. Closing it leaves the database open. */
@@ -78,7 +95,10 @@ export class Db {
     if (path !== ':memory:') requireDatabase(path);
     try {
       // Bounded like a writer: an export feed over a 10M-record store otherwise takes DuckDB's default (80% of RAM).
-      const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
+      const instance = await DuckDBInstance.create(path, {
+        access_mode: 'READ_ONLY',
+        memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      });
       const conn = await instance.connect();
       await conn.run("SET TimeZone = 'UTC'");
       // A runaway sort or join spills to disk: capped, so one ad hoc query cannot fill the disk.
@@ -122,13 +142,21 @@ export class Db {
   /** Rows as JSON-safe values (bigints and timestamps as strings), for output. */
   async allJson(sql: string, params?: Params): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
     const reader = await this.conn.runAndReadAll(sql, ...bindable(params));
-    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowObjectsJS() };
+    return {
+      columns: reader.columnNames(),
+      types: reader.columnTypes().map((t) => t.toString()),
+      rows: reader.getRowObjectsJS(),
+    };
   }
 
   /** Rows as JS values (bigints, Dates) with the column order, for rendering ad hoc results. */
   async allJsRows(sql: string): Promise<{ columns: string[]; types: string[]; rows: Row[] }> {
     const reader = await this.conn.runAndReadAll(sql);
-    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowObjectsJS() };
+    return {
+      columns: reader.columnNames(),
+      types: reader.columnTypes().map((t) => t.toString()),
+      rows: reader.getRowObjectsJS(),
+    };
   }
 
   /** Runs a query and reads the result chunk by chunk without making JS values of its rows: the
@@ -136,7 +164,8 @@ export class Db {
   async countRows(sql: string, params?: Params): Promise<number> {
     const result = await this.conn.stream(sql, ...bindable(params));
     let n = 0;
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) n += chunk.rowCount;
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk())
+      n += chunk.rowCount;
     return n;
   }
 
@@ -164,7 +193,8 @@ export class Db {
 
 /** Commands that only read refuse a missing database with one message, instead of creating an empty one. */
 export function requireDatabase(path: string): void {
-  if (!existsSync(path)) throw new PimopsError('database-missing', `No database at ${path}. Run 'pimops import' or 'pimops demo' first.`);
+  if (!existsSync(path))
+    throw new PimopsError('database-missing', `No database at ${path}. Run 'pimops import' or 'pimops demo' first.`);
 }
 
 /** Quotes a string as a SQL literal, for the few places (file paths in table functions) that cannot bind. */

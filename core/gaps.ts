@@ -21,7 +21,10 @@ export interface Gap {
 
 const LICENCE = /licen[cs]e|AadPremium|premium|P1|P2|Entra ID Governance/i;
 
-export function classifyGaps(outcomes: PullOutcome[], acknowledged: readonly string[]): { warnings: Gap[]; failures: Gap[] } {
+export function classifyGaps(
+  outcomes: PullOutcome[],
+  acknowledged: readonly string[],
+): { warnings: Gap[]; failures: Gap[] } {
   const names = new Set(outcomes.map((o) => o.name));
   const unknown = acknowledged.filter((a) => !names.has(a));
   if (unknown.length) {
@@ -35,8 +38,10 @@ export function classifyGaps(outcomes: PullOutcome[], acknowledged: readonly str
   for (const o of outcomes) {
     if (!o.error) continue;
     if (o.expected) warnings.push({ name: o.name, reason: o.error, expected: o.expected });
-    else if (acknowledged.includes(o.name)) warnings.push({ name: o.name, reason: o.error, expected: 'listed in acknowledgedGaps' });
-    else if (LICENCE.test(o.error)) warnings.push({ name: o.name, reason: o.error, expected: 'the tenant lacks the licence' });
+    else if (acknowledged.includes(o.name))
+      warnings.push({ name: o.name, reason: o.error, expected: 'listed in acknowledgedGaps' });
+    else if (LICENCE.test(o.error))
+      warnings.push({ name: o.name, reason: o.error, expected: 'the tenant lacks the licence' });
     else failures.push({ name: o.name, reason: o.error });
   }
   return { warnings, failures };

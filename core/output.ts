@@ -3,7 +3,17 @@
 // file; mode 0600, because audit data names people; never through a symbolic link, because a link
 // planted where an output goes would redirect the write (and a truncation) to its target; and text
 // passes the registered-secret redactor, so one rule covers every output.
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PimopsError } from './errors.js';
@@ -53,14 +63,21 @@ export class AtomicFile {
   private fd: number | null;
   private bytes = 0;
 
-  constructor(path: string, private readonly options: { redact?: boolean } = {}) {
+  constructor(
+    path: string,
+    private readonly options: { redact?: boolean } = {},
+  ) {
     this.path = resolve(path);
     this.tmp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
       refuseLink(this.path);
       // O_EXCL + O_NOFOLLOW: the temp name cannot be pre-planted as a link either.
-      this.fd = openSync(this.tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      this.fd = openSync(
+        this.tmp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
     } catch (err) {
       throw unwritable(this.path, err);
     }
@@ -72,7 +89,8 @@ export class AtomicFile {
 
   write(chunk: string | Uint8Array): void {
     if (this.fd === null) throw new PimopsError('internal', `${this.path} is already closed`);
-    const data = typeof chunk === 'string' ? Buffer.from(this.options.redact === false ? chunk : redactRegistered(chunk)) : chunk;
+    const data =
+      typeof chunk === 'string' ? Buffer.from(this.options.redact === false ? chunk : redactRegistered(chunk)) : chunk;
     try {
       let off = 0;
       while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);

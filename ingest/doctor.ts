@@ -37,7 +37,11 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
   }
   try {
     await credential.getToken(graphScope(config));
-    checks.push({ check: `token for ${graphScope(config)}`, ok: true, detail: `from ${cloudEndpoints(config).authorityHost}` });
+    checks.push({
+      check: `token for ${graphScope(config)}`,
+      ok: true,
+      detail: `from ${cloudEndpoints(config).authorityHost}`,
+    });
   } catch (err) {
     checks.push({
       check: `token for ${graphScope(config)}`,

@@ -10,7 +10,11 @@ export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const
 export type Severity = (typeof SEVERITIES)[number];
 
 export const FINDING_COLUMNS = [
-  { name: 'rule_id', type: 'VARCHAR', meaning: 'the rule: its check file name without check_ (docs/rules.md#<rule_id>)' },
+  {
+    name: 'rule_id',
+    type: 'VARCHAR',
+    meaning: 'the rule: its check file name without check_ (docs/rules.md#<rule_id>)',
+  },
   { name: 'tenant_id', type: 'VARCHAR', meaning: 'the tenant (NULL until one store holds several tenants)' },
   { name: 'severity', type: 'VARCHAR', meaning: 'info, low, medium, high or critical' },
   { name: 'subject_type', type: 'VARCHAR', meaning: 'what the finding is about: account, assignment, role, actor, …' },
@@ -34,8 +38,10 @@ export const ruleIdOf = (queryId: string) => queryId.replace(/^check_/, '');
  */
 export function findingSql(queryId: string, sql: string): string {
   const rule = ruleIdOf(queryId);
-  if (!/^[a-z0-9_]+$/.test(rule)) throw new PimopsError('internal', `check '${queryId}': a rule id is lower-case letters, digits and _`);
-  const cast = (name: string, type: string) => `CAST(finding.${name} AS ${type === 'VARCHAR' ? 'VARCHAR' : 'TIMESTAMPTZ'}) AS ${name}`;
+  if (!/^[a-z0-9_]+$/.test(rule))
+    throw new PimopsError('internal', `check '${queryId}': a rule id is lower-case letters, digits and _`);
+  const cast = (name: string, type: string) =>
+    `CAST(finding.${name} AS ${type === 'VARCHAR' ? 'VARCHAR' : 'TIMESTAMPTZ'}) AS ${name}`;
   const cols = FINDING_COLUMNS.slice(2).map((c) => cast(c.name, c.type));
   return `SELECT '${rule}' AS rule_id, NULL::VARCHAR AS tenant_id, ${cols.join(', ')}\nFROM (\n${sql}\n) AS finding`;
 }

@@ -5,7 +5,16 @@ import * as vl from 'vega-lite';
 
 type Spec = Record<string, unknown>;
 
-const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 520, height: 220, config: { font: 'system-ui, sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11 } } };
+const base = {
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  width: 520,
+  height: 220,
+  config: {
+    font: 'system-ui, sans-serif',
+    axis: { labelFontSize: 11, titleFontSize: 12 },
+    legend: { labelFontSize: 11 },
+  },
+};
 
 export async function renderSvg(spec: Spec): Promise<string> {
   const compiled = vl.compile({ ...base, ...spec } as never).spec;
@@ -22,10 +31,19 @@ export function ttaHistogram(rows: { route: string; minutes: number }[]): Spec {
     transform: [{ calculate: 'log(max(datum.minutes, 0.05)) / LN10', as: 'log_minutes' }],
     mark: 'bar',
     encoding: {
-      x: { field: 'log_minutes', bin: { maxbins: 30 }, type: 'quantitative', title: 'minutes from request to grant (log scale)',
-        axis: { labelExpr: "format(pow(10, datum.value), '.2~r')" } },
+      x: {
+        field: 'log_minutes',
+        bin: { maxbins: 30 },
+        type: 'quantitative',
+        title: 'minutes from request to grant (log scale)',
+        axis: { labelExpr: "format(pow(10, datum.value), '.2~r')" },
+      },
       y: { aggregate: 'count', type: 'quantitative', title: 'activations' },
-      color: { field: 'route', type: 'nominal', scale: { domain: ['self', 'approval'], range: ['#2b6cb0', '#dd6b20'] } },
+      color: {
+        field: 'route',
+        type: 'nominal',
+        scale: { domain: ['self', 'approval'], range: ['#2b6cb0', '#dd6b20'] },
+      },
     },
   };
 }
@@ -38,7 +56,14 @@ export function outcomesByRole(rows: { role: string; outcome: string; requests: 
     encoding: {
       y: { field: 'role', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 260 } },
       x: { field: 'requests', type: 'quantitative', aggregate: 'sum', title: 'requests' },
-      color: { field: 'outcome', type: 'nominal', scale: { domain: ['self-activated', 'approved', 'denied', 'expired', 'canceled', 'pending', 'not completed'], range: ['#2b6cb0', '#38a169', '#e53e3e', '#d69e2e', '#a0aec0', '#805ad5', '#cbd5e0'] } },
+      color: {
+        field: 'outcome',
+        type: 'nominal',
+        scale: {
+          domain: ['self-activated', 'approved', 'denied', 'expired', 'canceled', 'pending', 'not completed'],
+          range: ['#2b6cb0', '#38a169', '#e53e3e', '#d69e2e', '#a0aec0', '#805ad5', '#cbd5e0'],
+        },
+      },
     },
   };
 }
@@ -48,7 +73,11 @@ export function activeHoursTop(rows: { admin: string; hours: number }[]): Spec {
     title: 'Active hours per admin (top)',
     data: { values: rows },
     mark: 'bar',
-    encoding: { y: { field: 'admin', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 260 } }, x: { field: 'hours', type: 'quantitative', title: 'hours' }, color: { value: '#2b6cb0' } },
+    encoding: {
+      y: { field: 'admin', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 260 } },
+      x: { field: 'hours', type: 'quantitative', title: 'hours' },
+      color: { value: '#2b6cb0' },
+    },
   };
 }
 
@@ -57,7 +86,11 @@ export function standingTrend(rows: { period: string; standing: number; kind: st
     title: 'Standing assignments at each period end',
     data: { values: rows },
     mark: { type: 'line', point: true },
-    encoding: { x: { field: 'period', type: 'ordinal', title: null }, y: { field: 'standing', type: 'quantitative', title: 'assignments' }, color: { field: 'kind', type: 'nominal' } },
+    encoding: {
+      x: { field: 'period', type: 'ordinal', title: null },
+      y: { field: 'standing', type: 'quantitative', title: 'assignments' },
+      color: { field: 'kind', type: 'nominal' },
+    },
   };
 }
 
@@ -69,7 +102,14 @@ export function findingsTrend(rows: { period: string; severity: string; findings
     encoding: {
       x: { field: 'period', type: 'ordinal', title: null },
       y: { field: 'findings', type: 'quantitative', aggregate: 'sum', title: 'findings' },
-      color: { field: 'severity', type: 'nominal', scale: { domain: ['critical', 'high', 'medium', 'low', 'info'], range: ['#742a2a', '#e53e3e', '#dd6b20', '#d69e2e', '#a0aec0'] } },
+      color: {
+        field: 'severity',
+        type: 'nominal',
+        scale: {
+          domain: ['critical', 'high', 'medium', 'low', 'info'],
+          range: ['#742a2a', '#e53e3e', '#dd6b20', '#d69e2e', '#a0aec0'],
+        },
+      },
     },
   };
 }

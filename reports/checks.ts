@@ -13,10 +13,20 @@ import { asText } from '../core/text.js';
 export { SEVERITIES, type Severity };
 
 export interface Finding {
-  ruleId: string; tenantId: string | null; severity: Severity; subjectType: string; subjectId: string | null; subjectName: string | null;
-  observed: string | null; threshold: string | null; detail: string; firstSeen: string | null; lastSeen: string | null;
+  ruleId: string;
+  tenantId: string | null;
+  severity: Severity;
+  subjectType: string;
+  subjectId: string | null;
+  subjectName: string | null;
+  observed: string | null;
+  threshold: string | null;
+  detail: string;
+  firstSeen: string | null;
+  lastSeen: string | null;
   /** Accepted for a time by a config exception in force at as-of: kept and shown, but it does not count. */
-  excepted: boolean; exception: { reason: string; owner: string; expires: string } | null;
+  excepted: boolean;
+  exception: { reason: string; owner: string; expires: string } | null;
 }
 
 /** Every rule, by rule id (a check file's name without check_), in id order. */
@@ -39,22 +49,37 @@ export async function runChecks(db: Db, config: Config, period: Period, only?: s
   const known = ruleIds();
   checkExceptions(config, known);
   const ids = only?.length ? only : known;
-  for (const id of ids) if (!known.includes(id)) throw new PimopsError('usage', `No rule '${id}'. Known rules: ${known.join(', ')}`);
+  for (const id of ids)
+    if (!known.includes(id)) throw new PimopsError('usage', `No rule '${id}'. Known rules: ${known.join(', ')}`);
   const all = checkParams(config, period);
   const findings: Finding[] = [];
   for (const id of ids) {
     const queryId = `check_${id}`;
     for (const r of await runQuery(db, queryId, pickParams(queryId, all))) {
       findings.push({
-        ruleId: String(r.rule_id), tenantId: (r.tenant_id as string | null) ?? null, severity: r.severity as Severity, subjectType: String(r.subject_type),
-        subjectId: (r.subject_id as string | null) ?? null, subjectName: (r.subject_name as string | null) ?? null,
-        observed: (r.observed as string | null) ?? null, threshold: (r.threshold as string | null) ?? null, detail: String(r.detail),
-        firstSeen: iso(r.first_seen), lastSeen: iso(r.last_seen), excepted: false, exception: null,
+        ruleId: String(r.rule_id),
+        tenantId: (r.tenant_id as string | null) ?? null,
+        severity: r.severity as Severity,
+        subjectType: String(r.subject_type),
+        subjectId: (r.subject_id as string | null) ?? null,
+        subjectName: (r.subject_name as string | null) ?? null,
+        observed: (r.observed as string | null) ?? null,
+        threshold: (r.threshold as string | null) ?? null,
+        detail: String(r.detail),
+        firstSeen: iso(r.first_seen),
+        lastSeen: iso(r.last_seen),
+        excepted: false,
+        exception: null,
       });
     }
   }
   applyExceptions(findings, config, period.asOf);
-  return findings.sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) || a.ruleId.localeCompare(b.ruleId) || (a.firstSeen ?? '').localeCompare(b.firstSeen ?? ''));
+  return findings.sort(
+    (a, b) =>
+      SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      (a.firstSeen ?? '').localeCompare(b.firstSeen ?? ''),
+  );
 }
 
 /**
@@ -65,14 +90,19 @@ export async function runChecks(db: Db, config: Config, period: Period, only?: s
 export function checkExceptions(config: Config, known = ruleIds()): void {
   config.exceptions.forEach((e, i) => {
     if (!known.includes(e.rule)) {
-      throw new PimopsError('config-invalid', `Invalid config:\n  exceptions.${i}.rule: no rule '${e.rule}' (subject '${e.subject}'); known rules: ${known.join(', ')}`);
+      throw new PimopsError(
+        'config-invalid',
+        `Invalid config:\n  exceptions.${i}.rule: no rule '${e.rule}' (subject '${e.subject}'); known rules: ${known.join(', ')}`,
+      );
     }
   });
 }
 
 /** A finding is excepted while an exception names its rule and exactly its subject id and has not expired at as-of. */
 function applyExceptions(findings: Finding[], config: Config, asOf: Date): void {
-  const inForce = config.exceptions.map((e) => ({ ...e, expires: parseTime(e.expires, 'expires') })).filter((e) => e.expires.getTime() >= asOf.getTime());
+  const inForce = config.exceptions
+    .map((e) => ({ ...e, expires: parseTime(e.expires, 'expires') }))
+    .filter((e) => e.expires.getTime() >= asOf.getTime());
   for (const f of findings) {
     const e = inForce.find((x) => x.rule === f.ruleId && x.subject === f.subjectId);
     if (e) {
@@ -90,7 +120,10 @@ export function counting(findings: Finding[]): Finding[] {
 /** Per severity, the findings that count (excepted ones are listed apart, never in these numbers). */
 export function summarize(findings: Finding[]): Record<Severity, number> {
   const c = counting(findings);
-  return Object.fromEntries(SEVERITIES.map((s) => [s, c.filter((f) => f.severity === s).length])) as Record<Severity, number>;
+  return Object.fromEntries(SEVERITIES.map((s) => [s, c.filter((f) => f.severity === s).length])) as Record<
+    Severity,
+    number
+  >;
 }
 
 /** Findings that count at or above a severity: what --fail-on, run.failOn and the report's fail judge. */
@@ -100,5 +133,10 @@ export function atOrAbove(findings: Finding[], severity: Severity): Finding[] {
 
 /** Every rule for `checks --list`: severities, the config keys of its thresholds, and its doc anchor. */
 export function ruleList(): { rule: string; severity: string; thresholds: string; doc: string }[] {
-  return rules().map((r) => ({ rule: r.id, severity: r.severityText, thresholds: r.thresholds.join('; '), doc: r.doc }));
+  return rules().map((r) => ({
+    rule: r.id,
+    severity: r.severityText,
+    thresholds: r.thresholds.join('; '),
+    doc: r.doc,
+  }));
 }

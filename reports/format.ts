@@ -12,16 +12,21 @@ export type Format = (typeof FORMATS)[number];
 export function parseFormat(value: string | undefined, json: boolean | undefined, fallback: Format): Format {
   if (json) return 'json';
   if (!value) return fallback;
-  if (!(FORMATS as readonly string[]).includes(value)) throw new PimopsError('usage', `Unknown format '${value}'. Use one of: ${FORMATS.join(', ')}`);
+  if (!(FORMATS as readonly string[]).includes(value))
+    throw new PimopsError('usage', `Unknown format '${value}'. Use one of: ${FORMATS.join(', ')}`);
   return value as Format;
 }
 
 /** JSON-safe plain values: bigints as numbers (as strings past 2^53), times as ISO 8601 UTC. */
 export function plain(value: unknown): unknown {
-  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value;
 }
 
@@ -49,10 +54,18 @@ export function renderRows(columns: string[], rows: Row[], format: Format): stri
     case 'csv':
       return renderCsv(columns, rows);
     case 'markdown':
-      return [`| ${columns.map(markdownCell).join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`,
-        ...rows.map((r) => `| ${columns.map((c) => markdownCell(cell(r[c]))).join(' | ')} |`)].join('\n') + '\n';
+      return (
+        [
+          `| ${columns.map(markdownCell).join(' | ')} |`,
+          `| ${columns.map(() => '---').join(' | ')} |`,
+          ...rows.map((r) => `| ${columns.map((c) => markdownCell(cell(r[c]))).join(' | ')} |`),
+        ].join('\n') + '\n'
+      );
     case 'table': {
-      const t = new Table({ head: columns.map((c) => terminalText(c)), style: { head: [], border: [], compact: true } });
+      const t = new Table({
+        head: columns.map((c) => terminalText(c)),
+        style: { head: [], border: [], compact: true },
+      });
       for (const r of rows) t.push(columns.map((c) => terminalText(cell(r[c]))));
       return t.toString() + `\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
     }

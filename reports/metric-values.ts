@@ -6,16 +6,35 @@ import type { Config } from '../core/config.js';
 import { runQuery, pickParams } from '../queries/registry.js';
 import { configParams } from '../queries/params.js';
 
-export const METRIC_VALUE_QUERIES = ['time_to_activate', 'approval_outcomes', 'approval_rate_by_role', 'active_hours'] as const;
+export const METRIC_VALUE_QUERIES = [
+  'time_to_activate',
+  'approval_outcomes',
+  'approval_rate_by_role',
+  'active_hours',
+] as const;
 
-export interface MetricValue { month_start: string; month: string; plane: string | null; metric_id: string; measure: string; dimensions: string; value: number }
+export interface MetricValue {
+  month_start: string;
+  month: string;
+  plane: string | null;
+  metric_id: string;
+  measure: string;
+  dimensions: string;
+  value: number;
+}
 
 /** Every calendar month from the first to the last audit record; a month still running is measured as of the newest record. */
 export async function metricValues(db: Db, config: Config): Promise<MetricValue[]> {
-  const span = await db.one<{ first: Date | null; last: Date | null }>('SELECT min(event_time) AS first, max(event_time) AS last FROM audit_events');
+  const span = await db.one<{ first: Date | null; last: Date | null }>(
+    'SELECT min(event_time) AS first, max(event_time) AS last FROM audit_events',
+  );
   if (!span?.first || !span.last) return [];
   const out: MetricValue[] = [];
-  for (let m = new Date(Date.UTC(span.first.getUTCFullYear(), span.first.getUTCMonth(), 1)); m <= span.last; m = addMonths(m, 1)) {
+  for (
+    let m = new Date(Date.UTC(span.first.getUTCFullYear(), span.first.getUTCMonth(), 1));
+    m <= span.last;
+    m = addMonths(m, 1)
+  ) {
     const to = addMonths(m, 1);
     const asOf = to < span.last ? to : span.last;
     const params = configParams(config, { from: m, to, asOf });
@@ -31,7 +50,15 @@ export async function metricValues(db: Db, config: Config): Promise<MetricValue[
           else dims[k] = v;
         }
         for (const [measure, value] of measures) {
-          out.push({ month_start: m.toISOString(), month: m.toISOString().slice(0, 7), plane: (r.plane as string | null) ?? null, metric_id: id, measure, dimensions: JSON.stringify(dims), value });
+          out.push({
+            month_start: m.toISOString(),
+            month: m.toISOString().slice(0, 7),
+            plane: (r.plane as string | null) ?? null,
+            metric_id: id,
+            measure,
+            dimensions: JSON.stringify(dims),
+            value,
+          });
         }
       }
     }

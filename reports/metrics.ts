@@ -7,10 +7,15 @@ import { asText } from '../core/text.js';
 import type { Config } from '../core/config.js';
 import { runQuery } from '../queries/registry.js';
 
-export interface Period { from: Date; to: Date; asOf: Date }
+export interface Period {
+  from: Date;
+  to: Date;
+  asOf: Date;
+}
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : new Date(asText(v)).toISOString());
+const iso = (v: unknown): string | null =>
+  v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : new Date(asText(v)).toISOString();
 const round = (v: number | null, digits = 6) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
 function ttaRoute(rows: Row[], plane: string, route: string, target: number) {
@@ -30,7 +35,8 @@ function outcomes(rows: Row[], plane: string, requestType: string) {
   const approved = r ? num(r.approved)! : 0;
   const denied = r ? num(r.denied)! : 0;
   return {
-    approved, denied,
+    approved,
+    denied,
     expired: r ? num(r.expired)! : 0,
     canceled: r ? num(r.canceled)! : 0,
     pending: r ? num(r.pending)! : 0,
@@ -41,27 +47,52 @@ function outcomes(rows: Row[], plane: string, requestType: string) {
 export async function metricsReport(db: Db, config: Config, period: Period) {
   const p = { from: period.from, to: period.to, as_of: period.asOf };
   // One connection runs one query at a time: in sequence, not Promise.all.
-  const tta = await runQuery(db, 'time_to_activate', { from: p.from, to: p.to, self_target_seconds: config.targets.selfActivationSeconds, approval_target_seconds: config.targets.approvalSeconds });
+  const tta = await runQuery(db, 'time_to_activate', {
+    from: p.from,
+    to: p.to,
+    self_target_seconds: config.targets.selfActivationSeconds,
+    approval_target_seconds: config.targets.approvalSeconds,
+  });
   const outcomeRows = await runQuery(db, 'approval_outcomes', { from: p.from, to: p.to });
-  const byRole = await runQuery(db, 'approval_rate_by_role', { from: p.from, to: p.to, denial_rate_flag: config.approvals.denialRateFlag, min_decisions: config.approvals.minDecisions });
+  const byRole = await runQuery(db, 'approval_rate_by_role', {
+    from: p.from,
+    to: p.to,
+    denial_rate_flag: config.approvals.denialRateFlag,
+    min_decisions: config.approvals.minDecisions,
+  });
   const byApprover = await runQuery(db, 'approval_rate_by_approver', { from: p.from, to: p.to });
   const hours = await runQuery(db, 'active_hours', { from: p.from, to: p.to, as_of: p.as_of });
-  const standing = await runQuery(db, 'standing_assignments', { as_of: p.as_of, break_glass_accounts: listValue(config.breakGlassAccounts) });
+  const standing = await runQuery(db, 'standing_assignments', {
+    as_of: p.as_of,
+    break_glass_accounts: listValue(config.breakGlassAccounts),
+  });
   const coverage = await runQuery(db, 'audit_coverage', { as_of: p.as_of });
 
-  const planes = [...new Set([...tta, ...outcomeRows, ...hours].map((r) => String(r.plane)))].filter((x) => x !== 'entra_role').sort();
-  const hoursFor = (plane: string) => hours.filter((r) => r.plane === plane).map((r) => ({
-    principalId: r.principal_id as string, principalUpn: (r.principal_upn as string | null) ?? null, month: r.month as string,
-    activations: num(r.activations)!, hours: round(num(r.hours))!,
-    // Activations that began before the data did count from the coverage start: the hours are a floor.
-    hoursLowerBound: Boolean(r.hours_lower_bound), lowerBoundActivations: num(r.lower_bound_activations)!,
-  }));
+  const planes = [...new Set([...tta, ...outcomeRows, ...hours].map((r) => String(r.plane)))]
+    .filter((x) => x !== 'entra_role')
+    .sort();
+  const hoursFor = (plane: string) =>
+    hours
+      .filter((r) => r.plane === plane)
+      .map((r) => ({
+        principalId: r.principal_id as string,
+        principalUpn: (r.principal_upn as string | null) ?? null,
+        month: r.month as string,
+        activations: num(r.activations)!,
+        hours: round(num(r.hours))!,
+        // Activations that began before the data did count from the coverage start: the hours are a floor.
+        hoursLowerBound: Boolean(r.hours_lower_bound),
+        lowerBoundActivations: num(r.lower_bound_activations)!,
+      }));
   const entraStanding = standing.filter((r) => r.plane === 'entra_role');
   const items = entraStanding.map((r) => ({
-    principalId: r.principal_id as string, principalUpn: (r.principal_upn as string | null) ?? null,
+    principalId: r.principal_id as string,
+    principalUpn: (r.principal_upn as string | null) ?? null,
     principalType: r.principal_type as string | null,
-    roleId: r.role_id as string, roleName: r.role_name as string | null,
-    since: iso(r.since), breakGlass: Boolean(r.break_glass),
+    roleId: r.role_id as string,
+    roleName: r.role_name as string | null,
+    since: iso(r.since),
+    breakGlass: Boolean(r.break_glass),
     // A snapshot cannot tell how an assignment was made: null = unknown.
     viaPim: r.via_pim === null || r.via_pim === undefined ? null : Boolean(r.via_pim),
   }));
@@ -79,14 +110,26 @@ export async function metricsReport(db: Db, config: Config, period: Period) {
     },
     approvals: {
       ...outcomes(outcomeRows, 'entra_role', 'activate'),
-      byRole: byRole.filter((r) => r.plane === 'entra_role').map((r) => ({
-        roleId: r.role_id as string, roleName: r.role_name as string | null,
-        approved: num(r.approved)!, denied: num(r.denied)!, approvalRate: round(num(r.approval_rate)), flagged: Boolean(r.flagged),
-      })),
-      byApprover: byApprover.filter((r) => r.plane === 'entra_role').map((r) => ({
-        approverId: r.approver_id as string | null, approverUpn: r.approver_upn as string | null,
-        approved: num(r.approved)!, denied: num(r.denied)!, p50WaitSeconds: round(num(r.p50_wait_seconds)), selfApprovals: num(r.self_approvals)!,
-      })),
+      byRole: byRole
+        .filter((r) => r.plane === 'entra_role')
+        .map((r) => ({
+          roleId: r.role_id as string,
+          roleName: r.role_name as string | null,
+          approved: num(r.approved)!,
+          denied: num(r.denied)!,
+          approvalRate: round(num(r.approval_rate)),
+          flagged: Boolean(r.flagged),
+        })),
+      byApprover: byApprover
+        .filter((r) => r.plane === 'entra_role')
+        .map((r) => ({
+          approverId: r.approver_id as string | null,
+          approverUpn: r.approver_upn as string | null,
+          approved: num(r.approved)!,
+          denied: num(r.denied)!,
+          p50WaitSeconds: round(num(r.p50_wait_seconds)),
+          selfApprovals: num(r.self_approvals)!,
+        })),
       extendRenew: {
         extend: outcomes(outcomeRows, 'entra_role', 'extend'),
         renew: outcomes(outcomeRows, 'entra_role', 'renew'),
@@ -104,18 +147,26 @@ export async function metricsReport(db: Db, config: Config, period: Period) {
       visibleFrom: basis === 'audit_replay' ? iso(cov.first_event) : null,
       items,
     },
-    byPlane: Object.fromEntries(planes.map((plane) => [plane, {
-      timeToActivate: {
-        self: ttaRoute(tta, plane, 'self', config.targets.selfActivationSeconds),
-        approval: ttaRoute(tta, plane, 'approval', config.targets.approvalSeconds),
-      },
-      approvals: outcomes(outcomeRows, plane, 'activate'),
-      activeHours: hoursFor(plane),
-      standingAssignments: standing.filter((r) => r.plane === plane).length,
-    }])),
+    byPlane: Object.fromEntries(
+      planes.map((plane) => [
+        plane,
+        {
+          timeToActivate: {
+            self: ttaRoute(tta, plane, 'self', config.targets.selfActivationSeconds),
+            approval: ttaRoute(tta, plane, 'approval', config.targets.approvalSeconds),
+          },
+          approvals: outcomes(outcomeRows, plane, 'activate'),
+          activeHours: hoursFor(plane),
+          standingAssignments: standing.filter((r) => r.plane === plane).length,
+        },
+      ]),
+    ),
     coverage: {
-      firstEvent: iso(cov.first_event), lastEvent: iso(cov.last_event),
-      auditEvents: num(cov.audit_events), pimEvents: num(cov.pim_events), quarantined: num(cov.quarantined),
+      firstEvent: iso(cov.first_event),
+      lastEvent: iso(cov.last_event),
+      auditEvents: num(cov.audit_events),
+      pimEvents: num(cov.pim_events),
+      quarantined: num(cov.quarantined),
     },
   };
 }

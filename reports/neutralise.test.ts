@@ -17,7 +17,8 @@ export const HOSTILE = {
   osc8bit: '\u009d52;c;ZXZpbA==\u009c',
   bidi: 'admin\u202etxt.exe\u2066x\u2069',
   formula: `-2+3+cmd|' /C calc'!A0`,
-  markdown: 'a | b\rc\r\nd\ne\u2028f\u2029g \\| `code` <img src=x onerror=alert(1)> &lt; [l](javascript:alert(1)) *x* _y_',
+  markdown:
+    'a | b\rc\r\nd\ne\u2028f\u2029g \\| `code` <img src=x onerror=alert(1)> &lt; [l](javascript:alert(1)) *x* _y_',
 };
 
 /** Cells per table row as markdown-it parses the text: a row that broke or gained a cell shows here. */
@@ -108,7 +109,9 @@ describe('markdownCell', () => {
   it('renders as the text it holds: no HTML, no code, no link, no entity', () => {
     const html = new MarkdownIt({ html: true }).render(`| a |\n| --- |\n| ${markdownCell(HOSTILE.markdown)} |\n`);
     expect(html).not.toMatch(/<img|<code|<a |<em|<br/);
-    expect(html).toContain('a | b c d e f g \\| `code` &lt;img src=x onerror=alert(1)&gt; &amp;lt; [l](javascript:alert(1)) *x* _y_');
+    expect(html).toContain(
+      'a | b c d e f g \\| `code` &lt;img src=x onerror=alert(1)&gt; &amp;lt; [l](javascript:alert(1)) *x* _y_',
+    );
   });
 });
 
@@ -117,7 +120,14 @@ describe('renderRows with hostile rows', () => {
   const rows = Object.values(HOSTILE).map((v, i) => ({ who: v, n: -i, justification: `${v} ${HOSTILE.formula}` }));
 
   it('csv: every formula-looking cell is text, plain numbers stay numbers, the rest is exact', () => {
-    const lines = renderRows(columns, [{ who: '-1+1', n: -3, justification: '＝HYPERLINK("x")' }, { who: '@x', n: 2.5, justification: '-7' }], 'csv');
+    const lines = renderRows(
+      columns,
+      [
+        { who: '-1+1', n: -3, justification: '＝HYPERLINK("x")' },
+        { who: '@x', n: 2.5, justification: '-7' },
+      ],
+      'csv',
+    );
     expect(lines).toBe(`who,n,justification\n'-1+1,-3,"'＝HYPERLINK(""x"")"\n'@x,2.5,-7\n`);
     expect(renderRows(['=h'], [{ '=h': `-2+3+cmd|' /C calc'!A0` }], 'csv')).toBe(`'=h\n'-2+3+cmd|' /C calc'!A0\n`);
   });

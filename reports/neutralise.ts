@@ -50,7 +50,11 @@ export function terminalText(text: string, opts: { multiline?: boolean } = {}): 
 export function terminalValues<T>(value: T): T {
   if (typeof value === 'string') return terminalText(value) as T;
   if (Array.isArray(value)) return value.map(terminalValues) as T;
-  if (value && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null)) {
+  if (
+    value &&
+    typeof value === 'object' &&
+    [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null)
+  ) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, terminalValues(v)])) as T;
   }
   return value;
@@ -63,8 +67,7 @@ export function terminalValues<T>(value: T): T {
  * is a space, because any of them ends the table row, and other controls are shown as in terminalText.
  */
 export function markdownCell(text: string): string {
-  return terminalText(text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' '))
-    .replace(/[\\|`<>&*_[\]~#!]/g, '\\$&');
+  return terminalText(text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ')).replace(/[\\|`<>&*_[\]~#!]/g, '\\$&');
 }
 
 export { asText } from '../core/text.js';

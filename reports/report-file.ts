@@ -39,5 +39,8 @@ export async function writeReport(dbPath: string, config: Config, period: Period
   } finally {
     db.close();
   }
-  return writeFileAtomic(o.out ?? join('pimops-reports', `pimops-${period.from.toISOString().slice(0, 10)}.${type}`), text);
+  return writeFileAtomic(
+    o.out ?? join('pimops-reports', `pimops-${period.from.toISOString().slice(0, 10)}.${type}`),
+    text,
+  );
 }

@@ -17,8 +17,11 @@ describe('pim_approvals: security team', () => {
       const config = testConfig({ checks: { securityTeam } }, join(tmp.dir, name));
       const dbPath = join(tmp.dir, `${name}.duckdb`);
       await importPaths(dbPath, config, [join(tmp.dir, 'in')]);
-      return withDb(dbPath, config, (db) => db.all<{ approver_id: string; relation: string }>(
-        'SELECT approver_id, relation FROM pim_approvals ORDER BY event_id'));
+      return withDb(dbPath, config, (db) =>
+        db.all<{ approver_id: string; relation: string }>(
+          'SELECT approver_id, relation FROM pim_approvals ORDER BY event_id',
+        ),
+      );
     };
     const none = await relations('none', []);
     expect(none.length).toBeGreaterThan(0);
@@ -29,6 +32,10 @@ describe('pim_approvals: security team', () => {
     const marked = team.filter((r) => r.relation === 'security_team');
     expect(marked.length).toBeGreaterThan(0);
     expect(new Set(marked.map((r) => r.approver_id))).toEqual(new Set([approver]));
-    expect(team.filter((r) => r.approver_id === approver && r.relation !== 'self').every((r) => r.relation === 'security_team')).toBe(true);
+    expect(
+      team
+        .filter((r) => r.approver_id === approver && r.relation !== 'self')
+        .every((r) => r.relation === 'security_team'),
+    ).toBe(true);
   });
 });

@@ -10,7 +10,11 @@ const tmp = tempDir('pimops-cli-');
 afterAll(() => tmp.cleanup());
 
 function pimops(args: string[], cwd = tmp.dir) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -37,16 +41,32 @@ describe('pimops demo (the quick start)', () => {
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(r.stdout);
     expect(m.schemaVersion).toBe(1);
-    expect(m.period).toEqual({ from: '2026-10-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z', asOf: '2026-11-01T00:00:00.000Z' });
+    expect(m.period).toEqual({
+      from: '2026-10-01T00:00:00.000Z',
+      to: '2026-11-01T00:00:00.000Z',
+      asOf: '2026-11-01T00:00:00.000Z',
+    });
     for (const route of ['self', 'approval']) {
-      expect(Object.keys(m.timeToActivate[route])).toEqual(expect.arrayContaining(['count', 'p50Seconds', 'p90Seconds', 'maxSeconds', 'targetSeconds', 'withinTarget']));
+      expect(Object.keys(m.timeToActivate[route])).toEqual(
+        expect.arrayContaining(['count', 'p50Seconds', 'p90Seconds', 'maxSeconds', 'targetSeconds', 'withinTarget']),
+      );
       expect(m.timeToActivate[route].count).toBeGreaterThan(0);
     }
-    expect(Object.keys(m.approvals)).toEqual(expect.arrayContaining(['approved', 'denied', 'expired', 'canceled', 'pending', 'approvalRate', 'byRole']));
-    expect(Object.keys(m.approvals.byRole[0])).toEqual(expect.arrayContaining(['roleId', 'roleName', 'approved', 'denied', 'approvalRate', 'flagged']));
-    expect(Object.keys(m.activeHours[0])).toEqual(expect.arrayContaining(['principalId', 'principalUpn', 'month', 'activations', 'hours']));
-    expect(Object.keys(m.standingAssignments)).toEqual(expect.arrayContaining(['total', 'breakGlass', 'excludingBreakGlass', 'items']));
-    expect(Object.keys(m.standingAssignments.items[0])).toEqual(expect.arrayContaining(['principalId', 'principalUpn', 'roleId', 'roleName', 'since', 'breakGlass', 'viaPim']));
+    expect(Object.keys(m.approvals)).toEqual(
+      expect.arrayContaining(['approved', 'denied', 'expired', 'canceled', 'pending', 'approvalRate', 'byRole']),
+    );
+    expect(Object.keys(m.approvals.byRole[0])).toEqual(
+      expect.arrayContaining(['roleId', 'roleName', 'approved', 'denied', 'approvalRate', 'flagged']),
+    );
+    expect(Object.keys(m.activeHours[0])).toEqual(
+      expect.arrayContaining(['principalId', 'principalUpn', 'month', 'activations', 'hours']),
+    );
+    expect(Object.keys(m.standingAssignments)).toEqual(
+      expect.arrayContaining(['total', 'breakGlass', 'excludingBreakGlass', 'items']),
+    );
+    expect(Object.keys(m.standingAssignments.items[0])).toEqual(
+      expect.arrayContaining(['principalId', 'principalUpn', 'roleId', 'roleName', 'since', 'breakGlass', 'viaPim']),
+    );
     // Without the demo's break-glass list in a config, the break-glass accounts count as standing access.
     expect(m.standingAssignments.breakGlass).toBe(0);
   });
@@ -55,9 +75,21 @@ describe('pimops demo (the quick start)', () => {
     const list = pimops(['query', '--list', '--format', 'csv']);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain('time_to_activate');
-    const q = pimops(['query', 'approval_outcomes', '--from', '2026-10-01', '--to', '2026-11-01', '--format', 'ndjson']);
+    const q = pimops([
+      'query',
+      'approval_outcomes',
+      '--from',
+      '2026-10-01',
+      '--to',
+      '2026-11-01',
+      '--format',
+      'ndjson',
+    ]);
     expect(q.code, q.stderr).toBe(0);
-    const rows = q.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = q.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.find((x) => x.plane === 'entra_role' && x.request_type === 'activate').approved).toBeGreaterThan(0);
     const s = pimops(['sql', 'SELECT count(*) AS n FROM pim_requests', '--format', 'json']);
     expect(s.code, s.stderr).toBe(0);
@@ -68,18 +100,34 @@ describe('pimops demo (the quick start)', () => {
 
   it('runs every named query with only its non-threshold parameters given: thresholds come from the config', async () => {
     // One process through the CLI, the rest in-process with the same binding (thirty CLI starts are too slow for CI).
-    const cli = pimops(['query', 'check_too_frequent_activation', '--from', '2026-10-01', '--to', '2026-11-01', '--format', 'json']);
+    const cli = pimops([
+      'query',
+      'check_too_frequent_activation',
+      '--from',
+      '2026-10-01',
+      '--to',
+      '2026-11-01',
+      '--format',
+      'json',
+    ]);
     expect(cli.code, cli.stderr).toBe(0);
     const extra: Record<string, Record<string, string>> = {
-      principal_timeline: { principal: 'admin1@contoso.example' }, role_timeline: { role: 'Global Administrator' },
-      who_held_role_at: { role: 'Global Administrator', at: '2026-10-05T02:00:00Z' }, request_trace: { request: 'none' },
-      approver_history: { approver: 'approver1@contoso.example' }, elevation_activity: { request: 'none' },
+      principal_timeline: { principal: 'admin1@contoso.example' },
+      role_timeline: { role: 'Global Administrator' },
+      who_held_role_at: { role: 'Global Administrator', at: '2026-10-05T02:00:00Z' },
+      request_trace: { request: 'none' },
+      approver_history: { approver: 'approver1@contoso.example' },
+      elevation_activity: { request: 'none' },
     };
     const { Db } = await import('../core/db.js');
     const { allQueries, runQuery, pickParams } = await import('../queries/registry.js');
     const { configParams } = await import('../queries/params.js');
     const { parseConfig } = await import('../core/config.js');
-    const params = configParams(parseConfig({}), { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), asOf: new Date('2026-11-01T00:00:00Z') });
+    const params = configParams(parseConfig({}), {
+      from: new Date('2026-10-01T00:00:00Z'),
+      to: new Date('2026-11-01T00:00:00Z'),
+      asOf: new Date('2026-11-01T00:00:00Z'),
+    });
     const db = await Db.openReadOnly(join(tmp.dir, 'pimops.duckdb'));
     try {
       for (const id of allQueries().keys()) {
@@ -92,8 +140,17 @@ describe('pimops demo (the quick start)', () => {
   });
 
   it('refuses writes, file access and setting changes from ad hoc SQL', () => {
-    for (const stmt of ['DELETE FROM audit_events', "COPY audit_events TO '/tmp/x.csv'", "SELECT * FROM read_csv('/etc/passwd')", 'SET enable_external_access = true',
-      'CREATE TABLE x AS SELECT 1', 'DROP TABLE audit_events', "ATTACH '/tmp/other.duckdb' AS o", 'INSTALL httpfs', "SELECT * FROM read_text('/etc/hostname')"]) {
+    for (const stmt of [
+      'DELETE FROM audit_events',
+      "COPY audit_events TO '/tmp/x.csv'",
+      "SELECT * FROM read_csv('/etc/passwd')",
+      'SET enable_external_access = true',
+      'CREATE TABLE x AS SELECT 1',
+      'DROP TABLE audit_events',
+      "ATTACH '/tmp/other.duckdb' AS o",
+      'INSTALL httpfs',
+      "SELECT * FROM read_text('/etc/hostname')",
+    ]) {
       const r = pimops(['sql', stmt, '--json']);
       expect(r.code, stmt).toBe(2);
       expect(JSON.parse(r.stdout), stmt).toMatchObject({ code: 'sql-not-read-only' });
@@ -112,7 +169,10 @@ describe('pimops demo (the quick start)', () => {
   it('says clearly when it cannot write its output', () => {
     const unwritable = pimops(['report', '--period', '2026-10', '--out', '/etc/hostname/report.html', '--json']);
     expect(unwritable.code).toBe(1);
-    expect(JSON.parse(unwritable.stdout)).toMatchObject({ code: 'output-unwritable', error: expect.stringContaining('a part of the path is a file') });
+    expect(JSON.parse(unwritable.stdout)).toMatchObject({
+      code: 'output-unwritable',
+      error: expect.stringContaining('a part of the path is a file'),
+    });
   });
 
   it('re-importing the demo files changes nothing', () => {
@@ -137,7 +197,10 @@ describe('errors', () => {
     expect(JSON.parse(badDate.stdout)).toMatchObject({ code: 'usage' });
 
     const cfg = join(tmp.dir, 'bad.json');
-    writeFileSync(cfg, JSON.stringify({ targets: { selfActivationSeconds: -5 }, approvals: { denialRateFlag: 'high' } }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({ targets: { selfActivationSeconds: -5 }, approvals: { denialRateFlag: 'high' } }),
+    );
     const badConfig = pimops(['metrics', '--config', cfg]);
     expect(badConfig.code).toBe(2);
     expect(badConfig.stderr).toContain('targets.selfActivationSeconds');

@@ -39,25 +39,37 @@ describe('crash consistency', () => {
   it('converges to a clean import after SIGKILL at 20 points', async () => {
     const clean = join(tmp.dir, 'clean.duckdb');
     expect(spawnSync(process.execPath, [bin, '--db', clean, '--config', cfg('clean'), 'import', input]).status).toBe(0);
-    const want = await withDb(clean, testConfig({ storage: { landingDir: join(tmp.dir, 'clean.landing') } }), (db) => db.one(CHECKSUM));
+    const want = await withDb(clean, testConfig({ storage: { landingDir: join(tmp.dir, 'clean.landing') } }), (db) =>
+      db.one(CHECKSUM),
+    );
 
     const db = join(tmp.dir, 'killed.duckdb');
     const config = cfg('killed');
     let died = 0;
     for (let i = 0; i < 20; i++) {
-      const child = spawn(process.execPath, [bin, '--db', db, '--config', config, 'import', input], { stdio: 'ignore' });
+      const child = spawn(process.execPath, [bin, '--db', db, '--config', config, 'import', input], {
+        stdio: 'ignore',
+      });
       // Spread the kills over a run: startup, landing, staging, deriving.
       const delay = 700 + ((i * 397) % 2600);
       const exited = await new Promise<boolean>((res) => {
-        const timer = setTimeout(() => { child.kill('SIGKILL'); res(false); }, delay);
-        child.on('exit', () => { clearTimeout(timer); res(true); });
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          res(false);
+        }, delay);
+        child.on('exit', () => {
+          clearTimeout(timer);
+          res(true);
+        });
       });
       if (!exited) died++;
-      await new Promise((r) => child.exitCode !== null || child.signalCode !== null ? r(null) : child.on('exit', r));
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.on('exit', r)));
     }
     expect(died).toBeGreaterThan(5);
     expect(spawnSync(process.execPath, [bin, '--db', db, '--config', config, 'import', input]).status).toBe(0);
-    const got = await withDb(db, testConfig({ storage: { landingDir: join(tmp.dir, 'killed.landing') } }), (x) => x.one(CHECKSUM));
+    const got = await withDb(db, testConfig({ storage: { landingDir: join(tmp.dir, 'killed.landing') } }), (x) =>
+      x.one(CHECKSUM),
+    );
     expect(got).toEqual(want);
   });
 
@@ -66,12 +78,24 @@ describe('crash consistency', () => {
     const config = cfg('busy');
     expect(spawnSync(process.execPath, [bin, '--db', db, '--config', config, 'import', input]).status).toBe(0);
     // Hold the database open as a writer from another process.
-    const holder = spawn(process.execPath, ['-e', `const {DuckDBInstance}=require('@duckdb/node-api');DuckDBInstance.create(${JSON.stringify(db)}).then(i=>i.connect()).then(()=>{console.log('held');setTimeout(()=>{},20000)})`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const {DuckDBInstance}=require('@duckdb/node-api');DuckDBInstance.create(${JSON.stringify(db)}).then(i=>i.connect()).then(()=>{console.log('held');setTimeout(()=>{},20000)})`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     await new Promise<void>((res) => holder.stdout.on('data', () => res()));
     try {
-      const r = spawnSync(process.execPath, [bin, '--db', db, '--config', config, 'import', input, '--json'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [bin, '--db', db, '--config', config, 'import', input, '--json'], {
+        encoding: 'utf8',
+      });
       expect(r.status).toBe(1);
-      expect(JSON.parse(r.stdout)).toMatchObject({ code: 'database-locked', error: expect.stringContaining('in use by another process') });
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        code: 'database-locked',
+        error: expect.stringContaining('in use by another process'),
+      });
     } finally {
       holder.kill();
     }

@@ -73,7 +73,8 @@ function envNamesRead(): Set<string> {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (/\.ts$/.test(e.name) && !e.name.endsWith('.test.ts')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/\b(AZURE_[A-Z_]+|PIMOPS_[A-Z_]+|ACTIONS_[A-Z_]+)\b/g)) names.add(m[1]);
+        for (const m of readFileSync(p, 'utf8').matchAll(/\b(AZURE_[A-Z_]+|PIMOPS_[A-Z_]+|ACTIONS_[A-Z_]+)\b/g))
+          names.add(m[1]);
       }
     }
   };
@@ -81,7 +82,12 @@ function envNamesRead(): Set<string> {
   return names;
 }
 
-const SAMPLES = ['deploy/crontab', 'deploy/systemd/pimops-run.service', 'deploy/github/pimops.yml', 'deploy/azure/container-apps-job.yaml'];
+const SAMPLES = [
+  'deploy/crontab',
+  'deploy/systemd/pimops-run.service',
+  'deploy/github/pimops.yml',
+  'deploy/azure/container-apps-job.yaml',
+];
 
 describe('deploy samples', () => {
   it('systemd service and timer run the installed pimops', () => {
@@ -94,7 +100,9 @@ describe('deploy samples', () => {
   });
 
   it('crontab lines have five time fields and run the installed pimops', () => {
-    const lines = readFileSync('deploy/crontab', 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+    const lines = readFileSync('deploy/crontab', 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'));
     expect(lines.length).toBe(2);
     for (const l of lines) expect(l).toMatch(/^(\S+\s+){5}.*\/usr\/local\/bin\/pimops .*(run|ingest graph)/);
   });
@@ -115,7 +123,10 @@ describe('deploy samples', () => {
     const read = envNamesRead();
     for (const f of SAMPLES) {
       const named = [...readFileSync(f, 'utf8').matchAll(/\b(AZURE_[A-Z_]+|PIMOPS_[A-Z_]+)\b/g)].map((m) => m[1]);
-      expect(named.filter((n) => !read.has(n)), f).toEqual([]);
+      expect(
+        named.filter((n) => !read.has(n)),
+        f,
+      ).toEqual([]);
     }
   });
 
@@ -124,7 +135,12 @@ describe('deploy samples', () => {
     const wf = parse(text);
     expect(wf.on.schedule[0].cron).toBe('0 6 1 * *');
     expect(wf.permissions['id-token']).toBe('write');
-    const steps = wf.jobs.report.steps as { uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, unknown> }[];
+    const steps = wf.jobs.report.steps as {
+      uses?: string;
+      run?: string;
+      env?: Record<string, string>;
+      with?: Record<string, unknown>;
+    }[];
     for (const s of steps.filter((x) => x.uses)) expect(s.uses).toMatch(/@v\d+\.\d+\.\d+$/);
     expect(steps.some((s) => s.uses?.startsWith('actions/cache'))).toBe(false);
     const run = steps.find((s) => s.run?.includes('pimops') && s.run.includes(' run'))!;
@@ -136,7 +152,10 @@ describe('deploy samples', () => {
     const defaults = ConfigSchema.parse({});
     const uploads = steps.filter((s) => s.uses?.startsWith('actions/upload-artifact')).map((s) => String(s.with!.path));
     expect(uploads[0].replace(/\/$/, '')).toBe(defaults.run.reportDir.replace(/^\.\//, ''));
-    const store = uploads[1].trim().split('\n').map((p) => p.trim().replace(/\/$/, ''));
+    const store = uploads[1]
+      .trim()
+      .split('\n')
+      .map((p) => p.trim().replace(/\/$/, ''));
     expect(store).toEqual(['pimops.duckdb', landingDirFor('pimops.duckdb', defaults).split('/').pop()]);
     const download = steps.find((s) => s.uses?.startsWith('actions/download-artifact'))!;
     expect(download.with!.name).toBe('pimops-store');

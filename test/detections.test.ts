@@ -9,11 +9,27 @@ import { tempDir, testConfig } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-const period = { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), asOf: new Date('2026-11-01T00:00:00Z') };
+const period = {
+  from: new Date('2026-10-01T00:00:00Z'),
+  to: new Date('2026-11-01T00:00:00Z'),
+  asOf: new Date('2026-11-01T00:00:00Z'),
+};
 
 // The rules that were once one check file each, run together as the tests below were written for them.
-const PIM_ALERTS = ['unused_eligibility', 'stale_account', 'assigned_outside_pim', 'too_many_global_admins', 'too_frequent_activation'];
-const SECURITY_OPERATIONS = ['eligible_assignment_burst', 'bulk_role_removal', 'pim_alert_disabled', 'after_hours_activation', 'first_role_use'];
+const PIM_ALERTS = [
+  'unused_eligibility',
+  'stale_account',
+  'assigned_outside_pim',
+  'too_many_global_admins',
+  'too_frequent_activation',
+];
+const SECURITY_OPERATIONS = [
+  'eligible_assignment_burst',
+  'bulk_role_removal',
+  'pim_alert_disabled',
+  'after_hours_activation',
+  'first_role_use',
+];
 const RIGHT_SIZING = ['activation_runs_to_end', 'activation_ended_early', 'activation_outlier'];
 const JUSTIFICATION = ['short_justification', 'boilerplate_justification', 'ticket_missing'];
 
@@ -35,79 +51,151 @@ const eligible = (who: string, role: string, since: string) =>
 
 describe('PIM alerts', () => {
   it('unused eligibility: last activation 29 days before as-of is fine, 31 is not', async () => {
-    const f = await findings(PIM_ALERTS, [eligible('a', UA, '2026-01-01'), eligible('b', UA, '2026-01-01'), act('a', UA, '2026-10-03T00:00:00Z', 60), act('b', UA, '2026-10-01T00:00:00Z', 60)]);
+    const f = await findings(PIM_ALERTS, [
+      eligible('a', UA, '2026-01-01'),
+      eligible('b', UA, '2026-01-01'),
+      act('a', UA, '2026-10-03T00:00:00Z', 60),
+      act('b', UA, '2026-10-01T00:00:00Z', 60),
+    ]);
     expect(f.filter((x) => x.observed?.startsWith('last activated')).map((x) => x.subjectId)).toEqual([`b|${UA}`]);
   });
   it('too many Global Administrators: count and share both at the threshold', async () => {
     const rows = ['a', 'b', 'c', 'd', 'e'].map((w) => eligible(w, GA, '2026-01-01'));
-    const at = await findings(PIM_ALERTS, [...rows, ...Array.from({ length: 45 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01'))]);
+    const at = await findings(PIM_ALERTS, [
+      ...rows,
+      ...Array.from({ length: 45 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01')),
+    ]);
     expect(at.some((x) => x.subjectId === 'global-administrators')).toBe(true); // 5 of 50 = 10 %
-    const under = await findings(PIM_ALERTS, [...rows, ...Array.from({ length: 46 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01'))]);
+    const under = await findings(PIM_ALERTS, [
+      ...rows,
+      ...Array.from({ length: 46 }, (_, i) => eligible(`u${i}`, UA, '2026-01-01')),
+    ]);
     expect(under.some((x) => x.subjectId === 'global-administrators')).toBe(false); // 5 of 51 < 10 %
     const fewer = await findings(PIM_ALERTS, rows.slice(0, 4));
     expect(fewer.some((x) => x.subjectId === 'global-administrators')).toBe(false); // 4 < 5
   });
   it('activated too frequently: 3 within 60 minutes, not 3 within 61', async () => {
-    const f = await findings(PIM_ALERTS, [act('a', UA, '2026-10-05T10:00:00Z', 10), act('a', UA, '2026-10-05T10:30:00Z', 10), act('a', UA, '2026-10-05T11:00:00Z', 10),
-      act('b', UA, '2026-10-05T10:00:00Z', 10), act('b', UA, '2026-10-05T10:30:00Z', 10), act('b', UA, '2026-10-05T11:01:00Z', 10)]);
+    const f = await findings(PIM_ALERTS, [
+      act('a', UA, '2026-10-05T10:00:00Z', 10),
+      act('a', UA, '2026-10-05T10:30:00Z', 10),
+      act('a', UA, '2026-10-05T11:00:00Z', 10),
+      act('b', UA, '2026-10-05T10:00:00Z', 10),
+      act('b', UA, '2026-10-05T10:30:00Z', 10),
+      act('b', UA, '2026-10-05T11:01:00Z', 10),
+    ]);
     expect(f.filter((x) => x.observed?.includes('activations within')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
   });
   it('stale accounts: no sign-in for 91 days in a privileged role, not 89', async () => {
-    const user = (id: string, last: string) => `INSERT INTO directory_users (observed_at, user_id, user_principal_name, display_name, account_enabled, last_sign_in, last_password_change, manager_id, landing_file) VALUES ('2026-10-30', '${id}', '${id}@x.example', '${id}', true, '${last}', NULL, NULL, 'f')`;
-    const f = await findings(PIM_ALERTS, [eligible('a', UA, '2026-01-01'), eligible('b', UA, '2026-01-01'), user('a', '2026-08-04T00:00:00Z'), user('b', '2026-08-02T00:00:00Z'),
-      act('a', UA, '2026-10-20T00:00:00Z', 5), act('b', UA, '2026-10-20T00:00:00Z', 5)]);
+    const user = (id: string, last: string) =>
+      `INSERT INTO directory_users (observed_at, user_id, user_principal_name, display_name, account_enabled, last_sign_in, last_password_change, manager_id, landing_file) VALUES ('2026-10-30', '${id}', '${id}@x.example', '${id}', true, '${last}', NULL, NULL, 'f')`;
+    const f = await findings(PIM_ALERTS, [
+      eligible('a', UA, '2026-01-01'),
+      eligible('b', UA, '2026-01-01'),
+      user('a', '2026-08-04T00:00:00Z'),
+      user('b', '2026-08-02T00:00:00Z'),
+      act('a', UA, '2026-10-20T00:00:00Z', 5),
+      act('b', UA, '2026-10-20T00:00:00Z', 5),
+    ]);
     expect(f.filter((x) => x.severity === 'medium').map((x) => x.subjectId)).toEqual(['b']);
   });
 });
 
 describe('security operations', () => {
-  const addEligible = (actor: string, role: string, at: string, i: number) => `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, request_type, kind, permanent, plane, request_key, keyed, principal_id, role_id, actor_id, actor_upn)
+  const addEligible = (
+    actor: string,
+    role: string,
+    at: string,
+    i: number,
+  ) => `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, request_type, kind, permanent, plane, request_key, keyed, principal_id, role_id, actor_id, actor_upn)
     VALUES ('e${actor}${i}', '${at}', 'Add eligible member to role in PIM completed (permanent)', 'PIM', 'assigned', 'assign_eligible', 'eligible', true, 'entra_role', 'k${actor}${i}', true, 'p${i}', '${role}', '${actor}', '${actor}@x.example')`;
   it('eligible-add bursts: 5 in an hour (user roles), 3 privileged; not 4 and 2', async () => {
     const ex = ROLES.exchangeAdmin.id;
     const rows = [
-      ...[0, 10, 20, 30, 40].map((m, i) => addEligible('burst', ex, `2026-10-05T10:${String(m).padStart(2, '0')}:00Z`, i)),
+      ...[0, 10, 20, 30, 40].map((m, i) =>
+        addEligible('burst', ex, `2026-10-05T10:${String(m).padStart(2, '0')}:00Z`, i),
+      ),
       ...[0, 10, 20, 30].map((m, i) => addEligible('calm', ex, `2026-10-05T10:${String(m).padStart(2, '0')}:00Z`, i)),
       ...[0, 10, 20].map((m, i) => addEligible('priv', GA, `2026-10-06T10:${String(m).padStart(2, '0')}:00Z`, i)),
       ...[0, 10].map((m, i) => addEligible('priv2', GA, `2026-10-06T10:${String(m).padStart(2, '0')}:00Z`, i)),
     ];
     const f = await findings(SECURITY_OPERATIONS, rows);
-    expect(f.filter((x) => x.severity === 'medium').map((x) => x.subjectId).sort()).toEqual(['burst', 'priv']);
+    expect(
+      f
+        .filter((x) => x.severity === 'medium')
+        .map((x) => x.subjectId)
+        .sort(),
+    ).toEqual(['burst', 'priv']);
   });
   it('activations outside business hours, in the configured time zone', async () => {
     // 06:30 UTC is 08:30 in Berlin (CEST): inside business hours there, outside them in UTC.
-    const rows = [act('early', UA, '2026-10-06T06:30:00Z', 30), act('weekend', UA, '2026-10-10T12:00:00Z', 30), act('noon', UA, '2026-10-06T12:00:00Z', 30)];
+    const rows = [
+      act('early', UA, '2026-10-06T06:30:00Z', 30),
+      act('weekend', UA, '2026-10-10T12:00:00Z', 30),
+      act('noon', UA, '2026-10-06T12:00:00Z', 30),
+    ];
     const utc = await findings(SECURITY_OPERATIONS, rows);
-    expect(utc.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId).sort()).toEqual(['early', 'weekend']);
-    const berlin = await findings(SECURITY_OPERATIONS, rows, { detections: { businessHours: { timeZone: 'Europe/Berlin' } } });
-    expect(berlin.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId)).toEqual(['weekend']);
+    expect(
+      utc
+        .filter((x) => x.observed?.includes('outside business hours'))
+        .map((x) => x.subjectId)
+        .sort(),
+    ).toEqual(['early', 'weekend']);
+    const berlin = await findings(SECURITY_OPERATIONS, rows, {
+      detections: { businessHours: { timeZone: 'Europe/Berlin' } },
+    });
+    expect(berlin.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId)).toEqual([
+      'weekend',
+    ]);
   });
 });
 
 describe('right-sizing and justification quality', () => {
   it('short activations: 3 of 5 under 10 minutes flags, 2 of 5 does not', async () => {
-    const mk = (who: string, shorts: number) => Array.from({ length: 5 }, (_, i) => act(who, UA, `2026-10-0${i + 1}T10:00:00Z`, i < shorts ? 5 : 60, 'deactivated'));
+    const mk = (who: string, shorts: number) =>
+      Array.from({ length: 5 }, (_, i) =>
+        act(who, UA, `2026-10-0${i + 1}T10:00:00Z`, i < shorts ? 5 : 60, 'deactivated'),
+      );
     const f = await findings(RIGHT_SIZING, [...mk('a', 3), ...mk('b', 2)]);
     expect(f.filter((x) => x.observed?.includes('ended within')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
   });
   it('short and boilerplate justifications; a required ticket missing', async () => {
-    const req = (key: string, who: string, just: string | null, role = UA) => `INSERT INTO pim_requests (request_key, request_type, plane, principal_id, principal_upn, role_id, role_name, requested_at, justification)
+    const req = (
+      key: string,
+      who: string,
+      just: string | null,
+      role = UA,
+    ) => `INSERT INTO pim_requests (request_key, request_type, plane, principal_id, principal_upn, role_id, role_name, requested_at, justification)
       VALUES ('${key}', 'activate', 'entra_role', '${who}', '${who}@x.example', '${role}', 'R', '2026-10-05T10:00:00Z', ${just === null ? 'NULL' : `'${just}'`})`;
-    const rows = [req('k1', 'a', 'fix'), req('k2', 'b', '123456789a'), req('k3', 'c', null),
+    const rows = [
+      req('k1', 'a', 'fix'),
+      req('k2', 'b', '123456789a'),
+      req('k3', 'c', null),
       ...Array.from({ length: 10 }, (_, i) => req(`bp${i}`, `p${i}`, 'Daily administration work')),
       ...Array.from({ length: 9 }, (_, i) => req(`nb${i}`, `q${i}`, 'Routine maintenance task')),
-      `INSERT INTO role_policies (observed_at, role_id, ticket_required) VALUES ('2026-10-01', '${UA}', true)`];
+      `INSERT INTO role_policies (observed_at, role_id, ticket_required) VALUES ('2026-10-01', '${UA}', true)`,
+    ];
     const f = await findings(JUSTIFICATION, rows);
-    expect(f.filter((x) => x.subjectType === 'principal').map((x) => x.subjectId).sort()).toEqual(['a', 'c']);
+    expect(
+      f
+        .filter((x) => x.subjectType === 'principal')
+        .map((x) => x.subjectId)
+        .sort(),
+    ).toEqual(['a', 'c']);
     expect(f.filter((x) => x.subjectType === 'text').map((x) => x.subjectName)).toEqual(['Daily administration work']);
-    expect(f.find((x) => x.subjectType === 'role')).toMatchObject({ severity: 'medium', observed: '22 request(s) without a ticket' });
+    expect(f.find((x) => x.subjectType === 'role')).toMatchObject({
+      severity: 'medium',
+      observed: '22 request(s) without a ticket',
+    });
   });
 });
 
 import { generateTenant, emitFiles, detectionTruth } from '../fixtures/generator/index.js';
 import { importPaths } from '../cli/pipeline.js';
 
-describe.each([{ seed: 3, admins: 10 }, { seed: 42, admins: 16 }])('generator ground truth, seed $seed', (c) => {
+describe.each([
+  { seed: 3, admins: 10 },
+  { seed: 42, admins: 16 },
+])('generator ground truth, seed $seed', (c) => {
   it('after-hours activations, unused eligibility, short and boilerplate justifications match the model', async () => {
     const t = generateTenant({ seed: c.seed, admins: c.admins, start: new Date('2026-06-01T00:00:00Z'), days: 75 });
     const dir = join(tmp.dir, `gt${c.seed}`);
@@ -115,10 +203,25 @@ describe.each([{ seed: 3, admins: 10 }, { seed: 42, admins: 16 }])('generator gr
     const config = testConfig({}, dir);
     const db = join(dir, 'p.duckdb');
     await importPaths(db, config, [join(dir, 'in')]);
-    const p = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-08-01T00:00:00Z'), asOf: new Date('2026-08-01T00:00:00Z') };
-    const truth = detectionTruth(t, { ...p, startHour: 7, endHour: 19, unusedDays: 30, minJustification: 10, boilerplateRepeats: 10 });
-    const f = await withDb(db, config, (x) => runChecks(x, config, p, [...SECURITY_OPERATIONS, ...PIM_ALERTS, ...JUSTIFICATION]));
-    expect(new Set(f.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId))).toEqual(truth.afterHours);
+    const p = {
+      from: new Date('2026-07-01T00:00:00Z'),
+      to: new Date('2026-08-01T00:00:00Z'),
+      asOf: new Date('2026-08-01T00:00:00Z'),
+    };
+    const truth = detectionTruth(t, {
+      ...p,
+      startHour: 7,
+      endHour: 19,
+      unusedDays: 30,
+      minJustification: 10,
+      boilerplateRepeats: 10,
+    });
+    const f = await withDb(db, config, (x) =>
+      runChecks(x, config, p, [...SECURITY_OPERATIONS, ...PIM_ALERTS, ...JUSTIFICATION]),
+    );
+    expect(new Set(f.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId))).toEqual(
+      truth.afterHours,
+    );
     expect(new Set(f.filter((x) => x.ruleId === 'unused_eligibility').map((x) => x.subjectId))).toEqual(truth.unused);
     expect(new Set(f.filter((x) => x.ruleId === 'short_justification').map((x) => x.subjectId))).toEqual(truth.shortBy);
     expect(new Set(f.filter((x) => x.subjectType === 'text').map((x) => x.subjectName))).toEqual(truth.boilerplate);
@@ -129,67 +232,154 @@ describe.each([{ seed: 3, admins: 10 }, { seed: 42, admins: 16 }])('generator gr
 
 describe('bulk removals', () => {
   it('5 role removals by one actor within an hour is bulk; 4 is not', async () => {
-    const rm = (actor: string, i: number, minute: number) => `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, kind, plane, request_key, keyed, principal_id, role_id, actor_id, actor_upn)
+    const rm = (
+      actor: string,
+      i: number,
+      minute: number,
+    ) => `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, kind, plane, request_key, keyed, principal_id, role_id, actor_id, actor_upn)
       VALUES ('r${actor}${i}', '2026-10-07T09:${String(minute).padStart(2, '0')}:00Z', 'Remove member from role', 'Core Directory', 'direct_remove', 'active', 'entra_role', 'k${actor}${i}', false, 'p${i}', '${UA}', '${actor}', '${actor}@x.example')`;
-    const f = await findings(SECURITY_OPERATIONS, [...[0, 5, 10, 15, 20].map((m, i) => rm('bulk', i, m)), ...[0, 5, 10, 15].map((m, i) => rm('few', i, m))]);
+    const f = await findings(SECURITY_OPERATIONS, [
+      ...[0, 5, 10, 15, 20].map((m, i) => rm('bulk', i, m)),
+      ...[0, 5, 10, 15].map((m, i) => rm('few', i, m)),
+    ]);
     expect(f.filter((x) => x.observed?.includes('removals')).map((x) => x.subjectId)).toEqual(['bulk']);
   });
 });
 
 describe('the remaining detections', () => {
   it('right-sizing: runs to its end 3 of 5 (info) but not 2 of 5; 16 activations against peers of 4 is an outlier, 12 is not', async () => {
-    const mk = (who: string, n: number, expired: number, role: string = UA) => Array.from({ length: n }, (_, i) => act(who, role, `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T${String(8 + Math.floor(i / 28)).padStart(2, '0')}:00:00Z`, 60, i < expired ? 'expired' : 'deactivated', `${who}-${i}`));
-    const f = await findings(RIGHT_SIZING, [...mk('a', 5, 3), ...mk('b', 5, 2), ...mk('p1', 4, 0, GA), ...mk('p2', 4, 0, GA), ...mk('p3', 4, 0, GA), ...mk('hot', 16, 0, GA), ...mk('warm', 12, 0, GA)]);
+    const mk = (who: string, n: number, expired: number, role: string = UA) =>
+      Array.from({ length: n }, (_, i) =>
+        act(
+          who,
+          role,
+          `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T${String(8 + Math.floor(i / 28)).padStart(2, '0')}:00:00Z`,
+          60,
+          i < expired ? 'expired' : 'deactivated',
+          `${who}-${i}`,
+        ),
+      );
+    const f = await findings(RIGHT_SIZING, [
+      ...mk('a', 5, 3),
+      ...mk('b', 5, 2),
+      ...mk('p1', 4, 0, GA),
+      ...mk('p2', 4, 0, GA),
+      ...mk('p3', 4, 0, GA),
+      ...mk('hot', 16, 0, GA),
+      ...mk('warm', 12, 0, GA),
+    ]);
     expect(f.filter((x) => x.observed?.includes('ran to their end')).map((x) => x.subjectId)).toEqual([`a|${UA}`]);
     expect(f.filter((x) => x.observed?.includes('vs a median')).map((x) => x.subjectId)).toEqual([`hot|${GA}`]);
   });
   it('elevation without activity; roles assigned outside PIM; PIM alerts disabled', async () => {
-    const ev = (id: string, actor: string, at: string, activity: string, service = 'Core Directory', reason = '') => `INSERT INTO audit_events (event_id, event_time, activity, service, result_reason, actor_id, actor_upn, source_shape, landing_file, landing_line, ingested_at)
+    const ev = (
+      id: string,
+      actor: string,
+      at: string,
+      activity: string,
+      service = 'Core Directory',
+      reason = '',
+    ) => `INSERT INTO audit_events (event_id, event_time, activity, service, result_reason, actor_id, actor_upn, source_shape, landing_file, landing_line, ingested_at)
       VALUES ('${id}', '${at}', '${activity}', '${service}', '${reason}', '${actor}', '${actor}@x.example', 't', 'f', 1, now())`;
-    const f1 = await findings(['elevation_without_activity'], [act('busy', UA, '2026-10-05T10:00:00Z', 60), act('idle', UA, '2026-10-05T10:00:00Z', 60), ev('x1', 'busy', '2026-10-05T10:30:00Z', 'Update user'), ev('x2', 'idle', '2026-10-05T11:30:00Z', 'Update user')]);
+    const f1 = await findings(
+      ['elevation_without_activity'],
+      [
+        act('busy', UA, '2026-10-05T10:00:00Z', 60),
+        act('idle', UA, '2026-10-05T10:00:00Z', 60),
+        ev('x1', 'busy', '2026-10-05T10:30:00Z', 'Update user'),
+        ev('x2', 'idle', '2026-10-05T11:30:00Z', 'Update user'),
+      ],
+    );
     expect(f1.map((x) => x.subjectId)).toEqual(['idle']); // idle's only record came after the activation ended
     const outside = `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, kind, plane, request_key, keyed, principal_id, principal_upn, role_id, role_name, actor_id, actor_upn)
       VALUES ('o1', '2026-10-08T09:00:00Z', 'Add member to role', 'Core Directory', 'direct_add', 'active', 'entra_role', 'event:o1', false, 'victim', 'victim@x.example', '${GA}', 'Global Administrator', 'admin', 'admin@x.example')`;
     const f2 = await findings(PIM_ALERTS, [outside]);
-    expect(f2.filter((x) => x.severity === 'high').map((x) => x.detail)).toEqual(['victim@x.example was given Global Administrator outside PIM by admin@x.example']);
-    const f3 = await findings(SECURITY_OPERATIONS, [ev('a1', 'admin', '2026-10-09T09:00:00Z', 'Disable PIM alert', 'PIM', 'Roles are being assigned outside of PIM'), ev('a2', 'admin', '2026-10-09T09:05:00Z', 'Resolve PIM alert', 'PIM')]);
+    expect(f2.filter((x) => x.severity === 'high').map((x) => x.detail)).toEqual([
+      'victim@x.example was given Global Administrator outside PIM by admin@x.example',
+    ]);
+    const f3 = await findings(SECURITY_OPERATIONS, [
+      ev('a1', 'admin', '2026-10-09T09:00:00Z', 'Disable PIM alert', 'PIM', 'Roles are being assigned outside of PIM'),
+      ev('a2', 'admin', '2026-10-09T09:05:00Z', 'Resolve PIM alert', 'PIM'),
+    ]);
     expect(f3.filter((x) => x.severity === 'high').map((x) => x.observed)).toEqual(['Disable PIM alert']);
   });
 });
 
 describe('real-tenant detections (issue 18)', () => {
   // One PIM record as int_pim_events holds it; the address and agent kinds are the point here.
-  const pim = (id: string, at: string, step: string, o: { who?: string; actor?: string; ip?: string; role?: string; kind?: string; agent?: string; actorAgent?: string; key?: string } = {}) =>
+  const pim = (
+    id: string,
+    at: string,
+    step: string,
+    o: {
+      who?: string;
+      actor?: string;
+      ip?: string;
+      role?: string;
+      kind?: string;
+      agent?: string;
+      actorAgent?: string;
+      key?: string;
+    } = {},
+  ) =>
     `INSERT INTO int_pim_events (event_id, event_time, activity, service, step, kind, plane, request_key, keyed, principal_id, principal_upn, role_id, role_name, actor_id, actor_upn, actor_ip, principal_agent_type, actor_agent_type)
      VALUES ('${id}', '${at}', 'x', 'PIM', '${step}', ${o.kind ? `'${o.kind}'` : 'NULL'}, 'entra_role', '${o.key ?? id}', true, '${o.who ?? 'a'}', '${o.who ?? 'a'}@x.example', '${o.role ?? UA}', 'Role', '${o.actor ?? o.who ?? 'a'}', '${o.actor ?? o.who ?? 'a'}@x.example',
        ${o.ip ? `'${o.ip}'` : 'NULL'}, ${o.agent ? `'${o.agent}'` : 'NULL'}, ${o.actorAgent ? `'${o.actorAgent}'` : 'NULL'})`;
   it('new request address: judged after 30 days of history; an address used 29 days before is known, 31 days before is new', async () => {
-    const f = await findings(['new_request_address'], [
-      // a: history from August; the address 10.0.0.2 last used 29 days before (known), 10.0.0.3 31 days before (new).
-      pim('a0', '2026-08-01T09:00:00Z', 'act_requested', { ip: '10.0.0.1' }),
-      pim('a1', '2026-09-16T09:00:00Z', 'act_requested', { ip: '10.0.0.2' }),
-      pim('a2', '2026-09-14T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
-      pim('known', '2026-10-15T09:00:00Z', 'act_requested', { ip: '10.0.0.2' }),
-      pim('new', '2026-10-15T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
-      // b: history only 29 days old, so a first-time address proves nothing yet.
-      pim('b0', '2026-09-17T09:00:00Z', 'act_requested', { who: 'b', ip: '10.0.1.1' }),
-      pim('short', '2026-10-16T09:00:00Z', 'act_requested', { who: 'b', ip: '10.0.1.9' }),
-    ]);
+    const f = await findings(
+      ['new_request_address'],
+      [
+        // a: history from August; the address 10.0.0.2 last used 29 days before (known), 10.0.0.3 31 days before (new).
+        pim('a0', '2026-08-01T09:00:00Z', 'act_requested', { ip: '10.0.0.1' }),
+        pim('a1', '2026-09-16T09:00:00Z', 'act_requested', { ip: '10.0.0.2' }),
+        pim('a2', '2026-09-14T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
+        pim('known', '2026-10-15T09:00:00Z', 'act_requested', { ip: '10.0.0.2' }),
+        pim('new', '2026-10-15T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
+        // b: history only 29 days old, so a first-time address proves nothing yet.
+        pim('b0', '2026-09-17T09:00:00Z', 'act_requested', { who: 'b', ip: '10.0.1.1' }),
+        pim('short', '2026-10-16T09:00:00Z', 'act_requested', { who: 'b', ip: '10.0.1.9' }),
+      ],
+    );
     expect(f.map((x) => [x.subjectId, x.observed])).toEqual([['new', 'new address 10.0.0.3']]);
     // The window is the config's: at 32 days the address used 31 days before is known again.
-    const wide = await findings(['new_request_address'], [pim('a0', '2026-08-01T09:00:00Z', 'act_requested', { ip: '10.0.0.1' }), pim('a2', '2026-09-14T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
-      pim('new', '2026-10-15T09:00:00Z', 'act_requested', { ip: '10.0.0.3' })], { detections: { newAddressDays: 32 } });
+    const wide = await findings(
+      ['new_request_address'],
+      [
+        pim('a0', '2026-08-01T09:00:00Z', 'act_requested', { ip: '10.0.0.1' }),
+        pim('a2', '2026-09-14T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
+        pim('new', '2026-10-15T09:00:00Z', 'act_requested', { ip: '10.0.0.3' }),
+      ],
+      { detections: { newAddressDays: 32 } },
+    );
     expect(wide).toEqual([]);
   });
   it('agent with a privileged role: tier 0 high, privileged medium, unprivileged and people not; an approving agent', async () => {
     const ex = ROLES.exchangeAdmin.id;
-    const f = await findings(['agent_privileged_role'], [
-      pim('g1', '2026-10-05T09:00:00Z', 'assigned', { who: 'bot', role: GA, kind: 'eligible', agent: 'agentIdentity', actor: 'lead' }),
-      pim('g2', '2026-10-05T10:00:00Z', 'activated', { who: 'bot', role: ROLES.securityAdmin.id, agent: 'agentIdentity' }),
-      pim('g3', '2026-10-05T11:00:00Z', 'activated', { who: 'bot2', role: ex, agent: 'agentIdentity' }),
-      pim('g4', '2026-10-05T12:00:00Z', 'activated', { who: 'human', role: GA, agent: 'notAgentic' }),
-      pim('g5', '2026-10-05T13:00:00Z', 'approved', { who: 'c', role: ex, actor: 'approverbot', actorAgent: 'agentIdentity' }),
-    ]);
+    const f = await findings(
+      ['agent_privileged_role'],
+      [
+        pim('g1', '2026-10-05T09:00:00Z', 'assigned', {
+          who: 'bot',
+          role: GA,
+          kind: 'eligible',
+          agent: 'agentIdentity',
+          actor: 'lead',
+        }),
+        pim('g2', '2026-10-05T10:00:00Z', 'activated', {
+          who: 'bot',
+          role: ROLES.securityAdmin.id,
+          agent: 'agentIdentity',
+        }),
+        pim('g3', '2026-10-05T11:00:00Z', 'activated', { who: 'bot2', role: ex, agent: 'agentIdentity' }),
+        pim('g4', '2026-10-05T12:00:00Z', 'activated', { who: 'human', role: GA, agent: 'notAgentic' }),
+        pim('g5', '2026-10-05T13:00:00Z', 'approved', {
+          who: 'c',
+          role: ex,
+          actor: 'approverbot',
+          actorAgent: 'agentIdentity',
+        }),
+      ],
+    );
     expect(f.map((x) => [x.severity, x.subjectId, x.observed])).toEqual([
       ['high', `bot|${GA}`, 'made eligible (agentIdentity)'],
       ['medium', `bot|${ROLES.securityAdmin.id}`, 'activated (agentIdentity)'],
@@ -197,10 +387,23 @@ describe('real-tenant detections (issue 18)', () => {
     ]);
     // A snapshot that calls the role unprivileged wins over the shipped list.
     const snap = `INSERT INTO role_definitions VALUES ('2026-10-01', '${ROLES.securityAdmin.id}', 'Security Administrator', true, false, 'f')`;
-    const g = await findings(['agent_privileged_role'], [snap, pim('g2', '2026-10-05T10:00:00Z', 'activated', { who: 'bot', role: ROLES.securityAdmin.id, agent: 'agentIdentity' })]);
+    const g = await findings(
+      ['agent_privileged_role'],
+      [
+        snap,
+        pim('g2', '2026-10-05T10:00:00Z', 'activated', {
+          who: 'bot',
+          role: ROLES.securityAdmin.id,
+          agent: 'agentIdentity',
+        }),
+      ],
+    );
     expect(g).toEqual([]);
   });
-  it.each([{ seed: 7, admins: 10 }, { seed: 42, admins: 14 }])('the generator’s planted new address and agent, seed $seed', async (c) => {
+  it.each([
+    { seed: 7, admins: 10 },
+    { seed: 42, admins: 14 },
+  ])('the generator’s planted new address and agent, seed $seed', async (c) => {
     const start = new Date('2026-05-01T00:00:00Z');
     const t = generateTenant({ seed: c.seed, admins: c.admins, start, days: 60 });
     const dir = join(tmp.dir, `rt${c.seed}`);
@@ -209,12 +412,21 @@ describe('real-tenant detections (issue 18)', () => {
     const db = join(dir, 'p.duckdb');
     await importPaths(db, config, [join(dir, 'in')]);
     const p = { from: start, to: t.end, asOf: t.end };
-    const f = await withDb(db, config, (x) => runChecks(x, config, p, ['new_request_address', 'agent_privileged_role']));
+    const f = await withDb(db, config, (x) =>
+      runChecks(x, config, p, ['new_request_address', 'agent_privileged_role']),
+    );
     expect(t.incidents.newAddresses.length).toBe(1);
-    expect(f.filter((x) => x.ruleId === 'new_request_address').map((x) => [x.subjectId, x.observed])).toEqual(t.incidents.newAddresses.map((n) => [n.requestKey, `new address ${n.ip}`]));
+    expect(f.filter((x) => x.ruleId === 'new_request_address').map((x) => [x.subjectId, x.observed])).toEqual(
+      t.incidents.newAddresses.map((n) => [n.requestKey, `new address ${n.ip}`]),
+    );
     const agent = f.filter((x) => x.ruleId === 'agent_privileged_role');
-    expect(agent.filter((x) => x.observed?.startsWith('activated')).map((x) => x.subjectId)).toEqual(t.incidents.agentActivations.map((a) => `${a.principalId}|${a.roleId}`));
+    expect(agent.filter((x) => x.observed?.startsWith('activated')).map((x) => x.subjectId)).toEqual(
+      t.incidents.agentActivations.map((a) => `${a.principalId}|${a.roleId}`),
+    );
     // The same agent was made eligible first (Security Administrator: privileged, not tier 0); nothing else.
-    expect(agent.map((x) => [x.severity, x.observed])).toEqual([['medium', 'made eligible (agentIdentity)'], ['medium', 'activated (agentIdentity)']]);
+    expect(agent.map((x) => [x.severity, x.observed])).toEqual([
+      ['medium', 'made eligible (agentIdentity)'],
+      ['medium', 'activated (agentIdentity)'],
+    ]);
   });
 });

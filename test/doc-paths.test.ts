@@ -38,9 +38,16 @@ function walk(dir: string, out: { path: string; dir: boolean }[] = []): { path: 
 
 const entries = walk(root);
 const files = entries.filter((e) => !e.dir).map((e) => e.path);
-const docs = files.filter((f) => /(^|\/)(CONTEXT|README)\.md$/.test(f) || dirname(f) === join(root, 'docs') && f.endsWith('.md'));
-const topLevel = new Set(readdirSync(root).filter((n) => !n.startsWith('.') && !skipDirs.has(n) && statSync(join(root, n)).isDirectory()));
-const ignored = readFileSync(join(root, '.gitignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.endsWith('/') && !/[*?[]/.test(l));
+const docs = files.filter(
+  (f) => /(^|\/)(CONTEXT|README)\.md$/.test(f) || (dirname(f) === join(root, 'docs') && f.endsWith('.md')),
+);
+const topLevel = new Set(
+  readdirSync(root).filter((n) => !n.startsWith('.') && !skipDirs.has(n) && statSync(join(root, n)).isDirectory()),
+);
+const ignored = readFileSync(join(root, '.gitignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l.endsWith('/') && !/[*?[]/.test(l));
 
 const notAPath = /[\s*?<>{}|…$]/;
 
@@ -63,9 +70,18 @@ export function citedPaths(docPath: string, text: string): { cited: string; chec
     if (token.includes('/') && topLevel.has(first)) {
       if (ignored.some((g) => token.startsWith(g))) continue;
       out.push({ cited: token, check: () => existsSync(join(root, token)) });
-    } else if (isContext && (/^[\w.-]+(\/[\w.-]+)*\.(ts|sql|md)$/.test(token) || /^[\w.-]+(\/[\w.-]+)*\/$/.test(token))) {
+    } else if (
+      isContext &&
+      (/^[\w.-]+(\/[\w.-]+)*\.(ts|sql|md)$/.test(token) || /^[\w.-]+(\/[\w.-]+)*\/$/.test(token))
+    ) {
       const want = token.replace(/\/$/, '');
-      out.push({ cited: token, check: () => entries.some((e) => e.path.startsWith(here + '/') && (e.path === join(here, want) || e.path.endsWith('/' + want))) });
+      out.push({
+        cited: token,
+        check: () =>
+          entries.some(
+            (e) => e.path.startsWith(here + '/') && (e.path === join(here, want) || e.path.endsWith('/' + want)),
+          ),
+      });
     }
   }
   return out;
@@ -74,7 +90,15 @@ export function citedPaths(docPath: string, text: string): { cited: string; chec
 describe('paths cited in the docs', () => {
   it('reads the docs it should', () => {
     const names = docs.map((d) => relative(root, d));
-    expect(names).toEqual(expect.arrayContaining(['README.md', 'docs/schema.md', 'transform/CONTEXT.md', 'queries/CONTEXT.md', 'reports/CONTEXT.md']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'README.md',
+        'docs/schema.md',
+        'transform/CONTEXT.md',
+        'queries/CONTEXT.md',
+        'reports/CONTEXT.md',
+      ]),
+    );
   });
 
   it('every cited repository path exists', () => {
@@ -93,9 +117,22 @@ describe('paths cited in the docs', () => {
 
   it('tells a citation from a command, a placeholder, an output or a place outside the repository', () => {
     const cited = (doc: string, text: string) => citedPaths(join(root, doc), text).map((c) => c.cited);
-    expect(cited('docs/x.md', '`transform/derive.ts` `queries/` [s](schema.md#pim_requests) [w](https://learn.microsoft.com/x)')).toEqual(['schema.md#pim_requests', 'transform/derive.ts', 'queries/']);
-    expect(cited('docs/x.md', '`pimops.config.json` `./pimops.duckdb` `<db>.landing/` `event_date=2026-10-01` `queries/check_*.sql` `../shared/reference/` `sentinel/kql/` `bench/data/records-N/` `pimops import insights-logs-auditlogs/`')).toEqual([]);
-    expect(cited('transform/CONTEXT.md', '`derive.ts` `marts/` `pim_requests` `manifest.ndjson`')).toEqual(['derive.ts', 'marts/']);
+    expect(
+      cited(
+        'docs/x.md',
+        '`transform/derive.ts` `queries/` [s](schema.md#pim_requests) [w](https://learn.microsoft.com/x)',
+      ),
+    ).toEqual(['schema.md#pim_requests', 'transform/derive.ts', 'queries/']);
+    expect(
+      cited(
+        'docs/x.md',
+        '`pimops.config.json` `./pimops.duckdb` `<db>.landing/` `event_date=2026-10-01` `queries/check_*.sql` `../shared/reference/` `sentinel/kql/` `bench/data/records-N/` `pimops import insights-logs-auditlogs/`',
+      ),
+    ).toEqual([]);
+    expect(cited('transform/CONTEXT.md', '`derive.ts` `marts/` `pim_requests` `manifest.ndjson`')).toEqual([
+      'derive.ts',
+      'marts/',
+    ]);
     expect(cited('docs/x.md', '```\nsee `transform/gone.ts`\n```')).toEqual([]);
   });
 });

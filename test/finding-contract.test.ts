@@ -37,7 +37,10 @@ describe('the finding contract', () => {
       let rows = 0;
       for (const q of checks) {
         const r = await x.allJson(q.sql, bind(q, pickParams(q.id, all)));
-        expect(r.columns.map((c, i) => [c, r.types[i]]), q.id).toEqual(FINDING_COLUMNS.map((c) => [c.name, c.type]));
+        expect(
+          r.columns.map((c, i) => [c, r.types[i]]),
+          q.id,
+        ).toEqual(FINDING_COLUMNS.map((c) => [c.name, c.type]));
         expect(q.columns, q.id).toEqual(FINDING_COLUMNS.map((c) => c.name));
         for (const row of r.rows) {
           expect(row.rule_id, q.id).toBe(q.rule!.id);

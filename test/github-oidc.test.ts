@@ -23,10 +23,15 @@ beforeAll(async () => {
       const url = new URL(req.url ?? '/', 'https://localhost');
       const audience = url.searchParams.get('audience');
       asked.push({ audience, auth: req.headers.authorization });
-      const ok = req.headers.authorization === `Bearer ${REQUEST_TOKEN}` && url.searchParams.get('api-version') === '2.0';
+      const ok =
+        req.headers.authorization === `Bearer ${REQUEST_TOKEN}` && url.searchParams.get('api-version') === '2.0';
       res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
       // GitHub signs a token for whatever audience is asked; Entra accepts only its own.
-      res.end(JSON.stringify(ok ? { value: audience === GITHUB_OIDC_AUDIENCE ? fake.clientAssertion : 'token-for-another-audience' } : {}));
+      res.end(
+        JSON.stringify(
+          ok ? { value: audience === GITHUB_OIDC_AUDIENCE ? fake.clientAssertion : 'token-for-another-audience' } : {},
+        ),
+      );
     },
   );
   await new Promise<void>((r) => actions.listen(0, '127.0.0.1', r));
@@ -55,7 +60,9 @@ describe('azure.credential githubOidc', () => {
 
   it('fails clearly without the Actions variables (no id-token: write) or with a refused request', async () => {
     const config = testConfig({ azure: { ...fakeAzureConfig(fake), credential: 'githubOidc' } });
-    expect(() => createCredential(config, env({ ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' }))).toThrow(/ACTIONS_ID_TOKEN_REQUEST_TOKEN/);
+    expect(() => createCredential(config, env({ ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' }))).toThrow(
+      /ACTIONS_ID_TOKEN_REQUEST_TOKEN/,
+    );
     await expect(
       createCredential(config, env({ ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong' })).getToken(graphScope(config)),
     ).rejects.toThrow();

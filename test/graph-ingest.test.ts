@@ -19,9 +19,16 @@ let emitDir: string;
 
 beforeAll(async () => {
   const t = generateTenant({ seed: 21, admins: 10, start: subDays(NOW, 25), days: 25 });
-  records = t.records.filter((r) => Date.parse(r.activityDateTime) < NOW.getTime()) as unknown as Record<string, unknown>[];
+  records = t.records.filter((r) => Date.parse(r.activityDateTime) < NOW.getTime()) as unknown as Record<
+    string,
+    unknown
+  >[];
   emitDir = join(tmp.dir, 'files');
-  emitFiles(t.records.filter((r) => Date.parse(r.activityDateTime) < NOW.getTime()), t.tenant.id, { dir: emitDir, seed: 1 });
+  emitFiles(
+    t.records.filter((r) => Date.parse(r.activityDateTime) < NOW.getTime()),
+    t.tenant.id,
+    { dir: emitDir, seed: 1 },
+  );
   fake = await startFakeAzure({ records });
   Object.assign(process.env, fakeEnv(fake));
 });
@@ -33,7 +40,10 @@ afterAll(async () => {
 let n = 0;
 function workspace(azure: Record<string, unknown> = {}) {
   const d = join(tmp.dir, `g${n++}`);
-  const config = testConfig({ azure: fakeAzureConfig(fake, { requestsPerWindow: 10, windowSeconds: 1, pageSize: 400, ...azure }) }, d);
+  const config = testConfig(
+    { azure: fakeAzureConfig(fake, { requestsPerWindow: 10, windowSeconds: 1, pageSize: 400, ...azure }) },
+    d,
+  );
   return { d, db: join(d, 'p.duckdb'), config };
 }
 
@@ -48,23 +58,41 @@ describe('ingest graph', () => {
     const w = workspace();
     const saved = fake.records;
     // Core Directory records name no tid at all; here the PIM records lose theirs too.
-    fake.records = records.slice(0, 60).map((r) => ({ ...r, additionalDetails: (r.additionalDetails as { key: string }[]).filter((d) => d.key !== 'tid') }));
+    fake.records = records.slice(0, 60).map((r) => ({
+      ...r,
+      additionalDetails: (r.additionalDetails as { key: string }[]).filter((d) => d.key !== 'tid'),
+    }));
     try {
       await ingestGraph(w.db, w.config, { since: subDays(NOW, 29), now: NOW });
     } finally {
       fake.records = saved;
     }
-    const rows = await withDb(w.db, w.config, (x) => x.all<{ tenant_id: string | null; n: bigint }>('SELECT tenant_id, count(*) AS n FROM audit_events GROUP BY tenant_id'));
+    const rows = await withDb(w.db, w.config, (x) =>
+      x.all<{ tenant_id: string | null; n: bigint }>(
+        'SELECT tenant_id, count(*) AS n FROM audit_events GROUP BY tenant_id',
+      ),
+    );
     expect(rows.map((r) => [r.tenant_id, Number(r.n)])).toEqual([[fake.tenantId.toLowerCase(), 60]]);
   });
   it('pulls every page through throttling, 503, a reset and an expired token, within the rate limit', async () => {
     const w = workspace();
-    fake.faults = new Map([[2, { kind: 'status', status: 429, retryAfter: 0 }], [4, { kind: 'status', status: 503, retryAfter: 0 }], [6, { kind: 'reset' }], [8, { kind: 'expire-token' }]]);
+    fake.faults = new Map([
+      [2, { kind: 'status', status: 429, retryAfter: 0 }],
+      [4, { kind: 'status', status: 503, retryAfter: 0 }],
+      [6, { kind: 'reset' }],
+      [8, { kind: 'expire-token' }],
+    ]);
     const start = fake.graphRequests.length;
     const tokensBefore = fake.tokensIssued.length;
     const retries: string[] = [];
-    const r = await ingestGraph(w.db, w.config, { since: subDays(NOW, 29), now: NOW }, { onRetry: (reason) => retries.push(reason) })
-      .finally(() => { fake.faults = new Map(); });
+    const r = await ingestGraph(
+      w.db,
+      w.config,
+      { since: subDays(NOW, 29), now: NOW },
+      { onRetry: (reason) => retries.push(reason) },
+    ).finally(() => {
+      fake.faults = new Map();
+    });
     expect(r.records).toBe(records.length);
     expect(r.pages).toBe(Math.ceil(records.length / 400));
     expect(r.transformed.new).toBe(records.length);
@@ -74,7 +102,9 @@ describe('ingest graph', () => {
     const times = fake.graphRequests.slice(start).map((q) => q.at);
     const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
     expect(worst).toBeLessThanOrEqual(10);
-    const counts = await withDb(w.db, w.config, (db) => db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events'));
+    const counts = await withDb(w.db, w.config, (db) =>
+      db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events'),
+    );
     expect(Number(counts!.n)).toBe(records.length);
   });
 
@@ -107,9 +137,13 @@ describe('ingest graph', () => {
     const w = workspace();
     const base = fake.graphRequests.length;
     fake.faults = new Map([[base + 3, { kind: 'break-next-link' }]]);
-    const r = await ingestGraph(w.db, w.config, { since: subDays(NOW, 29), now: NOW }).finally(() => { fake.faults = new Map(); });
+    const r = await ingestGraph(w.db, w.config, { since: subDays(NOW, 29), now: NOW }).finally(() => {
+      fake.faults = new Map();
+    });
     expect(r.resumedAfterBrokenLink).toBe(1);
-    const counts = await withDb(w.db, w.config, (db) => db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events'));
+    const counts = await withDb(w.db, w.config, (db) =>
+      db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events'),
+    );
     expect(Number(counts!.n)).toBe(records.length);
   });
 
@@ -123,17 +157,25 @@ describe('ingest graph', () => {
   it('refuses a page whose nextLink is not text, rather than ending the pull on it as if complete', async () => {
     const w = workspace();
     fake.faults = new Map([[fake.graphRequests.length + 1, { kind: 'non-string-next-link' }]]);
-    await expect(ingestGraph(w.db, w.config, { since: subDays(NOW, 1), now: NOW }).finally(() => { fake.faults = new Map(); }))
-      .rejects.toMatchObject({ code: 'azure-request', message: expect.stringMatching(/nextLink is not a URL/) });
+    await expect(
+      ingestGraph(w.db, w.config, { since: subDays(NOW, 1), now: NOW }).finally(() => {
+        fake.faults = new Map();
+      }),
+    ).rejects.toMatchObject({ code: 'azure-request', message: expect.stringMatching(/nextLink is not a URL/) });
   });
 
   it('names the missing permission on a 403, and never prints the secret', async () => {
     const w = workspace();
     fake.faults = new Map([[fake.graphRequests.length + 1, { kind: 'status', status: 403 }]]);
-    await expect(ingestGraph(w.db, w.config, { since: subDays(NOW, 1), now: NOW })).rejects.toThrow(/AuditLog\.Read\.All/);
+    await expect(ingestGraph(w.db, w.config, { since: subDays(NOW, 1), now: NOW })).rejects.toThrow(
+      /AuditLog\.Read\.All/,
+    );
     fake.faults = new Map();
     const bad = { ...process.env, AZURE_CLIENT_SECRET: 'wrong-secret-xyz' };
-    const out = await runCli(['--db', join(w.d, 'q.duckdb'), '--config', writeConfig(w), 'ingest', 'graph', '--since', '1d', '--json'], bad);
+    const out = await runCli(
+      ['--db', join(w.d, 'q.duckdb'), '--config', writeConfig(w), 'ingest', 'graph', '--since', '1d', '--json'],
+      bad,
+    );
     expect(out.code).toBe(1);
     expect(out.stdout + out.stderr).not.toContain('wrong-secret-xyz');
     expect(out.stdout + out.stderr).not.toContain(fake.clientSecret);
@@ -147,16 +189,39 @@ describe('ingest graph', () => {
 
     const w = workspace({ requestsPerWindow: 2, windowSeconds: 1, auditRetentionDays: 400 });
     const cfg = writeConfig(w);
-    const args = ['--db', w.db, '--config', cfg, 'ingest', 'graph', '--since', subDays(NOW, 29).toISOString(), '--until', NOW.toISOString()];
+    const args = [
+      '--db',
+      w.db,
+      '--config',
+      cfg,
+      'ingest',
+      'graph',
+      '--since',
+      subDays(NOW, 29).toISOString(),
+      '--until',
+      NOW.toISOString(),
+    ];
     // SIGKILL at 20 points spread over the runs (startup, token, pages, landing, transform), each run resuming the last.
     let killed = 0;
     for (let i = 0; i < 20; i++) {
       const child = spawn(process.execPath, [resolve('bin/pimops.js'), ...args], { env: process.env, stdio: 'ignore' });
       const exited = await new Promise<boolean>((res) => {
-        const timer = setTimeout(() => { child.kill('SIGKILL'); res(false); }, 900 + ((i * 331) % 2400));
-        child.on('exit', () => { clearTimeout(timer); res(true); });
+        const timer = setTimeout(
+          () => {
+            child.kill('SIGKILL');
+            res(false);
+          },
+          900 + ((i * 331) % 2400),
+        );
+        child.on('exit', () => {
+          clearTimeout(timer);
+          res(true);
+        });
       });
-      if (!exited) { killed++; await new Promise((r) => child.on('exit', r)); }
+      if (!exited) {
+        killed++;
+        await new Promise((r) => child.on('exit', r));
+      }
     }
     expect(killed).toBeGreaterThan(5);
     const resumed = await runCli([...args, '--json'], process.env);
@@ -173,7 +238,10 @@ function writeConfig(w: ReturnType<typeof workspace>): string {
   return p;
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
     const c = spawn(process.execPath, [resolve('bin/pimops.js'), ...args], { env });
     let stdout = '';
@@ -190,7 +258,22 @@ describe('secrets', () => {
     const cfg = writeConfig(w);
     // The fake answers the first Graph request of this run by quoting the token and the secret.
     fake.faults = new Map([[fake.graphRequests.length + 1, { kind: 'echo-token' }]]);
-    const outcome = await runCli(['--db', w.db, '--config', cfg, 'ingest', 'graph', '--since', subDays(NOW, 2).toISOString(), '--until', NOW.toISOString(), '--json'], process.env);
+    const outcome = await runCli(
+      [
+        '--db',
+        w.db,
+        '--config',
+        cfg,
+        'ingest',
+        'graph',
+        '--since',
+        subDays(NOW, 2).toISOString(),
+        '--until',
+        NOW.toISOString(),
+        '--json',
+      ],
+      process.env,
+    );
     fake.faults = new Map();
     expect(outcome.code).toBe(1);
     const text = outcome.stdout + outcome.stderr;
@@ -199,7 +282,9 @@ describe('secrets', () => {
     for (const t of fake.tokensIssued) expect(text).not.toContain(t);
     // Nor in anything pimops wrote: landing files, state, database.
     const { execFileSync } = await import('node:child_process');
-    const found = execFileSync('sh', ['-c', `grep -rlF -e '${fake.clientSecret}' ${w.d} || true`], { encoding: 'utf8' }).trim();
+    const found = execFileSync('sh', ['-c', `grep -rlF -e '${fake.clientSecret}' ${w.d} || true`], {
+      encoding: 'utf8',
+    }).trim();
     expect(found).toBe('');
   });
 });

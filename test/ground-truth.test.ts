@@ -26,14 +26,26 @@ describe.each(cases)('seed $seed, $admins admins, $days days', (c) => {
     const config = testConfig({ breakGlassAccounts: [t.breakGlass[0].upn!.toUpperCase(), t.breakGlass[1].id] }, dir);
     const db = join(dir, 'p.duckdb');
     const summary = await importPaths(db, config, [join(dir, 'in')]);
-    expect(summary).toEqual({ files: emitted.files.length, records: emitted.written, new: emitted.distinct, duplicates: emitted.written - emitted.distinct, quarantined: 0 });
+    expect(summary).toEqual({
+      files: emitted.files.length,
+      records: emitted.written,
+      new: emitted.distinct,
+      duplicates: emitted.written - emitted.distinct,
+      quarantined: 0,
+    });
 
     const from = new Date(`${c.from}T00:00:00Z`);
     const to = new Date(`${c.to}T00:00:00Z`);
     const asOf = to < t.end ? to : t.end;
     const report = await withDb(db, config, (d) => metricsReport(d, config, { from, to, asOf }));
     const truth = groundTruth(t, {
-      from, to, asOf, selfTargetSeconds: 300, approvalTargetSeconds: 1800, denialRateFlag: 0.2, minDecisions: 5,
+      from,
+      to,
+      asOf,
+      selfTargetSeconds: 300,
+      approvalTargetSeconds: 1800,
+      denialRateFlag: 0.2,
+      minDecisions: 5,
       breakGlassAccounts: config.breakGlassAccounts,
     });
 
@@ -53,9 +65,13 @@ describe.each(cases)('seed $seed, $admins admins, $days days', (c) => {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { byRole, byApprover, extendRenew, ...outcomes } = report.approvals;
     const { byRole: truthByRole, ...truthOutcomes } = truth.approvals;
-    expect({ ...outcomes, approvalRate: round(outcomes.approvalRate) }).toEqual({ ...truthOutcomes, approvalRate: round(truthOutcomes.approvalRate) });
-    expect(byRole.map((r) => ({ ...r, approvalRate: round(r.approvalRate) })))
-      .toEqual(truthByRole.map((r) => ({ ...r, approvalRate: round(r.approvalRate) })));
+    expect({ ...outcomes, approvalRate: round(outcomes.approvalRate) }).toEqual({
+      ...truthOutcomes,
+      approvalRate: round(truthOutcomes.approvalRate),
+    });
+    expect(byRole.map((r) => ({ ...r, approvalRate: round(r.approvalRate) }))).toEqual(
+      truthByRole.map((r) => ({ ...r, approvalRate: round(r.approvalRate) })),
+    );
 
     const hours = report.activeHours.map((h) => ({ ...h, hours: round(h.hours, 4) }));
     const truthHours = truth.activeHours.map((h) => ({ ...h, hours: round(h.hours, 4) }));
@@ -64,10 +80,20 @@ describe.each(cases)('seed $seed, $admins admins, $days days', (c) => {
 
     const s = report.standingAssignments;
     expect(s.basis).toBe('audit_replay');
-    expect({ total: s.total, breakGlass: s.breakGlass, servicePrincipals: s.servicePrincipals, excludingBreakGlass: s.excludingBreakGlass })
-      .toEqual({ total: truth.standingAssignments.total, breakGlass: 2, servicePrincipals: 1, excludingBreakGlass: truth.standingAssignments.excludingBreakGlass });
-    expect(s.items.map((i) => [i.principalId, i.roleId, i.breakGlass, i.viaPim]).sort())
-      .toEqual(truth.standingAssignments.items.map((i) => [i.principalId, i.roleId, i.breakGlass, i.viaPim]).sort());
+    expect({
+      total: s.total,
+      breakGlass: s.breakGlass,
+      servicePrincipals: s.servicePrincipals,
+      excludingBreakGlass: s.excludingBreakGlass,
+    }).toEqual({
+      total: truth.standingAssignments.total,
+      breakGlass: 2,
+      servicePrincipals: 1,
+      excludingBreakGlass: truth.standingAssignments.excludingBreakGlass,
+    });
+    expect(s.items.map((i) => [i.principalId, i.roleId, i.breakGlass, i.viaPim]).sort()).toEqual(
+      truth.standingAssignments.items.map((i) => [i.principalId, i.roleId, i.breakGlass, i.viaPim]).sort(),
+    );
   });
 });
 
@@ -91,7 +117,16 @@ describe('a 30-day window cut from a 120-day tenant', () => {
     const from = cut;
     const to = t.end;
     const coverageStart = new Date(Math.min(...recent.map((r) => Date.parse(r.activityDateTime))));
-    const opts = { from, to, asOf: to, selfTargetSeconds: 300, approvalTargetSeconds: 1800, denialRateFlag: 0.2, minDecisions: 5, breakGlassAccounts: [] };
+    const opts = {
+      from,
+      to,
+      asOf: to,
+      selfTargetSeconds: 300,
+      approvalTargetSeconds: 1800,
+      denialRateFlag: 0.2,
+      minDecisions: 5,
+      breakGlassAccounts: [],
+    };
     const report = await withDb(db, config, (d) => metricsReport(d, config, { from, to, asOf: to }));
     const truth = groundTruth(t, { ...opts, coverageStart });
     const hours = (rows: typeof truth.activeHours) => rows.map((h) => ({ ...h, hours: round(h.hours, 4) }));

@@ -23,8 +23,13 @@ import { tempDir, testConfig } from './helpers.js';
 
 const tmp = tempDir('pimops-hostile-');
 const UPN = "-2+3+cmd|' /C calc'!A0\r| x | \x1b[2J\x1b]52;c;ZXZpbA==\x07\u009b31m\u202e@evil.example";
-const WHY = "=HYPERLINK(\"http://evil.example\")\rline two | `x` <b>b</b> \x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\";
-const PERIOD = { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), asOf: new Date('2026-11-01T00:00:00Z') };
+const WHY =
+  '=HYPERLINK("http://evil.example")\rline two | `x` <b>b</b> \x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\';
+const PERIOD = {
+  from: new Date('2026-10-01T00:00:00Z'),
+  to: new Date('2026-11-01T00:00:00Z'),
+  asOf: new Date('2026-11-01T00:00:00Z'),
+};
 /** What a terminal would obey: C0 but LF, DEL, C1, bidi controls. */
 const OBEYED = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const db = join(tmp.dir, 'h.duckdb');
@@ -46,15 +51,65 @@ function tables(markdown: string): number[][] {
 beforeAll(async () => {
   const rng = new Rng(17);
   const who = { id: 'e0000000-0000-4000-8000-0000000000ee', upn: UPN, name: UPN, type: 'User' as const };
-  const base = { plane: 'entra_role' as const, scope: { id: '/', name: 'D' }, role: ROLES.userAdmin, principal: who, actor: who, key: 'hostile-1', keyMode: 'detail' as const, auditType: 'X', operationType: 'Add' };
+  const base = {
+    plane: 'entra_role' as const,
+    scope: { id: '/', name: 'D' },
+    role: ROLES.userAdmin,
+    principal: who,
+    actor: who,
+    key: 'hostile-1',
+    keyMode: 'detail' as const,
+    auditType: 'X',
+    operationType: 'Add',
+  };
   const t = { id: 't', name: 'T' };
   mkdirSync(join(tmp.dir, 'in'), { recursive: true });
-  writeFileSync(join(tmp.dir, 'in', 'h.ndjson'), [
-    pimRecord({ ...base, activity: 'Add member to role requested (PIM activation)', at: new Date('2026-10-20T10:00:00Z'), extraDetails: { Justification: WHY } }, t, rng),
-    pimRecord({ ...base, activity: 'Add member to role request approved (PIM activation)', at: new Date('2026-10-20T10:00:30Z') }, t, rng),
-    pimRecord({ ...base, activity: 'Add member to role completed (PIM activation)', at: new Date('2026-10-20T10:01:00Z'), extraDetails: { ExpirationTime: '2026-10-20T11:01:00Z' } }, t, rng),
-    pimRecord({ ...base, activity: 'Add member to role in PIM completed (permanent)', at: new Date('2026-10-20T12:00:00Z'), key: 'hostile-2' }, t, rng),
-  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    join(tmp.dir, 'in', 'h.ndjson'),
+    [
+      pimRecord(
+        {
+          ...base,
+          activity: 'Add member to role requested (PIM activation)',
+          at: new Date('2026-10-20T10:00:00Z'),
+          extraDetails: { Justification: WHY },
+        },
+        t,
+        rng,
+      ),
+      pimRecord(
+        {
+          ...base,
+          activity: 'Add member to role request approved (PIM activation)',
+          at: new Date('2026-10-20T10:00:30Z'),
+        },
+        t,
+        rng,
+      ),
+      pimRecord(
+        {
+          ...base,
+          activity: 'Add member to role completed (PIM activation)',
+          at: new Date('2026-10-20T10:01:00Z'),
+          extraDetails: { ExpirationTime: '2026-10-20T11:01:00Z' },
+        },
+        t,
+        rng,
+      ),
+      pimRecord(
+        {
+          ...base,
+          activity: 'Add member to role in PIM completed (permanent)',
+          at: new Date('2026-10-20T12:00:00Z'),
+          key: 'hostile-2',
+        },
+        t,
+        rng,
+      ),
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   config = testConfig({ breakGlassAccounts: ['-1+1@evil.example'] }, tmp.dir);
   await importPaths(db, config, [join(tmp.dir, 'in')]);
 });
@@ -62,13 +117,19 @@ afterAll(() => tmp.cleanup());
 
 describe('hostile text from the log', () => {
   it('is in the store as typed (the rest of this file would prove nothing otherwise)', async () => {
-    const rows = await withDb(db, config, (x) => x.all<{ principal_upn: string; justification: string }>(`SELECT principal_upn, justification FROM pim_requests WHERE request_key = 'hostile-1'`));
+    const rows = await withDb(db, config, (x) =>
+      x.all<{ principal_upn: string; justification: string }>(
+        `SELECT principal_upn, justification FROM pim_requests WHERE request_key = 'hostile-1'`,
+      ),
+    );
     expect(rows[0].principal_upn.toLowerCase()).toBe(UPN.toLowerCase());
     expect(rows[0].justification).toBe(WHY);
   });
 
   it('item 1: sql --format csv makes formula cells text', async () => {
-    const res = await withDb(db, config, (x) => x.allJson(`SELECT principal_upn, justification FROM pim_requests WHERE request_key = 'hostile-1'`));
+    const res = await withDb(db, config, (x) =>
+      x.allJson(`SELECT principal_upn, justification FROM pim_requests WHERE request_key = 'hostile-1'`),
+    );
     const csv = renderRows(res.columns, res.rows, 'csv');
     expect(csv).toContain(`"'-2+3+cmd|`);
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"")`);
@@ -84,7 +145,9 @@ describe('hostile text from the log', () => {
     expect(md).not.toMatch(OBEYED);
     expect(new MarkdownIt({ html: true }).render(md)).not.toMatch(/<b>|<code>|<a /);
 
-    const res = await withDb(db, config, (x) => x.allJson(`SELECT principal_upn, justification, request_key FROM pim_requests`));
+    const res = await withDb(db, config, (x) =>
+      x.allJson(`SELECT principal_upn, justification, request_key FROM pim_requests`),
+    );
     expect(tables(renderRows(res.columns, res.rows, 'markdown'))).toEqual([Array(res.rows.length + 1).fill(3)]);
   });
 
@@ -94,7 +157,9 @@ describe('hostile text from the log', () => {
     expect(story.toLowerCase()).toContain('\\x1b[2j\\x1b]52;c;');
     expect(story).toContain('\\x1b]8;;http://evil.example');
     // The request is one line: the CR in the name or the justification cannot start a forged one.
-    expect(story.split('\n')[0]).toMatch(/^2026-10-20T10:00:00Z: .*calc.* asked for User Administrator, saying ".*click.*"\.$/);
+    expect(story.split('\n')[0]).toMatch(
+      /^2026-10-20T10:00:00Z: .*calc.* asked for User Administrator, saying ".*click.*"\.$/,
+    );
 
     const text = await withDb(db, config, async (x) => metricsText(await metricsReport(x, config, PERIOD)));
     expect(text.toLowerCase()).toContain('\\x1b[2j');
@@ -117,12 +182,21 @@ describe('hostile text from the log', () => {
     const r = await withDb(db, config, (x) => exportSentinel(x, config, out, { period: PERIOD }));
     const bg = readFileSync(join(out, 'watchlists', `${config.sentinel.watchlistPrefix}BreakGlass.csv`), 'utf8');
     expect(bg).toMatch(/^account,.*\n-1\+1@evil\.example,/);
-    const standing = readFileSync(join(out, 'watchlists', `${config.sentinel.watchlistPrefix}StandingAssignments.csv`), 'utf8');
+    const standing = readFileSync(
+      join(out, 'watchlists', `${config.sentinel.watchlistPrefix}StandingAssignments.csv`),
+      'utf8',
+    );
     expect(standing.toLowerCase()).toContain(`"${UPN.toLowerCase()}"`);
-    expect(r.warnings).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^watchlist watchlist_break_glass, row 1, column account: '-1\+1@evil\.example' would run as a formula/),
-      expect.stringMatching(/^watchlist standing_assignments, row \d+, column principal_upn: '-2\+3\+cmd.*\\x1b\[2j/i),
-    ]));
+    expect(r.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^watchlist watchlist_break_glass, row 1, column account: '-1\+1@evil\.example' would run as a formula/,
+        ),
+        expect.stringMatching(
+          /^watchlist standing_assignments, row \d+, column principal_upn: '-2\+3\+cmd.*\\x1b\[2j/i,
+        ),
+      ]),
+    );
     for (const w of r.warnings) expect(w).not.toMatch(OBEYED);
     expect(JSON.parse(readFileSync(join(out, 'payloads/summary.json'), 'utf8')).warnings).toEqual(r.warnings);
   });

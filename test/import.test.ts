@@ -17,10 +17,33 @@ const admin = { id: 'a1000000-0000-4000-8000-000000000001', upn: 'a@t.example', 
 function rec(i: number): AuditRecord {
   return i % 3 === 0
     ? noiseRecord(new Date(Date.UTC(2026, 9, 1, 0, i)), admin, rng)
-    : pimRecord({ activity: 'Add member to role requested (PIM activation)', auditType: 'CreateRequestRoleActivation', at: new Date(Date.UTC(2026, 9, 1, 0, i)), plane: 'entra_role', role: ROLES.userAdmin, principal: admin, scope: { id: '/', name: 'D' }, actor: admin, key: `key-${i}`, keyMode: 'detail', operationType: 'Update' }, tenant, rng);
+    : pimRecord(
+        {
+          activity: 'Add member to role requested (PIM activation)',
+          auditType: 'CreateRequestRoleActivation',
+          at: new Date(Date.UTC(2026, 9, 1, 0, i)),
+          plane: 'entra_role',
+          role: ROLES.userAdmin,
+          principal: admin,
+          scope: { id: '/', name: 'D' },
+          actor: admin,
+          key: `key-${i}`,
+          keyMode: 'detail',
+          operationType: 'Update',
+        },
+        tenant,
+        rng,
+      );
 }
 const records = Array.from({ length: 12 }, (_, i) => rec(i + 1));
-const envelope = (r: AuditRecord) => ({ time: r.activityDateTime, tenantId: tenant.id, category: 'AuditLogs', operationName: r.activityDisplayName, Level: 4, properties: r });
+const envelope = (r: AuditRecord) => ({
+  time: r.activityDateTime,
+  tenantId: tenant.id,
+  category: 'AuditLogs',
+  operationName: r.activityDisplayName,
+  Level: 4,
+  properties: r,
+});
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -30,7 +53,12 @@ function workspace() {
   mkdirSync(join(d, 'in'), { recursive: true });
   const config = testConfig({}, d);
   const db = join(d, 'p.duckdb');
-  const write = (name: string, content: string | Buffer) => { const p = join(d, 'in', name); mkdirSync(join(p, '..'), { recursive: true }); writeFileSync(p, content); return p; };
+  const write = (name: string, content: string | Buffer) => {
+    const p = join(d, 'in', name);
+    mkdirSync(join(p, '..'), { recursive: true });
+    writeFileSync(p, content);
+    return p;
+  };
   const sql = (q: string) => withDb(db, config, (x) => x.all(q));
   return { d, db, config, write, sql, imp: (paths: string[]) => importPaths(db, config, paths) };
 }
@@ -38,13 +66,24 @@ const ndjson = (rs: unknown[]) => rs.map((r) => JSON.stringify(r)).join('\n') + 
 
 describe('recognising shapes by content', () => {
   const shapes: [string, (rs: AuditRecord[]) => string | Buffer][] = [
-    ['a Graph page with @odata.context and nextLink', (rs) => JSON.stringify({ '@odata.context': 'x', value: rs, '@odata.nextLink': 'https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$skiptoken=a' })],
+    [
+      'a Graph page with @odata.context and nextLink',
+      (rs) =>
+        JSON.stringify({
+          '@odata.context': 'x',
+          'value': rs,
+          '@odata.nextLink': 'https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$skiptoken=a',
+        }),
+    ],
     ['a Graph page without @odata keys, pretty-printed', (rs) => JSON.stringify({ value: rs }, null, 2)],
     ['a JSON array', (rs) => JSON.stringify(rs, null, 1)],
     ['NDJSON', (rs) => ndjson(rs)],
     ['gzip NDJSON', (rs) => gzipSync(ndjson(rs))],
     ['an Event Hub body {"records":[…]}', (rs) => JSON.stringify({ records: rs.map(envelope) })],
-    ['Event Hub bodies one per line', (rs) => ndjson([{ records: rs.slice(0, 5).map(envelope) }, { records: rs.slice(5).map(envelope) }])],
+    [
+      'Event Hub bodies one per line',
+      (rs) => ndjson([{ records: rs.slice(0, 5).map(envelope) }, { records: rs.slice(5).map(envelope) }]),
+    ],
     ['storage PT1H.json (JSON lines of envelopes), gzip', (rs) => gzipSync(ndjson(rs.map(envelope)))],
     ['CRLF line ends and a BOM', (rs) => '\ufeff' + rs.map((r) => JSON.stringify(r)).join('\r\n') + '\r\n'],
   ];
@@ -53,7 +92,9 @@ describe('recognising shapes by content', () => {
     const p = w.write('file.bin', make(records));
     const s = await w.imp([p]);
     expect(s).toEqual({ files: 1, records: 12, new: 12, duplicates: 0, quarantined: 0 });
-    const rows = await w.sql('SELECT count(*) AS n, count(DISTINCT landing_line) AS lines, min(event_time) AS first FROM audit_events');
+    const rows = await w.sql(
+      'SELECT count(*) AS n, count(DISTINCT landing_line) AS lines, min(event_time) AS first FROM audit_events',
+    );
     expect(Number(rows[0].n)).toBe(12);
     expect(Number(rows[0].lines)).toBe(12);
     expect((rows[0].first as Date).toISOString()).toBe('2026-10-01T00:01:00.000Z');
@@ -61,10 +102,16 @@ describe('recognising shapes by content', () => {
 
   it('reads a whole insights-logs-auditlogs tree recursively', async () => {
     const w = workspace();
-    w.write('insights-logs-auditlogs/resourceId=/TENANTS/X/y=2026/m=10/d=01/h=00/m=00/PT1H.json', ndjson(records.slice(0, 6).map(envelope)));
-    w.write('insights-logs-auditlogs/resourceId=/TENANTS/X/y=2026/m=10/d=01/h=01/m=00/PT1H.json', ndjson(records.slice(6).map(envelope)));
+    w.write(
+      'insights-logs-auditlogs/resourceId=/TENANTS/X/y=2026/m=10/d=01/h=00/m=00/PT1H.json',
+      ndjson(records.slice(0, 6).map(envelope)),
+    );
+    w.write(
+      'insights-logs-auditlogs/resourceId=/TENANTS/X/y=2026/m=10/d=01/h=01/m=00/PT1H.json',
+      ndjson(records.slice(6).map(envelope)),
+    );
     expect(await w.imp([join(w.d, 'in')])).toEqual({ files: 2, records: 12, new: 12, duplicates: 0, quarantined: 0 });
-    const t = await w.sql("SELECT DISTINCT tenant_id FROM audit_events");
+    const t = await w.sql('SELECT DISTINCT tenant_id FROM audit_events');
     expect(t).toEqual([{ tenant_id: tenant.id }]);
   });
 });
@@ -78,13 +125,13 @@ describe('bad input', () => {
     const badTime = { ...records[4], activityDateTime: 'yesterday' };
     const lines = [
       good[0],
-      '{"id": "truncated", "activityDisplayName": "Add member',   // line 2: cut off
+      '{"id": "truncated", "activityDisplayName": "Add member', // line 2: cut off
       good[3],
-      '[1, 2, 3]',                                                  // line 4
-      JSON.stringify(noId),                                         // line 5
-      '',                                                           // line 6: blank, not a record
-      JSON.stringify(noTime),                                       // line 7
-      JSON.stringify(badTime),                                      // line 8
+      '[1, 2, 3]', // line 4
+      JSON.stringify(noId), // line 5
+      '', // line 6: blank, not a record
+      JSON.stringify(noTime), // line 7
+      JSON.stringify(badTime), // line 8
       JSON.stringify({ id: 'sign-in-1', createdDateTime: '2026-10-01T00:00:00Z', userPrincipalName: 'x' }), // line 9
       JSON.stringify({ ...records[5], additionalDetails: 'None' }), // line 10: a field of the wrong type, still a record
       good[6],
@@ -94,13 +141,21 @@ describe('bad input', () => {
     expect(s).toEqual({ files: 1, records: 10, new: 4, duplicates: 0, quarantined: 6 });
     const q = await w.sql('SELECT line, reason, original_path, excerpt FROM quarantine ORDER BY line');
     expect(q.map((r) => [Number(r.line), r.reason])).toEqual([
-      [2, 'malformed_json'], [4, 'not_an_object'], [5, 'missing_id'], [7, 'missing_time'], [8, 'bad_time'], [9, 'not_an_audit_record'],
+      [2, 'malformed_json'],
+      [4, 'not_an_object'],
+      [5, 'missing_id'],
+      [7, 'missing_time'],
+      [8, 'bad_time'],
+      [9, 'not_an_audit_record'],
     ]);
     expect(q.every((r) => r.original_path === p)).toBe(true);
     expect(String(q[0].excerpt)).toContain('truncated');
     const kept = await w.sql('SELECT event_id, landing_line FROM audit_events ORDER BY landing_line');
     expect(kept.map((r) => [r.event_id, Number(r.landing_line)])).toEqual([
-      [records[0].id, 1], [records[3].id, 3], [records[5].id, 10], [records[6].id, 11],
+      [records[0].id, 1],
+      [records[3].id, 3],
+      [records[5].id, 10],
+      [records[6].id, 11],
     ]);
   });
 
@@ -114,9 +169,14 @@ describe('bad input', () => {
     const s = await w.imp([empty, corrupt, csv, object, good]);
     expect(s).toEqual({ files: 5, records: 16, new: 12, duplicates: 0, quarantined: 4 });
     const q = await w.sql('SELECT original_path, line, reason FROM quarantine ORDER BY original_path');
-    expect(q.map((r) => [String(r.original_path).split('/').pop(), r.line === null ? null : Number(r.line), r.reason])).toEqual([
+    expect(
+      q.map((r) => [String(r.original_path).split('/').pop(), r.line === null ? null : Number(r.line), r.reason]),
+    ).toEqual([
       // A JSON object is read as a one-line NDJSON file: its one line is not an audit record.
-      ['config.json', 1, 'not_an_audit_record'], ['corrupt.ndjson.gz', null, 'corrupt_gzip'], ['empty.json', null, 'empty'], ['notes.csv', null, 'unrecognized'],
+      ['config.json', 1, 'not_an_audit_record'],
+      ['corrupt.ndjson.gz', null, 'corrupt_gzip'],
+      ['empty.json', null, 'empty'],
+      ['notes.csv', null, 'unrecognized'],
     ]);
   });
 
@@ -127,7 +187,9 @@ describe('bad input', () => {
     expect(s.files).toBe(6);
     // Panther's two PIM records share one placeholder id: the first is kept, the second is a duplicate.
     expect(s).toMatchObject({ records: 9, new: 3, duplicates: 1, quarantined: 5 });
-    const rows = await w.sql(`SELECT activity, service, role_id, result, actor_name, event_time FROM audit_events ORDER BY activity`);
+    const rows = await w.sql(
+      `SELECT activity, service, role_id, result, actor_name, event_time FROM audit_events ORDER BY activity`,
+    );
     const dd = rows.find((r) => r.activity === 'Add member to role');
     expect(dd?.service).toBe('Core Directory');
     expect(dd?.role_id).toMatch(/^[0-9a-f-]{36}$/);
@@ -136,7 +198,11 @@ describe('bad input', () => {
     const q = await w.sql('SELECT reason, count(*) AS n FROM quarantine GROUP BY reason ORDER BY reason');
     // The Azure Activity Log PIM events are not Entra audit records; the Sentinel hunting export has
     // no time column; the README is not data.
-    expect(q.map((r) => [r.reason, Number(r.n)])).toEqual([['missing_time', 1], ['not_an_audit_record', 3], ['unrecognized', 1]]);
+    expect(q.map((r) => [r.reason, Number(r.n)])).toEqual([
+      ['missing_time', 1],
+      ['not_an_audit_record', 3],
+      ['unrecognized', 1],
+    ]);
     const otel = await w.sql(`SELECT excerpt FROM quarantine WHERE reason = 'not_an_audit_record' AND line = 1`);
     expect(String(otel[0].excerpt)).toContain('Remove member from role (PIM activation expired)');
   });
@@ -146,7 +212,7 @@ describe('idempotence', () => {
   it('changes nothing when the same file is imported again, or overlapping files arrive', async () => {
     const w = workspace();
     const a = w.write('a.ndjson', ndjson(records.slice(0, 8)));
-    const b = w.write('b.json', JSON.stringify({ value: records.slice(5) }));  // overlaps a by 3
+    const b = w.write('b.json', JSON.stringify({ value: records.slice(5) })); // overlaps a by 3
     expect(await w.imp([a])).toEqual({ files: 1, records: 8, new: 8, duplicates: 0, quarantined: 0 });
     expect(await w.imp([a])).toEqual({ files: 1, records: 8, new: 0, duplicates: 8, quarantined: 0 });
     expect(await w.imp([b, a])).toEqual({ files: 2, records: 15, new: 4, duplicates: 11, quarantined: 0 });
@@ -180,12 +246,16 @@ describe('idempotence', () => {
     expect(secondImport.conflicts).toBe(1);
     const conflicts = await w.sql('SELECT event_id, differs, other_line FROM id_conflicts');
     expect(conflicts).toEqual([{ event_id: records[1].id, differs: 'result_reason', other_line: 1n }]);
-    const check = async () => (await w.sql(`SELECT result_reason FROM audit_events WHERE event_id = '${records[1].id}'`))[0].result_reason;
+    const check = async () =>
+      (await w.sql(`SELECT result_reason FROM audit_events WHERE event_id = '${records[1].id}'`))[0].result_reason;
     expect(await check()).toBe('first copy');
-    const checksum = async () => (await w.sql(`SELECT
+    const checksum = async () =>
+      (
+        await w.sql(`SELECT
         (SELECT bit_xor(hash(event_id, event_time, activity, result_reason, request_key, landing_file, landing_line)) FROM audit_events) AS a,
         (SELECT bit_xor(hash(request_key, decision, requested_at, activated_at)) FROM pim_requests) AS r,
-        (SELECT count(*) FROM quarantine) AS q`))[0];
+        (SELECT count(*) FROM quarantine) AS q`)
+      )[0];
     const before = await checksum();
     await rebuildAll(w.db, w.config);
     expect(await check()).toBe('first copy');
@@ -194,22 +264,30 @@ describe('idempotence', () => {
 
   it('rebuilds every table from the landing store alone, identically', async () => {
     const w = workspace();
-    copyFileSync(join(process.cwd(), 'fixtures', 'public', 'panther-entra-auditlogs-eventhub-pim-synthetic.json'), join(w.d, 'in', 'p.json'));
+    copyFileSync(
+      join(process.cwd(), 'fixtures', 'public', 'panther-entra-auditlogs-eventhub-pim-synthetic.json'),
+      join(w.d, 'in', 'p.json'),
+    );
     w.write('x.ndjson', ndjson(records) + 'garbage\n');
     await w.imp([join(w.d, 'in')]);
     // Every column but the wall-clock ones (ingested_at, quarantined_at, landed/transformed_at).
     const tables: Record<string, string> = {
       audit_events: 'SELECT * EXCLUDE (ingested_at) FROM audit_events',
-      int_pim_events: 'SELECT * FROM int_pim_events', pim_requests: 'SELECT * FROM pim_requests',
-      pim_activations: 'SELECT * FROM pim_activations', pim_approvals: 'SELECT * FROM pim_approvals',
-      role_assignments: 'SELECT * FROM role_assignments', quarantine: 'SELECT * EXCLUDE (quarantined_at) FROM quarantine',
+      int_pim_events: 'SELECT * FROM int_pim_events',
+      pim_requests: 'SELECT * FROM pim_requests',
+      pim_activations: 'SELECT * FROM pim_activations',
+      pim_approvals: 'SELECT * FROM pim_approvals',
+      role_assignments: 'SELECT * FROM role_assignments',
+      quarantine: 'SELECT * EXCLUDE (quarantined_at) FROM quarantine',
       landing_files: 'SELECT * EXCLUDE (landed_at, transformed_at) FROM landing_files',
     };
-    const snapshot = () => withDb(w.db, w.config, async (db) => {
-      const out: Record<string, unknown> = {};
-      for (const [t, q] of Object.entries(tables)) out[t] = (await db.all(`SELECT count(*) AS n, bit_xor(hash(x)) AS h FROM (${q}) x`))[0];
-      return out;
-    });
+    const snapshot = () =>
+      withDb(w.db, w.config, async (db) => {
+        const out: Record<string, unknown> = {};
+        for (const [t, q] of Object.entries(tables))
+          out[t] = (await db.all(`SELECT count(*) AS n, bit_xor(hash(x)) AS h FROM (${q}) x`))[0];
+        return out;
+      });
     const before = await snapshot();
     // Panther's two records share one id; the typed read refuses the garbage line and the line path names it.
     expect(Number((before.audit_events as { n: bigint }).n)).toBe(13);

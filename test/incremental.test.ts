@@ -28,7 +28,11 @@ function shuffled<T>(items: T[], seed: number): T[] {
 }
 
 /** Rows of `table` in one database and not in the other (as multisets), both ways. */
-async function difference(a: string, b: string, table: string): Promise<{ onlyA: number; onlyB: number; rows: number }> {
+async function difference(
+  a: string,
+  b: string,
+  table: string,
+): Promise<{ onlyA: number; onlyB: number; rows: number }> {
   const db = await Db.open(':memory:');
   try {
     await db.run(`ATTACH '${a}' AS a (READ_ONLY); ATTACH '${b}' AS b (READ_ONLY);`);
@@ -85,8 +89,11 @@ describe('incremental derivation', () => {
     // A request step without its user target (the principal is unknown there) sits in another
     // partition than the activation that arrives later under the same key: the key pulls it in.
     const t = generateTenant({ seed: 7, admins: 4, start: new Date('2026-05-01T00:00:00Z'), days: 10 });
-    const i = t.records.findIndex((r) => r.activityDisplayName === 'Add member to role requested (PIM activation)'
-      && r.additionalDetails.some((d) => d.key === 'RoleAssignmentRequestId'));
+    const i = t.records.findIndex(
+      (r) =>
+        r.activityDisplayName === 'Add member to role requested (PIM activation)' &&
+        r.additionalDetails.some((d) => d.key === 'RoleAssignmentRequestId'),
+    );
     expect(i).toBeGreaterThanOrEqual(0);
     const request = { ...t.records[i], targetResources: t.records[i].targetResources.filter((x) => x.type !== 'User') };
     const key = request.additionalDetails.find((d) => d.key === 'RoleAssignmentRequestId')!.value.toLowerCase();
@@ -95,7 +102,13 @@ describe('incremental derivation', () => {
     const first = join(dir, 'a.ndjson');
     const second = join(dir, 'b.ndjson');
     writeFileSync(first, JSON.stringify(request) + '\n');
-    writeFileSync(second, t.records.filter((_, j) => j !== i).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      second,
+      t.records
+        .filter((_, j) => j !== i)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
 
     const all = join(dir, 'all.duckdb');
     const inc = join(dir, 'inc.duckdb');
@@ -110,7 +123,9 @@ describe('incremental derivation', () => {
     }
     await withDb(inc, configInc, async (db) => {
       const r = await db.one<{ requested_at: unknown; principal_id: string | null; activated_at: unknown }>(
-        'SELECT requested_at, principal_id, activated_at FROM pim_requests WHERE request_key = $k', { k: key });
+        'SELECT requested_at, principal_id, activated_at FROM pim_requests WHERE request_key = $k',
+        { k: key },
+      );
       expect(r?.requested_at).toBeTruthy();
       expect(r?.activated_at).toBeTruthy();
       expect(r?.principal_id).toBeTruthy();
@@ -122,10 +137,17 @@ describe('incremental derivation', () => {
     // ends; it still ends it by key, and the activation's partition has to be derived again.
     const t = generateTenant({ seed: 7, admins: 4, start: new Date('2026-05-01T00:00:00Z'), days: 10 });
     // An expiry carrying its key whose activation is in the log (some began before it: only their end is).
-    const keyOf = (r: (typeof t.records)[number]) => r.additionalDetails.find((d) => d.key === 'RoleAssignmentRequestId')?.value;
-    const activated = new Set(t.records.filter((r) => r.activityDisplayName === 'Add member to role completed (PIM activation)').map(keyOf));
-    const i = t.records.findIndex((r) => r.activityDisplayName === 'Remove member from role (PIM activation expired)'
-      && keyOf(r) !== undefined && activated.has(keyOf(r)));
+    const keyOf = (r: (typeof t.records)[number]) =>
+      r.additionalDetails.find((d) => d.key === 'RoleAssignmentRequestId')?.value;
+    const activated = new Set(
+      t.records.filter((r) => r.activityDisplayName === 'Add member to role completed (PIM activation)').map(keyOf),
+    );
+    const i = t.records.findIndex(
+      (r) =>
+        r.activityDisplayName === 'Remove member from role (PIM activation expired)' &&
+        keyOf(r) !== undefined &&
+        activated.has(keyOf(r)),
+    );
     expect(i).toBeGreaterThanOrEqual(0);
     const expiry = { ...t.records[i], targetResources: t.records[i].targetResources.filter((x) => x.type !== 'User') };
     const key = expiry.additionalDetails.find((d) => d.key === 'RoleAssignmentRequestId')!.value.toLowerCase();
@@ -133,7 +155,13 @@ describe('incremental derivation', () => {
     mkdirSync(dir, { recursive: true });
     const first = join(dir, 'a.ndjson');
     const second = join(dir, 'b.ndjson');
-    writeFileSync(first, t.records.filter((_, j) => j !== i).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      first,
+      t.records
+        .filter((_, j) => j !== i)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     writeFileSync(second, JSON.stringify(expiry) + '\n');
 
     const all = join(dir, 'all.duckdb');
@@ -142,14 +170,18 @@ describe('incremental derivation', () => {
     const configInc = testConfig({}, join(dir, 'inc'));
     await importPaths(all, config, [first, second]);
     await importPaths(inc, configInc, [first]);
-    const before = await withDb(inc, configInc, (db) => db.one<{ end_reason: string }>('SELECT end_reason FROM pim_activations WHERE request_key = $k', { k: key }));
+    const before = await withDb(inc, configInc, (db) =>
+      db.one<{ end_reason: string }>('SELECT end_reason FROM pim_activations WHERE request_key = $k', { k: key }),
+    );
     expect(before?.end_reason).toBe('open');
     await importPaths(inc, configInc, [second]);
     for (const table of DERIVED) {
       const d = await difference(all, inc, table);
       expect(d, table).toEqual({ onlyA: 0, onlyB: 0, rows: d.rows });
     }
-    const after = await withDb(inc, configInc, (db) => db.one<{ end_reason: string }>('SELECT end_reason FROM pim_activations WHERE request_key = $k', { k: key }));
+    const after = await withDb(inc, configInc, (db) =>
+      db.one<{ end_reason: string }>('SELECT end_reason FROM pim_activations WHERE request_key = $k', { k: key }),
+    );
     expect(after?.end_reason).toBe('expired');
   });
 });

@@ -15,13 +15,16 @@ afterAll(() => tmp.cleanup());
 async function compare(db: Db, lake: string) {
   for (const [table, spec] of Object.entries(LAKE_TABLES)) {
     if (table === 'metric_values') continue; // a temp table of the export; checked below by its rows
-    const fromDb = await db.one<{ n: bigint; h: bigint }>(`SELECT count(*) AS n, bit_xor(hash(x)) AS h FROM (SELECT * FROM ${spec.source}) x`);
+    const fromDb = await db.one<{ n: bigint; h: bigint }>(
+      `SELECT count(*) AS n, bit_xor(hash(x)) AS h FROM (SELECT * FROM ${spec.source}) x`,
+    );
     if (fromDb!.n === 0n) {
       expect(existsSync(join(lake, table)), table).toBe(false);
       continue;
     }
     const fromLake = await db.one<{ n: bigint; h: bigint }>(
-      `SELECT count(*) AS n, bit_xor(hash(x)) AS h FROM (SELECT * EXCLUDE (event_date) FROM read_parquet('${lake}/${table}/*/*.parquet', hive_partitioning = true)) x`);
+      `SELECT count(*) AS n, bit_xor(hash(x)) AS h FROM (SELECT * EXCLUDE (event_date) FROM read_parquet('${lake}/${table}/*/*.parquet', hive_partitioning = true)) x`,
+    );
     expect(fromLake, table).toEqual(fromDb);
   }
 }
@@ -57,7 +60,9 @@ describe('export parquet', () => {
     const second = await withDb(dbPath, config, async (db) => {
       const r = await exportLake(db, config, lake);
       await compare(db, lake);
-      const metrics = await db.one<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet('${lake}/metric_values/*/*.parquet', hive_partitioning = true) WHERE metric_id = 'time_to_activate' AND measure = 'count'`);
+      const metrics = await db.one<{ n: bigint }>(
+        `SELECT count(*) AS n FROM read_parquet('${lake}/metric_values/*/*.parquet', hive_partitioning = true) WHERE metric_id = 'time_to_activate' AND measure = 'count'`,
+      );
       expect(Number(metrics!.n)).toBeGreaterThan(1);
       return r;
     });
@@ -72,7 +77,11 @@ describe('export parquet', () => {
 describe('export parquet: a planted manifest', () => {
   it('takes as partition keys only real calendar days and the unknown partition', () => {
     expect(['2026-03-01', '2024-02-29', 'unknown'].filter(isPartitionKey)).toHaveLength(3);
-    expect(['2026-02-30', '2026-13-01', '2026-3-1', '/../../../victim', '../x', 'unknown/..', '2026-03-01/..', ''].filter(isPartitionKey)).toEqual([]);
+    expect(
+      ['2026-02-30', '2026-13-01', '2026-3-1', '/../../../victim', '../x', 'unknown/..', '2026-03-01/..', ''].filter(
+        isPartitionKey,
+      ),
+    ).toEqual([]);
   });
 
   it('never steers a deletion outside the lake: the manifest is ignored with a warning and the export is full', async () => {
@@ -106,7 +115,9 @@ describe('export parquet: a planted manifest', () => {
     expect(again.partitionsUnchanged).toBe(0);
     expect(again.partitionsWritten).toBe(first.partitionsWritten);
     const rewritten = JSON.parse(readFileSync(join(lake, '_manifest.json'), 'utf8'));
-    expect(Object.keys(rewritten.tables.audit_events.partitions).filter((k) => !/^\d{4}-\d{2}-\d{2}$/.test(k))).toEqual([]);
+    expect(Object.keys(rewritten.tables.audit_events.partitions).filter((k) => !/^\d{4}-\d{2}-\d{2}$/.test(k))).toEqual(
+      [],
+    );
     // Files of the lake are the owner's only.
     expect(first.warnings).toEqual([]);
     expect(statSync(join(lake, '_manifest.json')).mode & 0o777).toBe(0o600);
@@ -128,7 +139,8 @@ describe('arrow and parquet files from query and sql', () => {
     const config = testConfig({}, dir);
     const dbPath = join(dir, 'p.duckdb');
     await importPaths(dbPath, config, [join(dir, 'in')]);
-    const run = (args: string[]) => spawnSync(process.execPath, [resolve('bin/pimops.js'), '--db', dbPath, ...args], { encoding: 'utf8' });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [resolve('bin/pimops.js'), '--db', dbPath, ...args], { encoding: 'utf8' });
     const sql = 'SELECT request_key, requested_at, approval_required, events FROM pim_requests ORDER BY request_key';
     const arrowFile = join(dir, 'r.arrow');
     const a = run(['sql', sql, '--format', 'arrow', '--out', arrowFile]);
@@ -139,16 +151,38 @@ describe('arrow and parquet files from query and sql', () => {
     const first = table.get(0)!.toJSON();
     expect(first.request_key).toBe(expected[0].request_key);
     expect(first.events).toBe(expected[0].events);
-    expect(table.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Timestamp<MILLISECOND, UTC>', 'Bool', 'Int64']);
+    expect(table.schema.fields.map((f) => String(f.type))).toEqual([
+      'Utf8',
+      'Timestamp<MILLISECOND, UTC>',
+      'Bool',
+      'Int64',
+    ]);
 
     const pq = join(dir, 'h.parquet');
-    const p = run(['query', 'active_hours', '--from', '2026-05-01', '--to', '2026-06-01', '--format', 'parquet', '--out', pq]);
+    const p = run([
+      'query',
+      'active_hours',
+      '--from',
+      '2026-05-01',
+      '--to',
+      '2026-06-01',
+      '--format',
+      'parquet',
+      '--out',
+      pq,
+    ]);
     expect(p.status, p.stderr).toBe(0);
     const db = await DbClass.open(':memory:');
     const back = await db.all(`SELECT * FROM read_parquet('${pq}') ORDER BY principal_id, month`);
     db.close();
-    const direct = await withDb(dbPath, config, (d) => d.all(`SELECT * FROM (${readFileSync('queries/active_hours.sql', 'utf8').replace(/^--.*$/gm, '').replace(/;\s*$/, '')}) ORDER BY principal_id, month`,
-      { from: '2026-05-01T00:00:00.000Z', to: '2026-06-01T00:00:00.000Z', as_of: '2026-06-01T00:00:00.000Z' }));
+    const direct = await withDb(dbPath, config, (d) =>
+      d.all(
+        `SELECT * FROM (${readFileSync('queries/active_hours.sql', 'utf8')
+          .replace(/^--.*$/gm, '')
+          .replace(/;\s*$/, '')}) ORDER BY principal_id, month`,
+        { from: '2026-05-01T00:00:00.000Z', to: '2026-06-01T00:00:00.000Z', as_of: '2026-06-01T00:00:00.000Z' },
+      ),
+    );
     expect(back).toEqual(direct);
     expect(back.length).toBe(direct.length);
     expect(back[0]).toEqual(direct[0]);

@@ -13,7 +13,8 @@ const LAYERS = ['staging', 'intermediate', 'marts'];
 
 function sqlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sqlFiles(join(dir, e.name)) : e.name.endsWith('.sql') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? sqlFiles(join(dir, e.name)) : e.name.endsWith('.sql') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** The tables a model's SQL reads, from DuckDB's parse tree: base table references that are not its own CTEs. */
@@ -37,13 +38,17 @@ async function tablesRead(db: Db, sql: string): Promise<string[]> {
 }
 
 let db: Db;
-beforeAll(async () => { db = await Db.open(':memory:'); });
+beforeAll(async () => {
+  db = await Db.open(':memory:');
+});
 afterAll(() => db?.close());
 
 describe('transform/models.ts', () => {
   it('names every SQL file under models/, each in its layer folder', () => {
     const root = join('transform', 'models');
-    const onDisk = sqlFiles(root).map((f) => relative(root, f).split('\\').join('/')).sort();
+    const onDisk = sqlFiles(root)
+      .map((f) => relative(root, f).split('\\').join('/'))
+      .sort();
     expect(onDisk).toEqual(MODELS.map((m) => `${m.layer}/${m.name}.sql`).sort());
     for (const m of MODELS) expect(modelSql(m.name)).toMatch(new RegExp(`^-- ${m.name}\\b`));
   });
@@ -53,19 +58,34 @@ describe('transform/models.ts', () => {
   });
 
   it('says what each model reads, as DuckDB parses it', async () => {
-    for (const m of MODELS) expect({ model: m.name, reads: await tablesRead(db, modelSql(m.name)) }).toEqual({ model: m.name, reads: [...m.reads].sort() });
+    for (const m of MODELS)
+      expect({ model: m.name, reads: await tablesRead(db, modelSql(m.name)) }).toEqual({
+        model: m.name,
+        reads: [...m.reads].sort(),
+      });
   });
 
   it('runs every model after what it reads, layer by layer', () => {
     const made = new Set<string>();
     let layer = 0;
     for (const m of MODELS) {
-      for (const r of m.reads) expect({ model: m.name, read: r, available: made.has(r) || SOURCES.includes(r) }).toEqual({ model: m.name, read: r, available: true });
+      for (const r of m.reads)
+        expect({ model: m.name, read: r, available: made.has(r) || SOURCES.includes(r) }).toEqual({
+          model: m.name,
+          read: r,
+          available: true,
+        });
       made.add(m.output);
       expect(LAYERS.indexOf(m.layer)).toBeGreaterThanOrEqual(layer);
       layer = LAYERS.indexOf(m.layer);
     }
-    expect(DERIVED_MODELS).toEqual(['int_pim_events', 'pim_activations', 'pim_requests', 'role_assignments', 'pim_approvals']);
+    expect(DERIVED_MODELS).toEqual([
+      'int_pim_events',
+      'pim_activations',
+      'pim_requests',
+      'role_assignments',
+      'pim_approvals',
+    ]);
     expect(STAGED_FLAVORS).toEqual(['graph', 'diagnostic', 'log_analytics']);
   });
 });

@@ -13,11 +13,19 @@ afterAll(() => tmp.cleanup());
 /** The RUN lines of the last stage, each split on && into commands. */
 function finalStageRuns(dockerfile: string): string[][] {
   const lines = dockerfile.split('\n');
-  const from = lines.map((l, i) => (/^FROM\s/i.test(l) ? i : -1)).filter((i) => i >= 0).pop()!;
+  const from = lines
+    .map((l, i) => (/^FROM\s/i.test(l) ? i : -1))
+    .filter((i) => i >= 0)
+    .pop()!;
   return lines
     .slice(from)
     .filter((l) => /^RUN\s/i.test(l))
-    .map((l) => l.replace(/^RUN\s+/i, '').split('&&').map((c) => c.trim()));
+    .map((l) =>
+      l
+        .replace(/^RUN\s+/i, '')
+        .split('&&')
+        .map((c) => c.trim()),
+    );
 }
 
 describe('the package', () => {
@@ -26,12 +34,22 @@ describe('the package', () => {
     const packDir = join(tmp.dir, 'pkg');
     mkdirSync(packDir);
     const packed = JSON.parse(
-      execFileSync(npm, ['pack', '--json', '--pack-destination', packDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+      execFileSync(npm, ['pack', '--json', '--pack-destination', packDir], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     ) as { filename: string; files: { path: string }[] }[];
     const files = packed[0].files.map((f) => f.path);
-    const allowed = /^(bin\/pimops\.js|npm-shrinkwrap\.json|dist\/.+\.(js|sql)|docs\/.+|README\.md|LICENSE|package\.json)$/;
+    const allowed =
+      /^(bin\/pimops\.js|npm-shrinkwrap\.json|dist\/.+\.(js|sql)|docs\/.+|README\.md|LICENSE|package\.json)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
-    for (const needed of ['dist/cli/index.js', 'dist/transform/schema.sql', 'dist/queries/active_hours.sql', 'dist/fixtures/generator/index.js', 'LICENSE']) {
+    for (const needed of [
+      'dist/cli/index.js',
+      'dist/transform/schema.sql',
+      'dist/queries/active_hours.sql',
+      'dist/fixtures/generator/index.js',
+      'LICENSE',
+    ]) {
       expect(files).toContain(needed);
     }
     expect(files.some((f) => f.startsWith('test/') || f.endsWith('.ts'))).toBe(false);
@@ -63,7 +81,11 @@ describe('the package', () => {
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
     const work = join(tmp.dir, 'work');
     mkdirSync(work);
-    const demo = spawnSync(bin, ['demo', '--through', '2026-10', '--admins', '4'], { cwd: work, encoding: 'utf8', timeout: 240_000 });
+    const demo = spawnSync(bin, ['demo', '--through', '2026-10', '--admins', '4'], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     expect(demo.status, demo.stderr).toBe(0);
     expect(demo.stdout).toContain('Time to activate');
     expect(existsSync(join(work, 'pimops.duckdb'))).toBe(true);

@@ -12,7 +12,8 @@ import { ROLES } from '../fixtures/generator/roles.js';
 
 const tmp = tempDir('pimops-report-');
 const bin = resolve('bin/pimops.js');
-const run = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, [bin, ...args], { cwd: tmp.dir, encoding: 'utf8', env });
+const run = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  spawnSync(process.execPath, [bin, ...args], { cwd: tmp.dir, encoding: 'utf8', env });
 const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -20,16 +21,72 @@ beforeAll(() => {
   expect(run(['demo', '--through', '2026-10', '--admins', '16']).status).toBe(0);
   // A principal whose name is markup, in the same period.
   const rng = new Rng(5);
-  const who = { id: 'e0000000-0000-4000-8000-0000000000ee', upn: `${HOSTILE}@evil.example`, name: HOSTILE, type: 'User' as const };
-  const base = { plane: 'entra_role' as const, scope: { id: '/', name: 'D' }, role: ROLES.userAdmin, principal: who, actor: who, key: 'hostile-1', keyMode: 'detail' as const, auditType: 'X', operationType: 'Add' };
+  const who = {
+    id: 'e0000000-0000-4000-8000-0000000000ee',
+    upn: `${HOSTILE}@evil.example`,
+    name: HOSTILE,
+    type: 'User' as const,
+  };
+  const base = {
+    plane: 'entra_role' as const,
+    scope: { id: '/', name: 'D' },
+    role: ROLES.userAdmin,
+    principal: who,
+    actor: who,
+    key: 'hostile-1',
+    keyMode: 'detail' as const,
+    auditType: 'X',
+    operationType: 'Add',
+  };
   mkdirSync(join(tmp.dir, 'hostile'), { recursive: true });
-  writeFileSync(join(tmp.dir, 'hostile', 'h.ndjson'), [
-    pimRecord({ ...base, activity: 'Add member to role requested (PIM activation)', at: new Date('2026-10-20T10:00:00Z'), extraDetails: { Justification: HOSTILE } }, { id: 't', name: 'T' }, rng),
-    // Approved by themself: a high finding whose text names them, in the visible findings table.
-    pimRecord({ ...base, activity: 'Add member to role request approved (PIM activation)', at: new Date('2026-10-20T10:00:30Z') }, { id: 't', name: 'T' }, rng),
-    pimRecord({ ...base, activity: 'Add member to role completed (PIM activation)', at: new Date('2026-10-20T10:01:00Z'), extraDetails: { ExpirationTime: '2026-10-20T11:01:00Z' } }, { id: 't', name: 'T' }, rng),
-    pimRecord({ ...base, activity: 'Add member to role in PIM completed (permanent)', at: new Date('2026-10-20T12:00:00Z'), key: 'hostile-2', principal: { ...who, upn: `${HOSTILE}@evil.example` } }, { id: 't', name: 'T' }, rng),
-  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    join(tmp.dir, 'hostile', 'h.ndjson'),
+    [
+      pimRecord(
+        {
+          ...base,
+          activity: 'Add member to role requested (PIM activation)',
+          at: new Date('2026-10-20T10:00:00Z'),
+          extraDetails: { Justification: HOSTILE },
+        },
+        { id: 't', name: 'T' },
+        rng,
+      ),
+      // Approved by themself: a high finding whose text names them, in the visible findings table.
+      pimRecord(
+        {
+          ...base,
+          activity: 'Add member to role request approved (PIM activation)',
+          at: new Date('2026-10-20T10:00:30Z'),
+        },
+        { id: 't', name: 'T' },
+        rng,
+      ),
+      pimRecord(
+        {
+          ...base,
+          activity: 'Add member to role completed (PIM activation)',
+          at: new Date('2026-10-20T10:01:00Z'),
+          extraDetails: { ExpirationTime: '2026-10-20T11:01:00Z' },
+        },
+        { id: 't', name: 'T' },
+        rng,
+      ),
+      pimRecord(
+        {
+          ...base,
+          activity: 'Add member to role in PIM completed (permanent)',
+          at: new Date('2026-10-20T12:00:00Z'),
+          key: 'hostile-2',
+          principal: { ...who, upn: `${HOSTILE}@evil.example` },
+        },
+        { id: 't', name: 'T' },
+        rng,
+      ),
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   expect(run(['import', 'hostile']).status).toBe(0);
 });
 afterAll(() => tmp.cleanup());
@@ -47,7 +104,13 @@ describe('pimops report', () => {
     expect(json.metrics.timeToActivate).toEqual(metrics.timeToActivate);
     expect(json.metrics.approvals).toEqual(metrics.approvals);
     expect(json.metrics.standingAssignments.total).toBe(metrics.standingAssignments.total);
-    expect(json.targets.map((t: { id: string }) => t.id)).toEqual(['tta-self', 'tta-approval', 'approval-rate', 'standing', 'findings']);
+    expect(json.targets.map((t: { id: string }) => t.id)).toEqual([
+      'tta-self',
+      'tta-approval',
+      'approval-rate',
+      'standing',
+      'findings',
+    ]);
     expect(json.previous).toHaveLength(2);
     const md = readFileSync(join(tmp.dir, 'out', 'report.md'), 'utf8');
     expect(md).toContain(`p50 ${Math.round(metrics.timeToActivate.self.p50Seconds)} s`);
@@ -60,8 +123,32 @@ describe('pimops report', () => {
 
   it('pseudonymizes people with a stable keyed alias, and refuses without a key', () => {
     const env = { ...process.env, PIMOPS_PSEUDONYM_KEY: 'k1' };
-    const a = run(['--config', 'pimops-demo.config.json', 'report', '--period', '2026-10', '--pseudonymize', '--out', 'out/p1.json'], env);
-    const b = run(['--config', 'pimops-demo.config.json', 'report', '--period', '2026-10', '--pseudonymize', '--out', 'out/p2.json'], env);
+    const a = run(
+      [
+        '--config',
+        'pimops-demo.config.json',
+        'report',
+        '--period',
+        '2026-10',
+        '--pseudonymize',
+        '--out',
+        'out/p1.json',
+      ],
+      env,
+    );
+    const b = run(
+      [
+        '--config',
+        'pimops-demo.config.json',
+        'report',
+        '--period',
+        '2026-10',
+        '--pseudonymize',
+        '--out',
+        'out/p2.json',
+      ],
+      env,
+    );
     expect(a.status, a.stderr).toBe(0);
     expect(b.status).toBe(0);
     const one = readFileSync(join(tmp.dir, 'out', 'p1.json'), 'utf8');
@@ -69,37 +156,71 @@ describe('pimops report', () => {
     const aliases = (s: string) => [...s.matchAll(/user-[0-9a-f]{10}@pseudonym/g)].map((m) => m[0]);
     expect(aliases(one).length).toBeGreaterThan(10);
     expect(aliases(readFileSync(join(tmp.dir, 'out', 'p2.json'), 'utf8'))).toEqual(aliases(one));
-    const noKey = run(['report', '--period', '2026-10', '--pseudonymize', '--json'], { ...process.env, PIMOPS_PSEUDONYM_KEY: '' });
+    const noKey = run(['report', '--period', '2026-10', '--pseudonymize', '--json'], {
+      ...process.env,
+      PIMOPS_PSEUDONYM_KEY: '',
+    });
     expect(noKey.status).toBe(2);
   });
 
-  it.skipIf(!chromium)('opens in headless Chromium: charts drawn, no console error, no network, hostile text inert', async () => {
-    const { chromium: pw } = await import('playwright-core');
-    const browser = await pw.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      const requests: string[] = [];
-      let dialogs = 0;
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('request', (r) => { if (!r.url().startsWith('file://')) requests.push(r.url()); });
-      page.on('dialog', async (d) => { dialogs++; await d.dismiss(); });
-      await page.goto(`file://${join(tmp.dir, 'out', 'report.html')}`);
-      for (const id of ['tta', 'outcomes', 'activeHours', 'standing', 'findings']) {
-        expect(await page.locator(`[data-chart="${id}"] svg .mark-rect path, [data-chart="${id}"] svg .mark-symbol path, [data-chart="${id}"] svg .mark-line path`).count(), id).toBeGreaterThan(0);
+  it.skipIf(!chromium)(
+    'opens in headless Chromium: charts drawn, no console error, no network, hostile text inert',
+    async () => {
+      const { chromium: pw } = await import('playwright-core');
+      const browser = await pw.launch({
+        executablePath: chromium,
+        args: ['--headless', '--no-sandbox', '--disable-gpu'],
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        const requests: string[] = [];
+        let dialogs = 0;
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        page.on('pageerror', (e) => errors.push(String(e)));
+        page.on('request', (r) => {
+          if (!r.url().startsWith('file://')) requests.push(r.url());
+        });
+        page.on('dialog', async (d) => {
+          dialogs++;
+          await d.dismiss();
+        });
+        await page.goto(`file://${join(tmp.dir, 'out', 'report.html')}`);
+        for (const id of ['tta', 'outcomes', 'activeHours', 'standing', 'findings']) {
+          expect(
+            await page
+              .locator(
+                `[data-chart="${id}"] svg .mark-rect path, [data-chart="${id}"] svg .mark-symbol path, [data-chart="${id}"] svg .mark-line path`,
+              )
+              .count(),
+            id,
+          ).toBeGreaterThan(0);
+        }
+        expect(errors).toEqual([]);
+        expect(requests).toEqual([]);
+        expect(dialogs).toBe(0);
+        expect(await page.locator('body img').count()).toBe(0);
+        expect(await page.locator('body').innerText()).toContain(HOSTILE);
+        const metrics = JSON.parse(
+          run([
+            '--config',
+            'pimops-demo.config.json',
+            'metrics',
+            '--from',
+            '2026-10-01',
+            '--to',
+            '2026-11-01',
+            '--json',
+          ]).stdout,
+        );
+        expect(await page.locator('[data-metric="approved"]').innerText()).toBe(String(metrics.approvals.approved));
+        expect(await page.locator('[data-target="tta-self"]').getAttribute('data-status')).toMatch(/pass|warn|fail/);
+      } finally {
+        await browser.close();
       }
-      expect(errors).toEqual([]);
-      expect(requests).toEqual([]);
-      expect(dialogs).toBe(0);
-      expect(await page.locator('body img').count()).toBe(0);
-      expect(await page.locator('body').innerText()).toContain(HOSTILE);
-      const metrics = JSON.parse(run(['--config', 'pimops-demo.config.json', 'metrics', '--from', '2026-10-01', '--to', '2026-11-01', '--json']).stdout);
-      expect(await page.locator('[data-metric="approved"]').innerText()).toBe(String(metrics.approvals.approved));
-      expect(await page.locator('[data-target="tta-self"]').getAttribute('data-status')).toMatch(/pass|warn|fail/);
-    } finally {
-      await browser.close();
-    }
-  });
+    },
+  );
 });
 if (!chromium) console.warn('report browser test skipped: no Chromium at /usr/bin/chromium (apt-get install chromium)');

@@ -11,7 +11,11 @@ function documented(): Map<string, Map<string, string>> {
   let current: Map<string, string> | undefined;
   for (const line of readFileSync('docs/schema.md', 'utf8').split('\n')) {
     const h = /^## (\w+)$/.exec(line);
-    if (h) { current = h[1] === 'Helpers' ? undefined : new Map(); if (current) tables.set(h[1], current); continue; }
+    if (h) {
+      current = h[1] === 'Helpers' ? undefined : new Map();
+      if (current) tables.set(h[1], current);
+      continue;
+    }
     const row = /^\| (\w+) \| (.+?) \| .*\|$/.exec(line);
     if (current && row && row[1] !== 'column') current.set(row[1], row[2]);
   }
@@ -29,13 +33,39 @@ describe('docs/schema.md', () => {
     const db = join(tmp.dir, 'p.duckdb');
     await importPaths(db, config, [join(tmp.dir, 'in')]);
     const docs = documented();
-    expect([...docs.keys()].sort()).toEqual(['access_review_decisions', 'access_review_definitions', 'access_review_instances', 'activation_instances', 'audit_events', 'coverage_starts', 'directory_users', 'id_conflicts', 'int_pim_events', 'landing_files', 'pim_activations', 'pim_approvals', 'pim_requests', 'quarantine', 'role_assignments', 'role_definitions', 'role_policies', 'sign_ins']);
-    const actual = await withDb(db, config, (d) => d.all<{ table_name: string; column_name: string; data_type: string }>(
-      `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_name IN (${[...docs.keys()].map((k) => `'${k}'`).join(',')}) ORDER BY table_name, ordinal_position`));
+    expect([...docs.keys()].sort()).toEqual([
+      'access_review_decisions',
+      'access_review_definitions',
+      'access_review_instances',
+      'activation_instances',
+      'audit_events',
+      'coverage_starts',
+      'directory_users',
+      'id_conflicts',
+      'int_pim_events',
+      'landing_files',
+      'pim_activations',
+      'pim_approvals',
+      'pim_requests',
+      'quarantine',
+      'role_assignments',
+      'role_definitions',
+      'role_policies',
+      'sign_ins',
+    ]);
+    const actual = await withDb(db, config, (d) =>
+      d.all<{ table_name: string; column_name: string; data_type: string }>(
+        `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_name IN (${[...docs.keys()].map((k) => `'${k}'`).join(',')}) ORDER BY table_name, ordinal_position`,
+      ),
+    );
     for (const [table, cols] of docs) {
       const real = actual.filter((r) => r.table_name === table);
-      expect(real.map((r) => r.column_name), table).toEqual([...cols.keys()]);
-      for (const r of real) expect(cols.get(r.column_name), `${table}.${r.column_name}`).toBe(r.data_type.replaceAll('"type"', '"type"'));
+      expect(
+        real.map((r) => r.column_name),
+        table,
+      ).toEqual([...cols.keys()]);
+      for (const r of real)
+        expect(cols.get(r.column_name), `${table}.${r.column_name}`).toBe(r.data_type.replaceAll('"type"', '"type"'));
     }
   });
 });

@@ -18,7 +18,12 @@ const SECRET = 'Zx9~secret-value-8Q2v';
 const tmp = tempDir('pimops-secrets-');
 afterAll(() => tmp.cleanup());
 
-const alice = { id: 'a0000000-0000-4000-8000-00000000000a', upn: 'alice@golden.example', name: 'Alice', type: 'User' as const };
+const alice = {
+  id: 'a0000000-0000-4000-8000-00000000000a',
+  upn: 'alice@golden.example',
+  name: 'Alice',
+  type: 'User' as const,
+};
 const tenant = { id: '11111111-1111-4111-8111-111111111111', name: 'Golden' };
 
 describe('registered secrets in every output', () => {
@@ -29,9 +34,18 @@ describe('registered secrets in every output', () => {
     const at = new Date('2026-10-05T10:00:00Z');
     const rec = pimRecord(
       {
-        plane: 'entra_role', scope: { id: '/', name: 'Directory' }, auditType: 'X', operationType: 'Update',
-        activity: 'Add member to role requested (PIM activation)', at, role: ROLES.globalAdmin, principal: alice, actor: alice,
-        key: 'k1', keyMode: 'detail', resultReason: `pasted by mistake: ${SECRET}`,
+        plane: 'entra_role',
+        scope: { id: '/', name: 'Directory' },
+        auditType: 'X',
+        operationType: 'Update',
+        activity: 'Add member to role requested (PIM activation)',
+        at,
+        role: ROLES.globalAdmin,
+        principal: alice,
+        actor: alice,
+        key: 'k1',
+        keyMode: 'detail',
+        resultReason: `pasted by mistake: ${SECRET}`,
       },
       tenant,
       rng,
@@ -43,19 +57,32 @@ describe('registered secrets in every output', () => {
 
     // --out from a child process that registers the secret from its environment, as a real run does.
     const bin = resolve('bin/pimops.js');
-    const r = spawnSync(process.execPath, [bin, '--db', db, 'sql', 'SELECT justification FROM pim_requests', '--out', join(d, 'q.csv')], {
-      encoding: 'utf8',
-      env: { ...process.env, AZURE_CLIENT_SECRET: SECRET },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [bin, '--db', db, 'sql', 'SELECT justification FROM pim_requests', '--out', join(d, 'q.csv')],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, AZURE_CLIENT_SECRET: SECRET },
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     const csv = readFileSync(join(d, 'q.csv'), 'utf8');
     expect(csv).toContain('pasted by mistake: [redacted]');
     expect(csv).not.toContain(SECRET);
 
     registerSecret(SECRET);
-    const period = { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), asOf: new Date('2026-11-01T00:00:00Z') };
+    const period = {
+      from: new Date('2026-10-01T00:00:00Z'),
+      to: new Date('2026-11-01T00:00:00Z'),
+      asOf: new Date('2026-11-01T00:00:00Z'),
+    };
     for (const type of ['md', 'json', 'html'] as const) {
-      const path = await writeReport(db, config, period, { compare: 0, pseudonymize: false, out: join(d, `r.${type}`), type });
+      const path = await writeReport(db, config, period, {
+        compare: 0,
+        pseudonymize: false,
+        out: join(d, `r.${type}`),
+        type,
+      });
       expect(readFileSync(path, 'utf8')).not.toContain(SECRET);
     }
     const lake = join(d, 'lake');

@@ -8,7 +8,13 @@ import { tablesAndDcrTemplate, watchlistsTemplate } from '../reports/sentinel/te
 import { analyticsRules, ruleYaml, rulesArm, stableGuid } from '../reports/sentinel/rules.js';
 import { customTablesWorkbook, auditLogsWorkbook, workbookArm, workbookQueries } from '../reports/sentinel/workbook.js';
 import { SENTINEL_TABLES, columnsOf } from '../reports/sentinel/tables.js';
-import { resourceErrors, apiVersionErrors, detectionTemplateErrors, columnsNamed, type SchemaError } from './sentinel-validators.js';
+import {
+  resourceErrors,
+  apiVersionErrors,
+  detectionTemplateErrors,
+  columnsNamed,
+  type SchemaError,
+} from './sentinel-validators.js';
 import { testConfig } from './helpers.js';
 
 type Resource = Record<string, unknown> & { type: string; properties: Record<string, unknown> };
@@ -18,7 +24,15 @@ const config = testConfig();
 const rules = analyticsRules(config);
 const templates: Record<string, Template> = {
   'tables-and-dcr': tablesAndDcrTemplate() as Template,
-  watchlists: watchlistsTemplate([{ alias: 'PIMBreakGlass', displayName: 'PIM break-glass accounts', description: 'd', searchKey: 'account', csv: 'account\na@b.example\n' }]) as Template,
+  'watchlists': watchlistsTemplate([
+    {
+      alias: 'PIMBreakGlass',
+      displayName: 'PIM break-glass accounts',
+      description: 'd',
+      searchKey: 'account',
+      csv: 'account\na@b.example\n',
+    },
+  ]) as Template,
   'analytics-rules': rulesArm(rules) as Template,
   'workbook-custom-tables': workbookArm(customTablesWorkbook(config), 'PIM operations (pimops tables)') as Template,
   'workbook-auditlogs': workbookArm(auditLogsWorkbook(config), 'PIM operations (AuditLogs)') as Template,
@@ -36,7 +50,9 @@ const DCR_SCHEMA_GAPS = (e: SchemaError) =>
   (/^\/properties\/dataFlows\/\d+\/streams\/0$/.test(e.path) && e.message.includes('"Microsoft-Event"'));
 
 describe('ARM templates against the official schemas of their apiVersions', () => {
-  const cases = Object.entries(templates).flatMap(([file, t]) => t.resources.map((r, i) => [`${file} #${i} ${r.type}`, r] as [string, Resource]));
+  const cases = Object.entries(templates).flatMap(([file, t]) =>
+    t.resources.map((r, i) => [`${file} #${i} ${r.type}`, r] as [string, Resource]),
+  );
   it.each(cases)('%s', (_name, r) => {
     const errors = resourceErrors(r);
     if (r.type === 'Microsoft.Insights/dataCollectionRules') {
@@ -68,7 +84,10 @@ describe('ARM templates against the official schemas of their apiVersions', () =
     const good = templates.watchlists.resources[0];
     const extra = clone(good);
     extra.properties.watchlistCategory = 'pim';
-    expect(resourceErrors(extra)).toContainEqual({ path: '/properties', message: 'must NOT have additional properties: watchlistCategory' });
+    expect(resourceErrors(extra)).toContainEqual({
+      path: '/properties',
+      message: 'must NOT have additional properties: watchlistCategory',
+    });
     const oldValue = clone(good);
     oldValue.properties.sourceType = 'Local file';
     expect(resourceErrors(oldValue).map((e) => e.path)).toContain('/properties/sourceType');
@@ -79,7 +98,7 @@ describe('ARM templates against the official schemas of their apiVersions', () =
 
   it('known-bad: a table column type the schema lacks and a retention beyond its bounds fail', () => {
     const table = clone(templates['tables-and-dcr'].resources[0]);
-    ((table.properties.schema as { columns: { type: string }[] }).columns[0]).type = 'datetime';
+    (table.properties.schema as { columns: { type: string }[] }).columns[0].type = 'datetime';
     table.properties.retentionInDays = 3;
     const paths = resourceErrors(table).map((e) => e.path);
     expect(paths).toContain('/properties/schema/columns/0/type');
@@ -87,7 +106,7 @@ describe('ARM templates against the official schemas of their apiVersions', () =
   });
 });
 
-describe("ARM-TTK apiVersions-Should-Be-Recent (730 days), on a pinned date", () => {
+describe('ARM-TTK apiVersions-Should-Be-Recent (730 days), on a pinned date', () => {
   // ARM-TTK reads the versions from its AllAzureResources cache; these are the stable versions the
   // schema repository holds for each type, newest first (the older ones named in issue 22).
   const KNOWN: Record<string, string[]> = {
@@ -104,21 +123,31 @@ describe("ARM-TTK apiVersions-Should-Be-Recent (730 days), on a pinned date", ()
   });
 
   it('known-bad: the versions the templates used before fail, a preview with a stable beside it fails', () => {
-    const old = { resources: [
-      { type: 'Microsoft.OperationalInsights/workspaces/tables', apiVersion: '2022-10-01' },
-      { type: 'Microsoft.Insights/workbooks', apiVersion: '2022-04-01' },
-      { type: 'Microsoft.SecurityInsights/alertRules', apiVersion: '2025-09-01-preview' },
-    ] };
+    const old = {
+      resources: [
+        { type: 'Microsoft.OperationalInsights/workspaces/tables', apiVersion: '2022-10-01' },
+        { type: 'Microsoft.Insights/workbooks', apiVersion: '2022-04-01' },
+        { type: 'Microsoft.SecurityInsights/alertRules', apiVersion: '2025-09-01-preview' },
+      ],
+    };
     const errors = apiVersionErrors(old, KNOWN, TEST_DATE);
     expect(errors).toHaveLength(3);
     expect(errors[0]).toMatch(/2022-10-01 of Microsoft.OperationalInsights\/workspaces\/tables is \d+ days old/);
     // The newest version never fails on age, however old.
-    expect(apiVersionErrors({ resources: [{ type: 'Microsoft.Insights/workbooks', apiVersion: '2023-06-01' }] }, KNOWN, new Date('2030-01-01T00:00:00Z'))).toEqual([]);
+    expect(
+      apiVersionErrors(
+        { resources: [{ type: 'Microsoft.Insights/workbooks', apiVersion: '2023-06-01' }] },
+        KNOWN,
+        new Date('2030-01-01T00:00:00Z'),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('analytics rules against the Azure-Sentinel detection template checks', () => {
-  const yamls = rules.map((r) => [r.file, parseYaml(ruleYaml(r)) as Record<string, unknown>] as [string, Record<string, unknown>]);
+  const yamls = rules.map(
+    (r) => [r.file, parseYaml(ruleYaml(r)) as Record<string, unknown>] as [string, Record<string, unknown>],
+  );
 
   it.each(yamls)('%s', (_file, t) => {
     expect(detectionTemplateErrors(t)).toEqual([]);
@@ -137,14 +166,32 @@ describe('analytics rules against the Azure-Sentinel detection template checks',
   it('users map as Microsoft maps them: Name + UPNSuffix, and AadUserId, within three identifiers per mapping', () => {
     for (const r of rules) {
       const accounts = r.entities.filter((m) => m.entityType === 'Account');
-      expect(accounts.some((m) => m.fieldMappings.map((f) => f.identifier).join() === 'Name,UPNSuffix'), r.name).toBe(true);
-      expect(accounts.some((m) => m.fieldMappings.some((f) => f.identifier === 'AadUserId')), r.name).toBe(true);
-      expect(accounts.some((m) => m.fieldMappings.some((f) => f.identifier === 'FullName')), r.name).toBe(false);
+      expect(
+        accounts.some((m) => m.fieldMappings.map((f) => f.identifier).join() === 'Name,UPNSuffix'),
+        r.name,
+      ).toBe(true);
+      expect(
+        accounts.some((m) => m.fieldMappings.some((f) => f.identifier === 'AadUserId')),
+        r.name,
+      ).toBe(true);
+      expect(
+        accounts.some((m) => m.fieldMappings.some((f) => f.identifier === 'FullName')),
+        r.name,
+      ).toBe(false);
     }
     const outside = rules.find((r) => r.file === 'pimops-role-assigned-outside-pim.yaml')!;
     const cols = outside.entities.flatMap((m) => m.fieldMappings.map((f) => f.columnName));
     // Who assigned (a user, or an app) and who received.
-    expect(cols).toEqual(expect.arrayContaining(['ActorName', 'ActorAadUserId', 'AssigneeName', 'AssigneeAadUserId', 'AppName', 'ActorIp']));
+    expect(cols).toEqual(
+      expect.arrayContaining([
+        'ActorName',
+        'ActorAadUserId',
+        'AssigneeName',
+        'AssigneeAadUserId',
+        'AppName',
+        'ActorIp',
+      ]),
+    );
   });
 
   it('hourly rules look back two hours but judge only what arrived in the last hour, once per record Id', () => {
@@ -159,53 +206,109 @@ describe('analytics rules against the Azure-Sentinel detection template checks',
 
   it('known-bad templates each fail the check that names them', () => {
     const base = yamls[1][1];
-    const bad = (change: (t: Record<string, unknown>) => void) => { const t = clone(base); change(t); return detectionTemplateErrors(t); };
-    expect(bad((t) => { (t.entityMappings as unknown[])[0] = { entityType: 'Account', fieldMappings: [
-      { identifier: 'Name', columnName: 'ActorName' }, { identifier: 'UPNSuffix', columnName: 'ActorUPNSuffix' },
-      { identifier: 'AadUserId', columnName: 'ActorAadUserId' }, { identifier: 'FullName', columnName: 'ActorUpn' }] }; }))
-      .toContain("Invalid length of '4' for 'FieldMappings'. 'FieldMappings' length should be between '1' and '3'");
-    expect(bad((t) => { t.tactics = []; })).toContain('no tactic');
-    expect(bad((t) => { t.queryFrequency = '1h'; t.queryPeriod = '30m'; })).toContain("'queryPeriod' should be greater than or equal to 'queryFrequency'");
-    expect(bad((t) => { t.id = 'pimops-role-assigned-outside-pim'; })).toContain("id 'pimops-role-assigned-outside-pim' is not a GUID");
-    expect(bad((t) => { t.relevantTechniques = ['T1078']; })).toContain('No valid tactic corresponding to the technique T1078 was provided in the tactics field.');
-    expect(bad((t) => { (t.requiredDataConnectors as { connectorId: string }[])[0].connectorId = 'AzureActiveDirectoryLogs'; }))
-      .toContain("connectorId 'AzureActiveDirectoryLogs' is not in ValidConnectorIds.json");
-    expect(bad((t) => { t.queryPeriod = '15d'; })).toContain("queryPeriod '15d' is outside 5m..14d");
-    expect(bad((t) => { (t.alertDetailsOverride as Record<string, string>).alertDisplayNameFormat = '{{A}} {{B}} {{C}} {{D}}'; }))
-      .toContain("You have defined 4 parameters in 'alertDisplayNameFormat'. The maximum allowed is 3.");
-    expect(bad((t) => { t.entityMappings = [...(t.entityMappings as unknown[]), ...(t.entityMappings as unknown[])]; })).toEqual(
-      expect.arrayContaining([expect.stringMatching(/for 'entityMappings'. 'entityMappings' length should be between '1' and '5'/)]));
+    const bad = (change: (t: Record<string, unknown>) => void) => {
+      const t = clone(base);
+      change(t);
+      return detectionTemplateErrors(t);
+    };
+    expect(
+      bad((t) => {
+        (t.entityMappings as unknown[])[0] = {
+          entityType: 'Account',
+          fieldMappings: [
+            { identifier: 'Name', columnName: 'ActorName' },
+            { identifier: 'UPNSuffix', columnName: 'ActorUPNSuffix' },
+            { identifier: 'AadUserId', columnName: 'ActorAadUserId' },
+            { identifier: 'FullName', columnName: 'ActorUpn' },
+          ],
+        };
+      }),
+    ).toContain("Invalid length of '4' for 'FieldMappings'. 'FieldMappings' length should be between '1' and '3'");
+    expect(
+      bad((t) => {
+        t.tactics = [];
+      }),
+    ).toContain('no tactic');
+    expect(
+      bad((t) => {
+        t.queryFrequency = '1h';
+        t.queryPeriod = '30m';
+      }),
+    ).toContain("'queryPeriod' should be greater than or equal to 'queryFrequency'");
+    expect(
+      bad((t) => {
+        t.id = 'pimops-role-assigned-outside-pim';
+      }),
+    ).toContain("id 'pimops-role-assigned-outside-pim' is not a GUID");
+    expect(
+      bad((t) => {
+        t.relevantTechniques = ['T1078'];
+      }),
+    ).toContain('No valid tactic corresponding to the technique T1078 was provided in the tactics field.');
+    expect(
+      bad((t) => {
+        (t.requiredDataConnectors as { connectorId: string }[])[0].connectorId = 'AzureActiveDirectoryLogs';
+      }),
+    ).toContain("connectorId 'AzureActiveDirectoryLogs' is not in ValidConnectorIds.json");
+    expect(
+      bad((t) => {
+        t.queryPeriod = '15d';
+      }),
+    ).toContain("queryPeriod '15d' is outside 5m..14d");
+    expect(
+      bad((t) => {
+        (t.alertDetailsOverride as Record<string, string>).alertDisplayNameFormat = '{{A}} {{B}} {{C}} {{D}}';
+      }),
+    ).toContain("You have defined 4 parameters in 'alertDisplayNameFormat'. The maximum allowed is 3.");
+    expect(
+      bad((t) => {
+        t.entityMappings = [...(t.entityMappings as unknown[]), ...(t.entityMappings as unknown[])];
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/for 'entityMappings'. 'entityMappings' length should be between '1' and '5'/),
+      ]),
+    );
   });
 });
 
 describe('workbooks', () => {
   // Application-Insights-Workbooks analyzer rule KQL002: a query over 3,000 characters is hard to
   // maintain and share; pimops keeps every workbook query under it.
-  it.each([customTablesWorkbook(config), auditLogsWorkbook(config)].flatMap((w) => workbookQueries(w).map((q) => [`${w.fromTemplateId} ${q.name}`, q.query])))(
-    '%s is under 3,000 characters (KQL002)', (_name, query) => {
-      expect(query.length).toBeLessThanOrEqual(3000);
-    });
+  it.each(
+    [customTablesWorkbook(config), auditLogsWorkbook(config)].flatMap((w) =>
+      workbookQueries(w).map((q) => [`${w.fromTemplateId} ${q.name}`, q.query]),
+    ),
+  )('%s is under 3,000 characters (KQL002)', (_name, query) => {
+    expect(query.length).toBeLessThanOrEqual(3000);
+  });
 
   // Application-Insights-Workbooks schema/workbook.json (commit 0099aabfcc2a2685cf24fde84fffce1088a15d5b,
   // draft-07, not vendored): required version and items, each item a markdown (1), query (3),
   // parameter (9), metric (10) or link (11) step with a type and a content object, name and
   // customWidth strings.
-  it.each([customTablesWorkbook(config), auditLogsWorkbook(config)].map((w) => [w.fromTemplateId, w] as const))('%s has the gallery workbook shape', (_id, w) => {
-    expect(w.version).toMatch(/^Notebook\/1\.0$/);
-    expect(w.$schema).toBe('https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json');
-    expect(Array.isArray(w.items) && w.items.length).toBeTruthy();
-    for (const i of w.items) {
-      expect([1, 3, 9, 10, 11], i.name).toContain(i.type);
-      expect(typeof i.content, i.name).toBe('object');
-      expect(typeof i.name, i.name).toBe('string');
-      if (i.customWidth !== undefined) expect(typeof i.customWidth, i.name).toBe('string');
-    }
-    expect(new Set(w.items.map((i) => i.name)).size).toBe(w.items.length);
-  });
+  it.each([customTablesWorkbook(config), auditLogsWorkbook(config)].map((w) => [w.fromTemplateId, w] as const))(
+    '%s has the gallery workbook shape',
+    (_id, w) => {
+      expect(w.version).toMatch(/^Notebook\/1\.0$/);
+      expect(w.$schema).toBe(
+        'https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json',
+      );
+      expect(Array.isArray(w.items) && w.items.length).toBeTruthy();
+      for (const i of w.items) {
+        expect([1, 3, 9, 10, 11], i.name).toContain(i.type);
+        expect(typeof i.content, i.name).toBe('object');
+        expect(typeof i.name, i.name).toBe('string');
+        if (i.customWidth !== undefined) expect(typeof i.customWidth, i.name).toBe('string');
+      }
+      expect(new Set(w.items.map((i) => i.name)).size).toBe(w.items.length);
+    },
+  );
 
   it('resource names are GUIDs made from the resource group and the workspace, so two deployments do not collide', () => {
     const names = ['workbook-custom-tables', 'workbook-auditlogs'].map((f) => String(templates[f].resources[0].name));
-    for (const n of names) expect(n).toMatch(/^\[guid\(resourceGroup\(\)\.id, parameters\('workspaceResourceId'\), '[^']+'\)\]$/);
+    for (const n of names)
+      expect(n).toMatch(/^\[guid\(resourceGroup\(\)\.id, parameters\('workspaceResourceId'\), '[^']+'\)\]$/);
     expect(new Set(names).size).toBe(2);
     expect(templates['workbook-auditlogs'].resources[0].properties.version).toBe('Notebook/1.0');
   });
@@ -215,25 +318,132 @@ describe('data collection rule and tables', () => {
   it("the DCR's location is a required parameter (the workspace's region), not the resource group's", () => {
     const t = templates['tables-and-dcr'];
     expect(t.parameters.location.defaultValue).toBeUndefined();
-    expect(t.resources.find((r) => r.type === 'Microsoft.Insights/dataCollectionRules')!.location).toBe("[parameters('location')]");
+    expect(t.resources.find((r) => r.type === 'Microsoft.Insights/dataCollectionRules')!.location).toBe(
+      "[parameters('location')]",
+    );
   });
 
   it('custom-table columns are only ever appended: every column shipped before is still there, in its place', () => {
     // The columns deployed workspaces already have (as of issue 22); new columns go after them. A
     // rename or removal breaks every deployed table and DCR, so this list only ever grows at the end.
     const SHIPPED: Record<string, string[]> = {
-      PIMRequests_CL: ['TimeGenerated', 'RowId', 'RowVersion', 'RowDeleted', 'EventTime', 'RequestKey', 'RequestType', 'Plane', 'PrincipalId', 'PrincipalUpn',
-        'PrincipalType', 'RoleId', 'RoleName', 'ScopeId', 'RequestedAt', 'DecidedAt', 'ActivatedAt', 'CompletedAt', 'EndedAt', 'Route', 'Decision', 'ApproverId',
-        'ApproverUpn', 'EndReason', 'Justification', 'TicketNumber', 'TicketSystem', 'Mfa', 'Keyed', 'Events', 'TimeToActivateSeconds', 'RequestedDurationSeconds',
-        'ActorIp', 'UserAgent'],
-      PIMActivations_CL: ['TimeGenerated', 'RowId', 'RowVersion', 'RowDeleted', 'EventTime', 'RequestKey', 'Plane', 'PrincipalId', 'PrincipalUpn', 'PrincipalType',
-        'RoleId', 'RoleName', 'ScopeId', 'ActivatedAt', 'StartedAt', 'ScheduledEnd', 'EndedAt', 'EndReason', 'ActiveSeconds',
-        'ActorIp', 'UserAgent', 'ViaGroupId', 'ViaGroupName', 'StartKnown'],
-      PIMAssignments_CL: ['TimeGenerated', 'RowId', 'RowVersion', 'RowDeleted', 'EventTime', 'Plane', 'PrincipalId', 'PrincipalUpn', 'PrincipalType', 'RoleId',
-        'RoleName', 'ScopeId', 'Since', 'ViaPim', 'BreakGlass', 'Basis'],
-      PIMMetrics_CL: ['TimeGenerated', 'RowId', 'RowVersion', 'RowDeleted', 'EventTime', 'Month', 'MonthStart', 'Plane', 'MetricId', 'Measure', 'Dimensions', 'Value'],
-      PIMFindings_CL: ['TimeGenerated', 'RowId', 'RowVersion', 'RowDeleted', 'EventTime', 'CheckId', 'Severity', 'SubjectType', 'SubjectId', 'SubjectName',
-        'Observed', 'Threshold', 'Detail', 'FirstSeen', 'LastSeen', 'RuleId', 'TenantId', 'Excepted', 'ExceptionReason', 'ExceptionOwner', 'ExceptionExpires'],
+      PIMRequests_CL: [
+        'TimeGenerated',
+        'RowId',
+        'RowVersion',
+        'RowDeleted',
+        'EventTime',
+        'RequestKey',
+        'RequestType',
+        'Plane',
+        'PrincipalId',
+        'PrincipalUpn',
+        'PrincipalType',
+        'RoleId',
+        'RoleName',
+        'ScopeId',
+        'RequestedAt',
+        'DecidedAt',
+        'ActivatedAt',
+        'CompletedAt',
+        'EndedAt',
+        'Route',
+        'Decision',
+        'ApproverId',
+        'ApproverUpn',
+        'EndReason',
+        'Justification',
+        'TicketNumber',
+        'TicketSystem',
+        'Mfa',
+        'Keyed',
+        'Events',
+        'TimeToActivateSeconds',
+        'RequestedDurationSeconds',
+        'ActorIp',
+        'UserAgent',
+      ],
+      PIMActivations_CL: [
+        'TimeGenerated',
+        'RowId',
+        'RowVersion',
+        'RowDeleted',
+        'EventTime',
+        'RequestKey',
+        'Plane',
+        'PrincipalId',
+        'PrincipalUpn',
+        'PrincipalType',
+        'RoleId',
+        'RoleName',
+        'ScopeId',
+        'ActivatedAt',
+        'StartedAt',
+        'ScheduledEnd',
+        'EndedAt',
+        'EndReason',
+        'ActiveSeconds',
+        'ActorIp',
+        'UserAgent',
+        'ViaGroupId',
+        'ViaGroupName',
+        'StartKnown',
+      ],
+      PIMAssignments_CL: [
+        'TimeGenerated',
+        'RowId',
+        'RowVersion',
+        'RowDeleted',
+        'EventTime',
+        'Plane',
+        'PrincipalId',
+        'PrincipalUpn',
+        'PrincipalType',
+        'RoleId',
+        'RoleName',
+        'ScopeId',
+        'Since',
+        'ViaPim',
+        'BreakGlass',
+        'Basis',
+      ],
+      PIMMetrics_CL: [
+        'TimeGenerated',
+        'RowId',
+        'RowVersion',
+        'RowDeleted',
+        'EventTime',
+        'Month',
+        'MonthStart',
+        'Plane',
+        'MetricId',
+        'Measure',
+        'Dimensions',
+        'Value',
+      ],
+      PIMFindings_CL: [
+        'TimeGenerated',
+        'RowId',
+        'RowVersion',
+        'RowDeleted',
+        'EventTime',
+        'CheckId',
+        'Severity',
+        'SubjectType',
+        'SubjectId',
+        'SubjectName',
+        'Observed',
+        'Threshold',
+        'Detail',
+        'FirstSeen',
+        'LastSeen',
+        'RuleId',
+        'TenantId',
+        'Excepted',
+        'ExceptionReason',
+        'ExceptionOwner',
+        'ExceptionExpires',
+      ],
     };
     expect(SENTINEL_TABLES.map((t) => t.name).sort()).toEqual(Object.keys(SHIPPED).sort());
     for (const t of SENTINEL_TABLES) {
@@ -242,4 +452,3 @@ describe('data collection rule and tables', () => {
     }
   });
 });
-

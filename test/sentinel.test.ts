@@ -27,12 +27,22 @@ import { tempDir, testConfig } from './helpers.js';
 const tmp = tempDir();
 let fake: FakeAzure;
 const DCR = 'dcr-0123456789abcdef0123456789abcdef';
-const PERIOD = { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-06-01T00:00:00Z'), asOf: new Date('2026-06-01T00:00:00Z') };
+const PERIOD = {
+  from: new Date('2026-05-01T00:00:00Z'),
+  to: new Date('2026-06-01T00:00:00Z'),
+  asOf: new Date('2026-06-01T00:00:00Z'),
+};
 
-const ndjson = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const ndjson = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 const latest = (rows: Record<string, unknown>[]) => {
   const m = new Map<string, Record<string, unknown>>();
-  for (const r of rows) if (!m.has(String(r.RowId)) || Number(m.get(String(r.RowId))!.RowVersion) < Number(r.RowVersion)) m.set(String(r.RowId), r);
+  for (const r of rows)
+    if (!m.has(String(r.RowId)) || Number(m.get(String(r.RowId))!.RowVersion) < Number(r.RowVersion))
+      m.set(String(r.RowId), r);
   return [...m.values()].filter((r) => !r.RowDeleted);
 };
 
@@ -49,7 +59,11 @@ describe('export sentinel', () => {
   // 30 admins over 75 days: PIMRequests_CL is over 1 MB, so the client must cut it into chunks.
   const tenant = generateTenant({ seed: 21, admins: 30, start: new Date('2026-04-01T00:00:00Z'), days: 75 });
   // Cut the log just after an approval was requested, so that request is pending in the first half.
-  const asked = tenant.records.find((r) => r.activityDateTime >= '2026-05-20' && r.activityDisplayName === 'Add member to role approval requested (PIM activation)')!;
+  const asked = tenant.records.find(
+    (r) =>
+      r.activityDateTime >= '2026-05-20' &&
+      r.activityDisplayName === 'Add member to role approval requested (PIM activation)',
+  )!;
   const cut = tenant.records.findIndex((r) => r.activityDateTime > asked.activityDateTime);
   let config: Config;
   const dbPath = join(tmp.dir, 's.duckdb');
@@ -57,8 +71,14 @@ describe('export sentinel', () => {
   beforeAll(async () => {
     emitFiles(tenant.records.slice(0, cut), tenant.tenant.id, { dir: join(tmp.dir, 'a'), seed: 1 });
     emitFiles(tenant.records.slice(cut), tenant.tenant.id, { dir: join(tmp.dir, 'b'), seed: 2 });
-    config = testConfig({ breakGlassAccounts: ['breakglass1@contoso.example'], azure: fakeAzureConfig(fake),
-      sentinel: { ingestionEndpoint: fake.url, dcrImmutableId: DCR, maxConcurrency: 2 } }, tmp.dir);
+    config = testConfig(
+      {
+        breakGlassAccounts: ['breakglass1@contoso.example'],
+        azure: fakeAzureConfig(fake),
+        sentinel: { ingestionEndpoint: fake.url, dcrImmutableId: DCR, maxConcurrency: 2 },
+      },
+      tmp.dir,
+    );
     await importPaths(dbPath, config, [join(tmp.dir, 'a')]);
   });
 
@@ -68,14 +88,25 @@ describe('export sentinel', () => {
     const arm = JSON.parse(readFileSync(join(out, 'templates/tables-and-dcr.json'), 'utf8'));
     const dcr = arm.resources.find((x: { type: string }) => x.type === 'Microsoft.Insights/dataCollectionRules');
     expect(dcr.kind).toBe('Direct');
-    const tableType: Record<KustoType, string> = { string: 'string', long: 'long', real: 'real', boolean: 'boolean', datetime: 'dateTime', dynamic: 'dynamic' };
+    const tableType: Record<KustoType, string> = {
+      string: 'string',
+      long: 'long',
+      real: 'real',
+      boolean: 'boolean',
+      datetime: 'dateTime',
+      dynamic: 'dynamic',
+    };
     for (const t of SENTINEL_TABLES) {
       const table = arm.resources.find((x: { name: string }) => x.name.endsWith(`/${t.name}')]`));
       const stream = dcr.properties.streamDeclarations[streamName(t)].columns as { name: string; type: string }[];
       // The same columns in the same order everywhere, types mapped table ↔ stream.
-      expect(table.properties.schema.columns.map((c: { name: string; type: string }) => [c.name, c.type])).toEqual(stream.map((c) => [c.name, tableType[c.type as KustoType]]));
+      expect(table.properties.schema.columns.map((c: { name: string; type: string }) => [c.name, c.type])).toEqual(
+        stream.map((c) => [c.name, tableType[c.type as KustoType]]),
+      );
       expect(stream.map((c) => c.name)).toEqual(columnsOf(t).map((c) => c.name));
-      expect(dcr.properties.dataFlows.find((f: { streams: string[] }) => f.streams[0] === streamName(t)).outputStream).toBe(streamName(t));
+      expect(
+        dcr.properties.dataFlows.find((f: { streams: string[] }) => f.streams[0] === streamName(t)).outputStream,
+      ).toBe(streamName(t));
       const rows = ndjson(join(out, 'payloads', `${t.name}.ndjson`));
       expect(rows.length, t.name).toBe(r.tables[t.name].current);
       for (const row of rows) expect(Object.keys(row)).toEqual(stream.map((c) => c.name));
@@ -86,10 +117,18 @@ describe('export sentinel', () => {
     expect(r.tables.PIMAssignments_CL.current).toBeGreaterThan(0);
 
     // The workbook's arithmetic over PIMRequests_CL gives pimops' own time_to_activate for the month.
-    const reqs = latest(ndjson(join(out, 'payloads/PIMRequests_CL.ndjson')))
-      .filter((x) => x.RequestType === 'activate' && x.Plane === 'entra_role' && x.ActivatedAt && x.RequestedAt
-        && String(x.RequestedAt) >= PERIOD.from.toISOString() && String(x.RequestedAt) < PERIOD.to.toISOString());
-    const metric = await withDb(dbPath, config, (db) => runQuery(db, 'time_to_activate', pickParams('time_to_activate', configParams(config, PERIOD))));
+    const reqs = latest(ndjson(join(out, 'payloads/PIMRequests_CL.ndjson'))).filter(
+      (x) =>
+        x.RequestType === 'activate' &&
+        x.Plane === 'entra_role' &&
+        x.ActivatedAt &&
+        x.RequestedAt &&
+        String(x.RequestedAt) >= PERIOD.from.toISOString() &&
+        String(x.RequestedAt) < PERIOD.to.toISOString(),
+    );
+    const metric = await withDb(dbPath, config, (db) =>
+      runQuery(db, 'time_to_activate', pickParams('time_to_activate', configParams(config, PERIOD))),
+    );
     for (const route of ['self', 'approval']) {
       const m = metric.find((x) => x.plane === 'entra_role' && x.route === route)!;
       const mine = reqs.filter((x) => x.Route === route).map((x) => Number(x.TimeToActivateSeconds));
@@ -100,11 +139,22 @@ describe('export sentinel', () => {
     }
     // Metric rows carry the same values as the lake's metric table; findings carry every check's rows.
     const metrics = ndjson(join(out, 'payloads/PIMMetrics_CL.ndjson'));
-    const selfCount = metrics.find((x) => x.Month === '2026-05' && x.Plane === 'entra_role' && x.MetricId === 'time_to_activate' && x.Measure === 'count' && (x.Dimensions as { route: string }).route === 'self');
+    const selfCount = metrics.find(
+      (x) =>
+        x.Month === '2026-05' &&
+        x.Plane === 'entra_role' &&
+        x.MetricId === 'time_to_activate' &&
+        x.Measure === 'count' &&
+        (x.Dimensions as { route: string }).route === 'self',
+    );
     expect(selfCount?.Value).toBe(Number(metric.find((x) => x.plane === 'entra_role' && x.route === 'self')!.count));
     // Watchlists: the configured break-glass account is resolved to its object id by the users snapshot when there is one.
-    expect(readFileSync(join(out, 'watchlists/PIMBreakGlass.csv'), 'utf8')).toMatch(/^account,user_principal_name,user_id,display_name\nbreakglass1@contoso\.example,breakglass1@contoso\.example,/);
-    expect(readFileSync(join(out, 'watchlists/PIMPrivilegedRoles.csv'), 'utf8')).toContain('62e90394-69f5-4237-9190-012177145e10,Global Administrator,true,true');
+    expect(readFileSync(join(out, 'watchlists/PIMBreakGlass.csv'), 'utf8')).toMatch(
+      /^account,user_principal_name,user_id,display_name\nbreakglass1@contoso\.example,breakglass1@contoso\.example,/,
+    );
+    expect(readFileSync(join(out, 'watchlists/PIMPrivilegedRoles.csv'), 'utf8')).toContain(
+      '62e90394-69f5-4237-9190-012177145e10,Global Administrator,true,true',
+    );
     // Rules in the Sentinel YAML layout parse and carry the query.
     for (const f of readdirSync(join(out, 'rules'))) {
       const y = parseYaml(readFileSync(join(out, 'rules', f), 'utf8'));
@@ -115,15 +165,26 @@ describe('export sentinel', () => {
   });
 
   it('uploads through 429 and 503 in gzip chunks under 1 MB, then sends only new versions, and resends what the service refused', async () => {
-    const arm = tablesAndDcrTemplate() as { resources: { type: string; properties: { streamDeclarations: unknown } }[] };
+    const arm = tablesAndDcrTemplate() as {
+      resources: { type: string; properties: { streamDeclarations: unknown } }[];
+    };
     const dcr = arm.resources.find((x: { type: string }) => x.type === 'Microsoft.Insights/dataCollectionRules')!;
     // The fake enforces exactly the stream declarations of the generated template.
-    fake.dcr = { immutableId: DCR, streams: Object.fromEntries(Object.entries(dcr.properties.streamDeclarations as Record<string, { columns: { name: string; type: string }[] }>).map(([k, v]) => [k, v.columns])) };
+    fake.dcr = {
+      immutableId: DCR,
+      streams: Object.fromEntries(
+        Object.entries(
+          dcr.properties.streamDeclarations as Record<string, { columns: { name: string; type: string }[] }>,
+        ).map(([k, v]) => [k, v.columns]),
+      ),
+    };
     fake.ingestionFaults.set(1, { kind: 'status', status: 429, retryAfter: 1 });
     fake.ingestionFaults.set(3, { kind: 'status', status: 503 });
     const credential = () => createCredential(config);
     const out = join(tmp.dir, 'x2');
-    const first = await withDb(dbPath, config, (db) => exportSentinel(db, config, out, { period: PERIOD, upload: true, credential }));
+    const first = await withDb(dbPath, config, (db) =>
+      exportSentinel(db, config, out, { period: PERIOD, upload: true, credential }),
+    );
     expect(first.failures).toEqual([]);
     for (const t of SENTINEL_TABLES) {
       expect(first.tables[t.name].sent, t.name).toBe(first.tables[t.name].current);
@@ -133,55 +194,83 @@ describe('export sentinel', () => {
     expect(reqs.filter((x) => x.status === 429)).toHaveLength(1);
     expect(reqs.filter((x) => x.status === 503)).toHaveLength(1);
     const accepted = reqs.filter((x) => x.status === 204);
-    expect(accepted.filter((x) => !(x.encoding === 'gzip' && x.compressedBytes <= 1_000_000 && x.uncompressedBytes <= 1_000_000))).toEqual([]);
+    expect(
+      accepted.filter(
+        (x) => !(x.encoding === 'gzip' && x.compressedBytes <= 1_000_000 && x.uncompressedBytes <= 1_000_000),
+      ),
+    ).toEqual([]);
     expect(accepted.filter((x) => x.stream === 'Custom-PIMRequests_CL').length).toBeGreaterThan(1);
 
     // Nothing changed: nothing is sent.
     const n = reqs.length;
-    const again = await withDb(dbPath, config, (db) => exportSentinel(db, config, out, { period: PERIOD, upload: true, credential }));
+    const again = await withDb(dbPath, config, (db) =>
+      exportSentinel(db, config, out, { period: PERIOD, upload: true, credential }),
+    );
     expect(Object.entries(again.tables).filter(([, t]) => t.pending > 0)).toEqual([]);
     expect(fake.ingestionRequests.length).toBe(n);
     expect(readFileSync(join(out, 'payloads/PIMRequests_CL.ndjson'), 'utf8')).toBe('');
 
     // A request pending at the cut is decided in the second half: it is sent again with a higher version.
-    const pendingBefore = (await withDb(dbPath, config, (db) => db.all<{ request_key: string }>("SELECT request_key FROM pim_requests WHERE decision = 'pending'"))).map((x) => x.request_key);
+    const pendingBefore = (
+      await withDb(dbPath, config, (db) =>
+        db.all<{ request_key: string }>("SELECT request_key FROM pim_requests WHERE decision = 'pending'"),
+      )
+    ).map((x) => x.request_key);
     expect(pendingBefore.length).toBeGreaterThan(0);
     await importPaths(dbPath, config, [join(tmp.dir, 'b')]);
     // The service refuses the findings chunk this time: those rows stay unsent, the rest are recorded.
-    fake.ingestionReject = (stream) => (stream === 'Custom-PIMFindings_CL' ? 'row 0: the workspace refused the chunk' : undefined);
+    fake.ingestionReject = (stream) =>
+      stream === 'Custom-PIMFindings_CL' ? 'row 0: the workspace refused the chunk' : undefined;
     const later = new Date(Date.now() + 1000);
-    const second = await withDb(dbPath, config, (db) => exportSentinel(db, config, out, { period: { ...PERIOD, asOf: later }, upload: true, credential }));
+    const second = await withDb(dbPath, config, (db) =>
+      exportSentinel(db, config, out, { period: { ...PERIOD, asOf: later }, upload: true, credential }),
+    );
     expect(second.version).toBeGreaterThan(first.version);
     expect(second.tables.PIMRequests_CL.pending).toBeLessThan(second.tables.PIMRequests_CL.current);
     expect(second.tables.PIMRequests_CL.pending).toBeGreaterThan(0);
     expect(second.failures.map((f) => f.table)).toEqual(['PIMFindings_CL']);
     expect(second.tables.PIMFindings_CL.sent).toBe(0);
     const ingested = latest(fake.ingested['Custom-PIMRequests_CL']);
-    const decided = await withDb(dbPath, config, (db) => db.all<{ request_key: string; decision: string }>(
-      `SELECT request_key, decision FROM pim_requests WHERE request_key IN (${pendingBefore.map((k) => `'${k}'`).join(', ')})`));
+    const decided = await withDb(dbPath, config, (db) =>
+      db.all<{ request_key: string; decision: string }>(
+        `SELECT request_key, decision FROM pim_requests WHERE request_key IN (${pendingBefore.map((k) => `'${k}'`).join(', ')})`,
+      ),
+    );
     const changed = decided.filter((d) => d.decision !== 'pending');
     expect(changed.length).toBeGreaterThan(0);
-    for (const d of changed) expect(ingested.find((x) => x.RowId === d.request_key)?.Decision, d.request_key).toBe(d.decision);
+    for (const d of changed)
+      expect(ingested.find((x) => x.RowId === d.request_key)?.Decision, d.request_key).toBe(d.decision);
     // The workspace now holds, row for row, what the database holds.
-    const current = await withDb(dbPath, config, (db) => db.one<{ n: bigint }>('SELECT count(*) AS n FROM pim_requests WHERE coalesce(requested_at, completed_at, decided_at) IS NOT NULL'));
+    const current = await withDb(dbPath, config, (db) =>
+      db.one<{ n: bigint }>(
+        'SELECT count(*) AS n FROM pim_requests WHERE coalesce(requested_at, completed_at, decided_at) IS NOT NULL',
+      ),
+    );
     expect(ingested.length).toBe(Number(current!.n));
 
     // Next run: the refused findings go again; nothing else does.
     fake.ingestionReject = undefined;
-    const third = await withDb(dbPath, config, (db) => exportSentinel(db, config, out, { period: { ...PERIOD, asOf: later }, upload: true, credential }));
+    const third = await withDb(dbPath, config, (db) =>
+      exportSentinel(db, config, out, { period: { ...PERIOD, asOf: later }, upload: true, credential }),
+    );
     expect(third.tables.PIMFindings_CL.sent).toBe(second.tables.PIMFindings_CL.pending);
     expect(third.tables.PIMRequests_CL.pending).toBe(0);
 
     // A row that disappears gets a tombstone: readers drop it.
-    await withDb(dbPath, config, (db) => db.run("INSERT INTO sentinel_sent VALUES ('PIMAssignments_CL', 'gone-row', 'h', 1, false, '2026-04-01', now())"));
-    const fourth = await withDb(dbPath, config, (db) => exportSentinel(db, config, out, { period: { ...PERIOD, asOf: later }, upload: true, credential }));
+    await withDb(dbPath, config, (db) =>
+      db.run("INSERT INTO sentinel_sent VALUES ('PIMAssignments_CL', 'gone-row', 'h', 1, false, '2026-04-01', now())"),
+    );
+    const fourth = await withDb(dbPath, config, (db) =>
+      exportSentinel(db, config, out, { period: { ...PERIOD, asOf: later }, upload: true, credential }),
+    );
     expect(fourth.tables.PIMAssignments_CL).toMatchObject({ pending: 1, tombstones: 1, sent: 1 });
     const tomb = fake.ingested['Custom-PIMAssignments_CL'].filter((x) => x.RowId === 'gone-row');
     expect(tomb).toEqual([expect.objectContaining({ RowDeleted: true, EventTime: '2026-04-01T00:00:00.000Z' })]);
 
     // The secret never reaches a file.
     for (const d of ['payloads', 'templates', 'workbooks', 'rules', 'watchlists', 'kql']) {
-      for (const f of readdirSync(join(out, d))) expect(readFileSync(join(out, d, f), 'utf8')).not.toContain(fake.clientSecret);
+      for (const f of readdirSync(join(out, d)))
+        expect(readFileSync(join(out, d, f), 'utf8')).not.toContain(fake.clientSecret);
     }
   });
 
@@ -191,7 +280,23 @@ describe('export sentinel', () => {
     let code = 0;
     let stderr = '';
     try {
-      execFileSync(process.execPath, ['bin/pimops.js', 'export', 'sentinel', '--db', dbPath, '--config', cfg, '--out', join(tmp.dir, 'x3'), '--upload', '--json'], { stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [
+          'bin/pimops.js',
+          'export',
+          'sentinel',
+          '--db',
+          dbPath,
+          '--config',
+          cfg,
+          '--out',
+          join(tmp.dir, 'x3'),
+          '--upload',
+          '--json',
+        ],
+        { stdio: 'pipe' },
+      );
     } catch (e) {
       code = (e as { status: number }).status;
       stderr = String((e as { stderr: Buffer }).stderr) + String((e as { stdout: Buffer }).stdout);
@@ -203,18 +308,34 @@ describe('export sentinel', () => {
 
 // ---------------------------------------------------------------- KQL analysis
 
-const KUSTO: Record<KustoType, KqlColumn['type']> = { string: 'string', long: 'long', real: 'real', boolean: 'bool', datetime: 'datetime', dynamic: 'dynamic' };
-const CUSTOM: KqlTable[] = SENTINEL_TABLES.map((t) => ({ name: t.name, columns: columnsOf(t).map((c) => ({ name: c.name, type: KUSTO[c.type] })) }));
-const WATCHLIST = watchlistFunction(['account', 'user_principal_name', 'user_id', 'display_name', 'role_id', 'role_name', 'privileged', 'tier0']
-  .map((name) => ({ name, type: 'string' as const })));
+const KUSTO: Record<KustoType, KqlColumn['type']> = {
+  string: 'string',
+  long: 'long',
+  real: 'real',
+  boolean: 'bool',
+  datetime: 'datetime',
+  dynamic: 'dynamic',
+};
+const CUSTOM: KqlTable[] = SENTINEL_TABLES.map((t) => ({
+  name: t.name,
+  columns: columnsOf(t).map((c) => ({ name: c.name, type: KUSTO[c.type] })),
+}));
+const WATCHLIST = watchlistFunction(
+  ['account', 'user_principal_name', 'user_id', 'display_name', 'role_id', 'role_name', 'privileged', 'tier0'].map(
+    (name) => ({ name, type: 'string' as const }),
+  ),
+);
 const SCHEMA = { tables: [AUDIT_LOGS, SIGNIN_LOGS, NONINTERACTIVE_SIGNIN_LOGS, ...CUSTOM], functions: [WATCHLIST] };
 
 /** Workbook parameters as the portal would expand them for October 2026. */
 function substitute(query: string): string {
   const s = query
-    .replaceAll('{TimeRange:start}', 'datetime(2026-10-01T00:00:00Z)').replaceAll('{TimeRange:end}', 'datetime(2026-11-01T00:00:00Z)')
-    .replaceAll('{TimeRange:grain}', '1d').replaceAll('{TimeRange}', '> ago(30d)')
-    .replaceAll('{SelfTargetSeconds}', '300').replaceAll('{ApprovalTargetSeconds}', '1800');
+    .replaceAll('{TimeRange:start}', 'datetime(2026-10-01T00:00:00Z)')
+    .replaceAll('{TimeRange:end}', 'datetime(2026-11-01T00:00:00Z)')
+    .replaceAll('{TimeRange:grain}', '1d')
+    .replaceAll('{TimeRange}', '> ago(30d)')
+    .replaceAll('{SelfTargetSeconds}', '300')
+    .replaceAll('{ApprovalTargetSeconds}', '1800');
   expect(s, 'a parameter was left unexpanded').not.toMatch(/\{[A-Za-z]+(:[a-z]+)?\}/);
   return s;
 }
@@ -222,10 +343,23 @@ function substitute(query: string): string {
 describe('shipped KQL', () => {
   const config = testConfig();
   const cases: [string, string][] = [
-    ...workbookQueries(customTablesWorkbook(config)).map((q) => [`workbook (custom tables) ${q.name}`, substitute(q.query)] as [string, string]),
-    ...workbookQueries(auditLogsWorkbook(config)).map((q) => [`workbook (AuditLogs) ${q.name}`, substitute(q.query)] as [string, string]),
+    ...workbookQueries(customTablesWorkbook(config)).map(
+      (q) => [`workbook (custom tables) ${q.name}`, substitute(q.query)] as [string, string],
+    ),
+    ...workbookQueries(auditLogsWorkbook(config)).map(
+      (q) => [`workbook (AuditLogs) ${q.name}`, substitute(q.query)] as [string, string],
+    ),
     ...analyticsRules(config).map((r) => [`rule ${r.name}`, r.query] as [string, string]),
-    ...KQL_METRICS.map((m) => [`metric ${m.id}`, m.text({ from: 'datetime(2026-10-01)', to: 'datetime(2026-11-01)' }, { selfTargetSeconds: 300, approvalTargetSeconds: 1800 })] as [string, string]),
+    ...KQL_METRICS.map(
+      (m) =>
+        [
+          `metric ${m.id}`,
+          m.text(
+            { from: 'datetime(2026-10-01)', to: 'datetime(2026-11-01)' },
+            { selfTargetSeconds: 300, approvalTargetSeconds: 1800 },
+          ),
+        ] as [string, string],
+    ),
   ];
 
   it.each(cases)('%s has no errors', (_name, query) => {
@@ -233,9 +367,14 @@ describe('shipped KQL', () => {
   });
 
   it('every DCR transform binds against its stream (the table called source)', () => {
-    for (const t of CUSTOM) expect(kqlErrors(TRANSFORM_KQL, { tables: [{ name: 'source', columns: t.columns }] }), t.name).toEqual([]);
+    for (const t of CUSTOM)
+      expect(kqlErrors(TRANSFORM_KQL, { tables: [{ name: 'source', columns: t.columns }] }), t.name).toEqual([]);
     // And the analyzer does catch a transform that names a column the stream lacks.
-    expect(kqlErrors('source | extend X = todatetime(NoSuchColumn)', { tables: [{ name: 'source', columns: CUSTOM[0].columns }] })).not.toEqual([]);
+    expect(
+      kqlErrors('source | extend X = todatetime(NoSuchColumn)', {
+        tables: [{ name: 'source', columns: CUSTOM[0].columns }],
+      }),
+    ).not.toEqual([]);
   });
 
   it('the workbook and rules read the newest version of each row', () => {
@@ -253,28 +392,61 @@ describe('shipped KQL', () => {
  * KQL in a workspace and compare with `pimops metrics --json` for the same month.
  */
 describe('KQL metrics beside the DuckDB answer', () => {
-  it('states DuckDB\'s answer for October 2026 on the fixed tenant', async () => {
-    const t = generateTenant({ seed: 7, admins: 8, start: new Date('2026-09-01T00:00:00Z'), days: 61, keyModes: { target: 0.1, none: 0 } });
+  it("states DuckDB's answer for October 2026 on the fixed tenant", async () => {
+    const t = generateTenant({
+      seed: 7,
+      admins: 8,
+      start: new Date('2026-09-01T00:00:00Z'),
+      days: 61,
+      keyModes: { target: 0.1, none: 0 },
+    });
     const dir = join(tmp.dir, 'fixed');
     emitFiles(t.records, t.tenant.id, { dir: join(dir, 'in'), seed: 3 });
     const config = testConfig({}, dir);
     const db = join(dir, 'f.duckdb');
     await importPaths(db, config, [join(dir, 'in')]);
-    const period = { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), asOf: new Date('2026-11-01T00:00:00Z') };
+    const period = {
+      from: new Date('2026-10-01T00:00:00Z'),
+      to: new Date('2026-11-01T00:00:00Z'),
+      asOf: new Date('2026-11-01T00:00:00Z'),
+    };
     const answers = await withDb(db, config, async (d) => {
       const params = configParams(config, period);
-      const pick = async (id: string) => (await runQuery(d, id, pickParams(id, params))).filter((r) => r.plane === 'entra_role');
+      const pick = async (id: string) =>
+        (await runQuery(d, id, pickParams(id, params))).filter((r) => r.plane === 'entra_role');
       const tta = await pick('time_to_activate');
       const outcomes = (await pick('approval_outcomes')).filter((r) => r.request_type === 'activate');
       const hours = await pick('active_hours');
       return {
-        time_to_activate: tta.map((r) => ({ Route: r.route, Count: Number(r.count), WithinTarget: Number(r.within_target), MaxSeconds: Number(r.max_seconds) })),
-        approval_outcomes: outcomes.map((r) => ({ Requests: Number(r.requests), Approved: Number(r.approved), Denied: Number(r.denied), Expired: Number(r.expired), Canceled: Number(r.canceled), Pending: Number(r.pending) })),
-        active_hours: { Admins: hours.length, Activations: hours.reduce((n, r) => n + Number(r.activations), 0), Hours: Math.round(hours.reduce((n, r) => n + Number(r.hours), 0) * 10) / 10 },
+        time_to_activate: tta.map((r) => ({
+          Route: r.route,
+          Count: Number(r.count),
+          WithinTarget: Number(r.within_target),
+          MaxSeconds: Number(r.max_seconds),
+        })),
+        approval_outcomes: outcomes.map((r) => ({
+          Requests: Number(r.requests),
+          Approved: Number(r.approved),
+          Denied: Number(r.denied),
+          Expired: Number(r.expired),
+          Canceled: Number(r.canceled),
+          Pending: Number(r.pending),
+        })),
+        active_hours: {
+          Admins: hours.length,
+          Activations: hours.reduce((n, r) => n + Number(r.activations), 0),
+          Hours: Math.round(hours.reduce((n, r) => n + Number(r.hours), 0) * 10) / 10,
+        },
       };
     });
     // What the KQL files must return when run over this tenant's records (see docs/sentinel.md).
-    if (process.env.PIMOPS_WRITE_GOLDEN) writeFileSync(new URL('./golden/sentinel-kql-answers.json', import.meta.url), JSON.stringify(answers, null, 2) + '\n');
-    expect(answers).toEqual(JSON.parse(readFileSync(new URL('./golden/sentinel-kql-answers.json', import.meta.url), 'utf8')));
+    if (process.env.PIMOPS_WRITE_GOLDEN)
+      writeFileSync(
+        new URL('./golden/sentinel-kql-answers.json', import.meta.url),
+        JSON.stringify(answers, null, 2) + '\n',
+      );
+    expect(answers).toEqual(
+      JSON.parse(readFileSync(new URL('./golden/sentinel-kql-answers.json', import.meta.url), 'utf8')),
+    );
   });
 });

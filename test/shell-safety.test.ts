@@ -22,7 +22,13 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-interface Shell { child: ChildProcessWithoutNullStreams; out: () => string; until: (re: RegExp) => Promise<void>; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; snapshots: () => string[] }
+interface Shell {
+  child: ChildProcessWithoutNullStreams;
+  out: () => string;
+  until: (re: RegExp) => Promise<void>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  snapshots: () => string[];
+}
 
 /** The shell as a process of its own, with a private temp folder to look for its snapshot in. */
 function shell(name: string, opts: { db?: string; history?: string } = {}): Shell {
@@ -30,12 +36,15 @@ function shell(name: string, opts: { db?: string; history?: string } = {}): Shel
   const tmpdir = join(dir, 'tmp');
   mkdirSync(tmpdir, { recursive: true });
   const child = spawn(process.execPath, [bin, '--db', opts.db ?? db, 'shell'], {
-    cwd: dir, env: { ...process.env, TMPDIR: tmpdir, PIMOPS_HISTORY: opts.history ?? join(dir, 'history') },
+    cwd: dir,
+    env: { ...process.env, TMPDIR: tmpdir, PIMOPS_HISTORY: opts.history ?? join(dir, 'history') },
   });
   let text = '';
   child.stdout.on('data', (d: Buffer) => (text += d.toString('utf8')));
   child.stderr.on('data', (d: Buffer) => (text += d.toString('utf8')));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => child.on('exit', (code, signal) => ok({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) =>
+    child.on('exit', (code, signal) => ok({ code, signal })),
+  );
   const until = async (re: RegExp) => {
     const end = Date.now() + 30_000;
     while (!re.test(text)) {
@@ -43,11 +52,21 @@ function shell(name: string, opts: { db?: string; history?: string } = {}): Shel
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  return { child, out: () => text, until, exit, snapshots: () => readdirSync(tmpdir).filter((f) => f.startsWith('pimops-shell-')) };
+  return {
+    child,
+    out: () => text,
+    until,
+    exit,
+    snapshots: () => readdirSync(tmpdir).filter((f) => f.startsWith('pimops-shell-')),
+  };
 }
 
 /** Runs lines through a shell to its end; returns what it printed. */
-async function session(name: string, lines: string[], opts: { db?: string; history?: string } = {}): Promise<{ text: string; code: number | null; snapshots: string[] }> {
+async function session(
+  name: string,
+  lines: string[],
+  opts: { db?: string; history?: string } = {},
+): Promise<{ text: string; code: number | null; snapshots: string[] }> {
   const s = shell(name, opts);
   s.child.stdin.end(lines.join('\n') + '\n');
   const { code } = await s.exit;
@@ -70,7 +89,13 @@ describe('pimops shell, hostile data and hostile ends', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'out.csv'), 'old\n');
     chmodSync(join(dir, 'out.csv'), 0o666);
-    const r = await session('mode', ['.output out.csv', '.format csv', "SELECT '-1+1' AS f, '-2+3+cmd|'' /C calc''!A0' AS g, -5 AS n;", '.output stdout', '.quit']);
+    const r = await session('mode', [
+      '.output out.csv',
+      '.format csv',
+      "SELECT '-1+1' AS f, '-2+3+cmd|'' /C calc''!A0' AS g, -5 AS n;",
+      '.output stdout',
+      '.quit',
+    ]);
     expect(r.code).toBe(0);
     expect(statSync(join(dir, 'out.csv')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe(`f,g,n\n'-1+1,'-2+3+cmd|' /C calc'!A0,-5\n`);
@@ -79,7 +104,13 @@ describe('pimops shell, hostile data and hostile ends', () => {
 
   it('shows escape sequences from data on the screen, in a table, in CSV and in error messages', async () => {
     const hostile = "chr(27) || '[2J' || chr(27) || ']52;c;ZXZpbA==' || chr(7) || chr(155) || '31m' || chr(8238)";
-    const r = await session('screen', [`SELECT ${hostile} AS x;`, '.format csv', `SELECT ${hostile} AS y;`, `SELECT (${hostile})::INTEGER;`, '.quit']);
+    const r = await session('screen', [
+      `SELECT ${hostile} AS x;`,
+      '.format csv',
+      `SELECT ${hostile} AS y;`,
+      `SELECT (${hostile})::INTEGER;`,
+      '.quit',
+    ]);
     // readline draws its prompt with cursor moves and echoes input with CR; the rest is data.
     const screen = r.text.replace(/\x1b\[\d*[GJ]/g, '').replace(/\r\n/g, '\n');
     expect(screen).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
@@ -87,8 +118,15 @@ describe('pimops shell, hostile data and hostile ends', () => {
   });
 
   it('a statement that breaks the connection, and a history file that cannot be written, do not end or spoil the session', async () => {
-    const r = await session('breaks', ["SELECT 1; CALL enable_logging(storage='file', storage_path='logs'); SELECT 2;", 'SELECT 40 + 2 AS answer;', '.quit'],
-      { history: join(tmp.dir, 'no-such-folder', 'history') });
+    const r = await session(
+      'breaks',
+      [
+        "SELECT 1; CALL enable_logging(storage='file', storage_path='logs'); SELECT 2;",
+        'SELECT 40 + 2 AS answer;',
+        '.quit',
+      ],
+      { history: join(tmp.dir, 'no-such-folder', 'history') },
+    );
     expect(r.text).toMatch(/refused: the shell is read-only/);
     expect(r.text).toMatch(/history not saved/);
     expect(r.text).toMatch(/│ 42 +│/);
@@ -104,7 +142,11 @@ describe('pimops shell, hostile data and hostile ends', () => {
     expect(r.snapshots).toEqual([]);
   });
 
-  it.each([['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]] as const)('removes the snapshot on %s', async (signal, code) => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+  ] as const)('removes the snapshot on %s', async (signal, code) => {
     const s = shell(`signal-${signal}`);
     await s.until(/pimops> /);
     expect(s.snapshots()).toHaveLength(1);

@@ -14,7 +14,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-t', session, '-p', '-S', '-200');
 /** Types text (a trailing ';' escaped: tmux reads a bare one as its own command separator) and presses Enter. */
-const type = (text: string, enter = true) => { tmux('send-keys', '-t', session, '-l', text.replace(/;$/, '')); if (text.endsWith(';')) tmux('send-keys', '-t', session, '\\;'); if (enter) tmux('send-keys', '-t', session, 'Enter'); };
+const type = (text: string, enter = true) => {
+  tmux('send-keys', '-t', session, '-l', text.replace(/;$/, ''));
+  if (text.endsWith(';')) tmux('send-keys', '-t', session, '\\;');
+  if (enter) tmux('send-keys', '-t', session, 'Enter');
+};
 async function waitFor(pattern: RegExp, ms = 15000): Promise<string> {
   const until = Date.now() + ms;
   for (;;) {
@@ -41,7 +45,19 @@ afterAll(() => {
 
 function start() {
   spawnSync('tmux', ['kill-session', '-t', session]);
-  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '60', '-e', `PIMOPS_HISTORY=${history}`, `${process.execPath} ${resolve('bin/pimops.js')} --db ${db} shell`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '200',
+    '-y',
+    '60',
+    '-e',
+    `PIMOPS_HISTORY=${history}`,
+    `${process.execPath} ${resolve('bin/pimops.js')} --db ${db} shell`,
+  );
 }
 
 describe.skipIf(!hasTmux)('pimops shell (in tmux)', () => {
@@ -62,7 +78,7 @@ describe.skipIf(!hasTmux)('pimops shell (in tmux)', () => {
     type('DELETE FROM audit_events;');
     await waitFor(/refused: the shell is read-only/);
 
-    type("SELECT count(*) FROM range(1000000000000) t(x) WHERE x % 7 = 3;");
+    type('SELECT count(*) FROM range(1000000000000) t(x) WHERE x % 7 = 3;');
     await sleep(1500);
     tmux('send-keys', '-t', session, 'C-c');
     await waitFor(/query cancelled/);

@@ -6,12 +6,27 @@
 // serve Entra roles, PIM for Groups and Azure resources; the audit category tells the plane.
 
 export type Step =
-  | 'act_requested' | 'approval_requested' | 'approved' | 'denied' | 'approval_expired' | 'canceled' | 'activated'
-  | 'deact_requested' | 'deactivated' | 'expired'
-  | 'assign_requested' | 'assigned' | 'assign_canceled'
-  | 'remove_requested' | 'removed'
-  | 'extend_requested' | 'extend_approved' | 'extend_denied' | 'extend_canceled'
-  | 'outside_pim' | 'policy_updated';
+  | 'act_requested'
+  | 'approval_requested'
+  | 'approved'
+  | 'denied'
+  | 'approval_expired'
+  | 'canceled'
+  | 'activated'
+  | 'deact_requested'
+  | 'deactivated'
+  | 'expired'
+  | 'assign_requested'
+  | 'assigned'
+  | 'assign_canceled'
+  | 'remove_requested'
+  | 'removed'
+  | 'extend_requested'
+  | 'extend_approved'
+  | 'extend_denied'
+  | 'extend_canceled'
+  | 'outside_pim'
+  | 'policy_updated';
 
 export interface ActivityRow {
   activity: string;
@@ -21,8 +36,13 @@ export interface ActivityRow {
   permanent: boolean | null;
 }
 
-const row = (activity: string, step: Step, requestType: ActivityRow['requestType'], kind: ActivityRow['kind'] = null, permanent: boolean | null = null): ActivityRow =>
-  ({ activity, step, requestType, kind, permanent });
+const row = (
+  activity: string,
+  step: Step,
+  requestType: ActivityRow['requestType'],
+  kind: ActivityRow['kind'] = null,
+  permanent: boolean | null = null,
+): ActivityRow => ({ activity, step, requestType, kind, permanent });
 
 export const PIM_ACTIVITIES: ActivityRow[] = [
   row('Add member to role requested (PIM activation)', 'act_requested', 'activate', 'active', false),
@@ -36,12 +56,36 @@ export const PIM_ACTIVITIES: ActivityRow[] = [
   row('Remove member from role completed (PIM deactivate)', 'deactivated', 'deactivate', 'active', false),
   row('Remove member from role (PIM activation expired)', 'expired', null, 'active', false),
 
-  row('Add eligible member to role in PIM requested (permanent)', 'assign_requested', 'assign_eligible', 'eligible', true),
-  row('Add eligible member to role in PIM requested (timebound)', 'assign_requested', 'assign_eligible', 'eligible', false),
+  row(
+    'Add eligible member to role in PIM requested (permanent)',
+    'assign_requested',
+    'assign_eligible',
+    'eligible',
+    true,
+  ),
+  row(
+    'Add eligible member to role in PIM requested (timebound)',
+    'assign_requested',
+    'assign_eligible',
+    'eligible',
+    false,
+  ),
   row('Add eligible member to role in PIM completed (permanent)', 'assigned', 'assign_eligible', 'eligible', true),
   row('Add eligible member to role in PIM completed (timebound)', 'assigned', 'assign_eligible', 'eligible', false),
-  row('Add eligible member to role in PIM canceled (permanent)', 'assign_canceled', 'assign_eligible', 'eligible', true),
-  row('Add eligible member to role in PIM canceled (timebound)', 'assign_canceled', 'assign_eligible', 'eligible', false),
+  row(
+    'Add eligible member to role in PIM canceled (permanent)',
+    'assign_canceled',
+    'assign_eligible',
+    'eligible',
+    true,
+  ),
+  row(
+    'Add eligible member to role in PIM canceled (timebound)',
+    'assign_canceled',
+    'assign_eligible',
+    'eligible',
+    false,
+  ),
   row('Add member to role in PIM requested (permanent)', 'assign_requested', 'assign_active', 'active', true),
   row('Add member to role in PIM requested (timebound)', 'assign_requested', 'assign_active', 'active', false),
   row('Add member to role in PIM completed (permanent)', 'assigned', 'assign_active', 'active', true),
@@ -81,5 +125,8 @@ export const PIM_APP_NAMES = ['MS-PIM', 'MS-PIM-Fairfax'];
 
 export function activityMapValuesSql(): string {
   const q = (v: string | null) => (v === null ? 'NULL' : `'${v.replaceAll("'", "''")}'`);
-  return PIM_ACTIVITIES.map((r) => `(${q(r.activity)}, ${q(r.step)}, ${q(r.requestType)}, ${q(r.kind)}, ${r.permanent === null ? 'NULL' : r.permanent})`).join(',\n');
+  return PIM_ACTIVITIES.map(
+    (r) =>
+      `(${q(r.activity)}, ${q(r.step)}, ${q(r.requestType)}, ${q(r.kind)}, ${r.permanent === null ? 'NULL' : r.permanent})`,
+  ).join(',\n');
 }

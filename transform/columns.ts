@@ -4,13 +4,32 @@
 
 type ColumnType = 'VARCHAR' | { struct: Record<string, ColumnType> } | { list: ColumnType };
 
-const identityUser: ColumnType = { struct: { id: 'VARCHAR', displayName: 'VARCHAR', userPrincipalName: 'VARCHAR', ipAddress: 'VARCHAR', userType: 'VARCHAR', agentType: 'VARCHAR' } };
-const identityApp: ColumnType = { struct: { appId: 'VARCHAR', displayName: 'VARCHAR', servicePrincipalId: 'VARCHAR', servicePrincipalName: 'VARCHAR' } };
+const identityUser: ColumnType = {
+  struct: {
+    id: 'VARCHAR',
+    displayName: 'VARCHAR',
+    userPrincipalName: 'VARCHAR',
+    ipAddress: 'VARCHAR',
+    userType: 'VARCHAR',
+    agentType: 'VARCHAR',
+  },
+};
+const identityApp: ColumnType = {
+  struct: { appId: 'VARCHAR', displayName: 'VARCHAR', servicePrincipalId: 'VARCHAR', servicePrincipalName: 'VARCHAR' },
+};
 const modifiedProperty: ColumnType = { struct: { displayName: 'VARCHAR', oldValue: 'VARCHAR', newValue: 'VARCHAR' } };
 // agentType (2026 records): on the initiator and on every target; audit_events keeps the initiator's
 // and the principal's in their own columns, so the targets column keeps its type.
 const targetResource: ColumnType = {
-  struct: { id: 'VARCHAR', displayName: 'VARCHAR', type: 'VARCHAR', userPrincipalName: 'VARCHAR', groupType: 'VARCHAR', modifiedProperties: { list: modifiedProperty }, agentType: 'VARCHAR' },
+  struct: {
+    id: 'VARCHAR',
+    displayName: 'VARCHAR',
+    type: 'VARCHAR',
+    userPrincipalName: 'VARCHAR',
+    groupType: 'VARCHAR',
+    modifiedProperties: { list: modifiedProperty },
+    agentType: 'VARCHAR',
+  },
 };
 
 /** Graph `directoryAudit`, camelCase (also the `properties` of a diagnostic-settings record). */
@@ -42,7 +61,9 @@ export const DIAGNOSTIC_COLUMNS: Record<string, ColumnType> = {
 function sqlType(t: ColumnType): string {
   if (typeof t === 'string') return t;
   if ('list' in t) return `${sqlType(t.list)}[]`;
-  return `STRUCT(${Object.entries(t.struct).map(([k, v]) => `"${k}" ${sqlType(v)}`).join(', ')})`;
+  return `STRUCT(${Object.entries(t.struct)
+    .map(([k, v]) => `"${k}" ${sqlType(v)}`)
+    .join(', ')})`;
 }
 
 function jsonStructure(t: ColumnType): unknown {
@@ -53,7 +74,9 @@ function jsonStructure(t: ColumnType): unknown {
 
 /** `{id: 'VARCHAR', ...}` for read_ndjson's columns parameter. */
 export function readColumnsSql(columns: Record<string, ColumnType>): string {
-  return `{${Object.entries(columns).map(([k, v]) => `'${k}': '${sqlType(v)}'`).join(', ')}}`;
+  return `{${Object.entries(columns)
+    .map(([k, v]) => `'${k}': '${sqlType(v)}'`)
+    .join(', ')}}`;
 }
 
 /** The structure string json_transform takes, as a SQL literal. */

@@ -22,17 +22,45 @@ export async function ensureSchema(db: Db): Promise<void> {
 /** Stages what is new, then brings the PIM tables up to date: only the partitions new files touch,
  *  or everything when asked (`force`) or when they are not complete. A re-import that adds nothing
  *  costs only the hashing. */
-export async function transform(db: Db, store: LandingStore, config: Config,
-  onFile?: (e: ManifestEntry, c: StageCounts) => void, force = false): Promise<StageCounts & { derived: DeriveMode }> {
+export async function transform(
+  db: Db,
+  store: LandingStore,
+  config: Config,
+  onFile?: (e: ManifestEntry, c: StageCounts) => void,
+  force = false,
+): Promise<StageCounts & { derived: DeriveMode }> {
   await ensureSchema(db);
   const counts = await stageNew(db, store, onFile);
   return { ...counts, derived: await derive(db, config, force) };
 }
 
 /** Drops everything derived and replays the landing store in manifest order: same input, same tables. */
-export async function rebuild(db: Db, store: LandingStore, config: Config): Promise<StageCounts & { prunedFiles: number }> {
-  for (const t of ['pim_approvals', 'pim_requests', 'pim_activations', 'int_pim_events', 'role_assignments', 'activation_instances', 'coverage_starts', 'role_policies', 'role_definitions',
-    'directory_users', 'access_review_definitions', 'access_review_instances', 'access_review_decisions', 'sign_ins', 'transform_state', 'id_conflicts', 'audit_events', 'quarantine', 'landing_files']) {
+export async function rebuild(
+  db: Db,
+  store: LandingStore,
+  config: Config,
+): Promise<StageCounts & { prunedFiles: number }> {
+  for (const t of [
+    'pim_approvals',
+    'pim_requests',
+    'pim_activations',
+    'int_pim_events',
+    'role_assignments',
+    'activation_instances',
+    'coverage_starts',
+    'role_policies',
+    'role_definitions',
+    'directory_users',
+    'access_review_definitions',
+    'access_review_instances',
+    'access_review_decisions',
+    'sign_ins',
+    'transform_state',
+    'id_conflicts',
+    'audit_events',
+    'quarantine',
+    'landing_files',
+  ]) {
     await db.run(`DROP TABLE IF EXISTS ${t}`);
   }
   const counts = await transform(db, store, config, undefined, true);

@@ -18,7 +18,13 @@ export interface Model {
 
 /** Relations no model makes: the landed file being staged, the lookup table, the snapshot tables and
  *  the coverage starts derive.ts keeps. */
-export const SOURCES: readonly string[] = ['src', 'pim_activity_map', 'directory_users', 'activation_instances', 'coverage_starts'];
+export const SOURCES: readonly string[] = [
+  'src',
+  'pim_activity_map',
+  'directory_users',
+  'activation_instances',
+  'coverage_starts',
+];
 
 // audit_records is staging, not intermediate: it runs per landed file inside staging, one line in,
 // one row out (no join or aggregate across records), making every shape's renamed columns the one
@@ -29,12 +35,27 @@ export const MODELS = [
   { name: 'stg_diagnostic', layer: 'staging', flavor: 'diagnostic', reads: ['src'], output: 'staged' },
   { name: 'stg_log_analytics', layer: 'staging', flavor: 'log_analytics', reads: ['src'], output: 'staged' },
   { name: 'audit_records', layer: 'staging', reads: ['staged'], output: 'audit_events' },
-  { name: 'int_pim_events', layer: 'intermediate', reads: ['audit_events', 'pim_activity_map'], output: 'int_pim_events' },
-  { name: 'pim_activations', layer: 'marts', reads: ['int_pim_events', 'activation_instances', 'coverage_starts'], output: 'pim_activations' },
+  {
+    name: 'int_pim_events',
+    layer: 'intermediate',
+    reads: ['audit_events', 'pim_activity_map'],
+    output: 'int_pim_events',
+  },
+  {
+    name: 'pim_activations',
+    layer: 'marts',
+    reads: ['int_pim_events', 'activation_instances', 'coverage_starts'],
+    output: 'pim_activations',
+  },
   { name: 'pim_requests', layer: 'marts', reads: ['int_pim_events', 'pim_activations'], output: 'pim_requests' },
   { name: 'role_assignments', layer: 'marts', reads: ['int_pim_events'], output: 'role_assignments' },
   // Peers are read from role_assignments: it runs before.
-  { name: 'pim_approvals', layer: 'marts', reads: ['int_pim_events', 'pim_requests', 'role_assignments', 'directory_users'], output: 'pim_approvals' },
+  {
+    name: 'pim_approvals',
+    layer: 'marts',
+    reads: ['int_pim_events', 'pim_requests', 'role_assignments', 'directory_users'],
+    output: 'pim_approvals',
+  },
 ] as const satisfies readonly Model[];
 
 type Declared = (typeof MODELS)[number];
@@ -46,7 +67,9 @@ export type DerivedModelName = Extract<Declared, { layer: 'intermediate' | 'mart
 
 export const STAGED_FLAVORS: readonly string[] = MODELS.flatMap((m) => ('flavor' in m ? [m.flavor] : []));
 
-export const DERIVED_MODELS: readonly DerivedModelName[] = MODELS.flatMap((m) => (m.layer === 'staging' ? [] : [m.name]));
+export const DERIVED_MODELS: readonly DerivedModelName[] = MODELS.flatMap((m) =>
+  m.layer === 'staging' ? [] : [m.name],
+);
 
 export function stagingModel(flavor: Flavor): ModelName {
   return MODELS.find((m) => 'flavor' in m && m.flavor === flavor)!.name;

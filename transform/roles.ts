@@ -3,7 +3,12 @@
 // (learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference). The tier-0
 // set is pimops' own choice, not Microsoft's: roles that can grant themselves or anyone else the
 // rest. Config (checks.tier0Roles) extends it.
-export interface RoleRow { id: string; name: string; privileged: boolean; tier0: boolean }
+export interface RoleRow {
+  id: string;
+  name: string;
+  privileged: boolean;
+  tier0: boolean;
+}
 
 const r = (id: string, name: string, privileged: boolean, tier0 = false): RoleRow => ({ id, name, privileged, tier0 });
 
@@ -39,5 +44,7 @@ export const BUILT_IN_ROLES: RoleRow[] = [
 ];
 
 export function rolesValuesSql(): string {
-  return BUILT_IN_ROLES.map((x) => `('${x.id}', '${x.name.replaceAll("'", "''")}', ${x.privileged}, ${x.tier0})`).join(',\n');
+  return BUILT_IN_ROLES.map((x) => `('${x.id}', '${x.name.replaceAll("'", "''")}', ${x.privileged}, ${x.tier0})`).join(
+    ',\n',
+  );
 }

@@ -22,14 +22,21 @@ export function register(program: Command): void {
       .description('governance checks and detections: findings by severity (exit 1 at or above --fail-on)'),
     'which snapshot and standing state to judge (default: period end, or now)',
   )
-    .option('--rule <id>', 'only this rule, by its id (repeatable; pimops checks --list names them)', collect, [] as string[])
+    .option(
+      '--rule <id>',
+      'only this rule, by its id (repeatable; pimops checks --list names them)',
+      collect,
+      [] as string[],
+    )
     .option('--list', 'list every rule: severity, threshold config keys, doc anchor (needs no database)')
     .option(
       '--framework <id>',
       'only the rules mapped to a framework: cisa-scuba, nist-800-53, cis-m365, iso-27001, soc2 (docs/rules.md)',
     )
     .addOption(
-      new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists').choices([...SEVERITIES]),
+      new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists').choices([
+        ...SEVERITIES,
+      ]),
     )
     .action(async (_o, cmd: Command) => {
       const o = optionsOf(cmd);
@@ -46,11 +53,13 @@ export function register(program: Command): void {
         controls = new Map(mappedTo(framework.id).map((m) => [m.id, m.controls]));
         const known = new Set(ruleList().map((r) => r.rule));
         const unknown = only.filter((id) => !known.has(id));
-        if (unknown.length) throw new PimopsError('usage', `No rule '${unknown[0]}'. Known rules: ${[...known].join(', ')}`);
+        if (unknown.length)
+          throw new PimopsError('usage', `No rule '${unknown[0]}'. Known rules: ${[...known].join(', ')}`);
         const mapped = [...controls.keys()].filter((id) => known.has(id));
         const given = only.length > 0;
         only = given ? only.filter((id) => mapped.includes(id)) : mapped;
-        if (!only.length) throw new PimopsError('usage', `No rule${given ? ' given with --rule' : ''} is mapped to ${framework.id}`);
+        if (!only.length)
+          throw new PimopsError('usage', `No rule${given ? ' given with --rule' : ''} is mapped to ${framework.id}`);
       }
       if (o.list) {
         const rows = ruleList()
@@ -71,7 +80,10 @@ export function register(program: Command): void {
       if (wantsJson(o)) {
         const p = { from: period.from.toISOString(), to: period.to.toISOString(), asOf: period.asOf.toISOString() };
         // 2: ruleId replaced checkId; tenantId, excepted and exception were added; summary counts only what counts.
-        printJson({ schemaVersion: 2, period: p, summary, excepted: findings.filter((f) => f.excepted).length, findings }, true);
+        printJson(
+          { schemaVersion: 2, period: p, summary, excepted: findings.filter((f) => f.excepted).length, findings },
+          true,
+        );
       } else {
         const rows = findings.map((f) => ({
           severity: f.severity,
@@ -80,13 +92,27 @@ export function register(program: Command): void {
           subject: f.subjectName ?? f.subjectId ?? '',
           detail: f.detail,
         }));
-        out(renderRows(['severity', 'rule', 'subject', 'detail', 'excepted'], rows, parseFormat(o.format, false, defaultRowFormat())));
+        out(
+          renderRows(
+            ['severity', 'rule', 'subject', 'detail', 'excepted'],
+            rows,
+            parseFormat(o.format, false, defaultRowFormat()),
+          ),
+        );
       }
       const excepted = findings.filter((f) => f.excepted).length;
-      stderr(`${findings.length} findings: ${[...SEVERITIES].reverse().map((s) => `${summary[s]} ${s}`).join(', ')}${excepted ? `; ${excepted} excepted` : ''}`);
+      stderr(
+        `${findings.length} findings: ${[...SEVERITIES]
+          .reverse()
+          .map((s) => `${summary[s]} ${s}`)
+          .join(', ')}${excepted ? `; ${excepted} excepted` : ''}`,
+      );
       const failOn = o.failOn as Severity | undefined;
       if (failOn && atOrAbove(findings, failOn).length) {
-        throw new PimopsError('threshold-breached', `${atOrAbove(findings, failOn).length} finding(s) at or above ${failOn}`);
+        throw new PimopsError(
+          'threshold-breached',
+          `${atOrAbove(findings, failOn).length} finding(s) at or above ${failOn}`,
+        );
       }
     });
 }

@@ -50,7 +50,8 @@ async function demoStoreMark(dbPath: string): Promise<string | undefined> {
 async function refuseToDestroy(dir: string, dbPath: string, configFile: string): Promise<void> {
   const problems: string[] = [];
   const marker = existsSync(dir) ? readMarker(dir) : undefined;
-  if (existsSync(dir) && !marker) problems.push(`--dir ${dir} exists and was not made by pimops demo (it would be deleted)`);
+  if (existsSync(dir) && !marker)
+    problems.push(`--dir ${dir} exists and was not made by pimops demo (it would be deleted)`);
   const storeMark = existsSync(dbPath) ? await demoStoreMark(dbPath) : undefined;
   if (existsSync(dbPath) && !storeMark) {
     problems.push(`--db ${dbPath} is a store pimops demo did not make (demo records would be added to it)`);
@@ -95,7 +96,8 @@ export function register(program: Command): void {
       const dir = resolve(String(o.dir));
       const configFile = resolve(CONFIG_FILE);
       if (!o.force) await refuseToDestroy(dir, resolve(o.db), configFile);
-      const { generateTenant, emitFiles, emitSignIns, emitSnapshot } = await import('../../fixtures/generator/index.js');
+      const { generateTenant, emitFiles, emitSignIns, emitSnapshot } =
+        await import('../../fixtures/generator/index.js');
       const DEMO = demoWindow(o.through as string | undefined);
       const tenant = generateTenant({ seed, admins, start: DEMO.start, days: DEMO.days });
       if (existsSync(dir)) rmSync(dir, { recursive: true });
@@ -111,7 +113,10 @@ export function register(program: Command): void {
         ? config
         : { ...config, breakGlassAccounts: tenant.breakGlass.map((b) => b.upn!) };
       // The demo's break-glass accounts, for the commands that follow (pimops metrics / checks --config …).
-      writeFileAtomic(configFile, JSON.stringify({ breakGlassAccounts: demoConfig.breakGlassAccounts }, null, 2) + '\n');
+      writeFileAtomic(
+        configFile,
+        JSON.stringify({ breakGlassAccounts: demoConfig.breakGlassAccounts }, null, 2) + '\n',
+      );
       const configSha256 = sha256(configFile);
       writeFileAtomic(join(dir, MARKER), JSON.stringify({ madeBy: 'pimops demo', seed, admins, configSha256 }) + '\n');
       const summary = await importPaths(o.db, demoConfig, [dir], progressOf(o));
@@ -133,7 +138,12 @@ export function register(program: Command): void {
       }
       out(metricsText(report));
       const s = summarize(findings);
-      out(`\nFindings (pimops checks): ${[...SEVERITIES].reverse().map((x) => `${s[x]} ${x}`).join(', ')}\n`);
+      out(
+        `\nFindings (pimops checks): ${[...SEVERITIES]
+          .reverse()
+          .map((x) => `${s[x]} ${x}`)
+          .join(', ')}\n`,
+      );
       for (const f of atOrAbove(findings, 'high')) out(`  ${f.severity.padEnd(8)} ${f.detail}\n`);
       stderr(
         `\nnext: npx pimops checks --config pimops-demo.config.json --period ${DEMO.label} | ` +

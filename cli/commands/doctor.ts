@@ -5,13 +5,16 @@ import { configOf, optionsOf, out, printJson, wantsJson } from '../context.js';
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('check the Azure setup: token, and each endpoint pimops uses, with what is missing and how to grant it')
+    .description(
+      'check the Azure setup: token, and each endpoint pimops uses, with what is missing and how to grant it',
+    )
     .action(async (_o, cmd: Command) => {
       const o = optionsOf(cmd);
       const { runDoctor } = await import('../../ingest/doctor.js');
       const checks = await runDoctor(configOf(o));
       if (wantsJson(o)) printJson(checks, true);
-      else for (const c of checks) out(`${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}${c.fix ? `\n    → ${c.fix}` : ''}\n`);
+      else
+        for (const c of checks) out(`${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}${c.fix ? `\n    → ${c.fix}` : ''}\n`);
       const failed = checks.filter((c) => !c.ok).length;
       if (failed) throw new PimopsError('azure-permission', `${failed} of ${checks.length} checks failed`);
     });

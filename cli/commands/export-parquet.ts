@@ -5,7 +5,9 @@ import { configOf, optionsOf, printJson, progressOf, stderr, wantsJson } from '.
 export function register(exp: Command): void {
   exp
     .command('parquet')
-    .description('write the tables and metric values as a Hive-partitioned Parquet lake (event_date=YYYY-MM-DD); incremental')
+    .description(
+      'write the tables and metric values as a Hive-partitioned Parquet lake (event_date=YYYY-MM-DD); incremental',
+    )
     .requiredOption('--out <dir>', 'the lake folder')
     .action(async (_o, cmd: Command) => {
       const { requireDatabase } = await import('../../core/db.js');

@@ -12,12 +12,15 @@ export function register(exp: Command): void {
           'workbooks, analytics rules, watchlists and the metrics as KQL',
       )
       .requiredOption('--out <dir>', 'where the files go')
-      .option('--upload', 'send the pending rows with the Logs Ingestion API (sentinel.* in the config) and remember them')
+      .option(
+        '--upload',
+        'send the pending rows with the Logs Ingestion API (sentinel.* in the config) and remember them',
+      )
       .option('--full', 'send every current row again, not only new and changed ones (a new workspace)'),
     'the moment standing access and findings are taken at (default: now)',
   ).action(async (_o, cmd: Command) => {
-      const { requireDatabase } = await import('../../core/db.js');
-      const { withDb } = await import('../pipeline.js');
+    const { requireDatabase } = await import('../../core/db.js');
+    const { withDb } = await import('../pipeline.js');
     const o = optionsOf(cmd);
     const config = configOf(o);
     const dir = String(o.out);
@@ -48,7 +51,10 @@ export function register(exp: Command): void {
     if (r.failures.length) {
       const rows = r.failures.reduce((n, f) => n + f.rows, 0);
       const why = r.failures.map((f) => `${f.table}: ${f.reason}`).join('; ');
-      throw new PimopsError('azure-request', `The ingestion API refused ${rows} rows (${why}); they are sent again next time`);
+      throw new PimopsError(
+        'azure-request',
+        `The ingestion API refused ${rows} rows (${why}); they are sent again next time`,
+      );
     }
   });
 }

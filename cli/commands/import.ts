@@ -4,7 +4,9 @@ import { configOf, optionsOf, printImportSummary, progressOf } from '../context.
 export function register(program: Command): void {
   program
     .command('import')
-    .description('land audit files (Graph pages, JSON, NDJSON, Event Hub / storage exports, gzip, folders) and transform them')
+    .description(
+      'land audit files (Graph pages, JSON, NDJSON, Event Hub / storage exports, gzip, folders) and transform them',
+    )
     .argument('<paths...>', 'files or folders')
     .action(async (paths: string[], _o, cmd: Command) => {
       const { importPaths } = await import('../pipeline.js');

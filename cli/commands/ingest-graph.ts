@@ -6,7 +6,10 @@ export function register(ingest: Command): void {
   ingest
     .command('graph')
     .description('Microsoft Graph auditLogs/directoryAudits, incremental from the last run (minus an overlap)')
-    .option('--since <when>', 'start: an ISO time, a date, or an age like 30d / 12h (default: the watermark, else retention)')
+    .option(
+      '--since <when>',
+      'start: an ISO time, a date, or an age like 30d / 12h (default: the watermark, else retention)',
+    )
     .option('--until <when>', 'end (default: now)')
     .action(async (_o, cmd: Command) => {
       const { ingestGraph } = await import('../pipeline.js');
@@ -18,22 +21,37 @@ export function register(ingest: Command): void {
       const { SingleBar, Presets } = await import('cli-progress');
       const bar = process.stderr.isTTY
         ? new SingleBar(
-            { format: 'graph {stream} | page {page} | {records} records | {rate} rec/s | newest {newest}', hideCursor: true },
+            {
+              format: 'graph {stream} | page {page} | {records} records | {rate} rec/s | newest {newest}',
+              hideCursor: true,
+            },
             Presets.shades_classic,
           )
         : undefined;
       const t0 = Date.now();
       bar?.start(1, 0, { stream: '', page: 0, records: 0, rate: 0, newest: '' });
-      const result = await ingestGraph(o.db, config, { since, until, now }, {
-        onPage: (e) => {
-          const rate = Math.round(e.totalRecords / Math.max(0.001, (Date.now() - t0) / 1000));
-          if (bar) bar.update(0, { stream: e.stream, page: e.page, records: e.totalRecords, rate, newest: e.newestTime ?? '' });
-          else stderr(JSON.stringify({ event: 'page', ...e, ratePerSecond: rate }));
+      const result = await ingestGraph(
+        o.db,
+        config,
+        { since, until, now },
+        {
+          onPage: (e) => {
+            const rate = Math.round(e.totalRecords / Math.max(0.001, (Date.now() - t0) / 1000));
+            if (bar)
+              bar.update(0, {
+                stream: e.stream,
+                page: e.page,
+                records: e.totalRecords,
+                rate,
+                newest: e.newestTime ?? '',
+              });
+            else stderr(JSON.stringify({ event: 'page', ...e, ratePerSecond: rate }));
+          },
+          onRetry: (reason, attempt, waitMs) => {
+            if (!bar) stderr(JSON.stringify({ event: 'retry', reason, attempt, waitMs }));
+          },
         },
-        onRetry: (reason, attempt, waitMs) => {
-          if (!bar) stderr(JSON.stringify({ event: 'retry', reason, attempt, waitMs }));
-        },
-      }).finally(() => bar?.stop());
+      ).finally(() => bar?.stop());
       if (result.retentionGap) {
         stderr(
           `no audit data can be had from ${result.retentionGap.from} to ${result.retentionGap.to}: Graph keeps ` +

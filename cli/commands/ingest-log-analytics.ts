@@ -29,7 +29,13 @@ export function register(ingest: Command): void {
         (e) => stderr(JSON.stringify({ event: e.split ? 'split' : 'slice', ...e })),
       );
       if (wantsJson(o)) {
-        printJson({ window: r.window, slices: r.slices, splits: r.splits, landedFiles: r.landed.length, ...r.transformed });
+        printJson({
+          window: r.window,
+          slices: r.slices,
+          splits: r.splits,
+          landedFiles: r.landed.length,
+          ...r.transformed,
+        });
       }
       stderr(
         `log analytics ${r.window.from} → ${r.window.to}: ${r.slices} slices (${r.splits} splits), ${r.rows} rows; ` +

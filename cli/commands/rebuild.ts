@@ -9,9 +9,13 @@ export function register(program: Command): void {
       const { rebuildAll } = await import('../pipeline.js');
       const o = optionsOf(cmd);
       const c = await rebuildAll(o.db, configOf(o));
-      stderr(`rebuilt: ${c.records} records: ${c.new} stored, ${c.duplicates} duplicates, ${c.quarantined} quarantined`);
+      stderr(
+        `rebuilt: ${c.records} records: ${c.new} stored, ${c.duplicates} duplicates, ${c.quarantined} quarantined`,
+      );
       if (c.prunedFiles) {
-        stderr(`  ${c.prunedFiles} landed files were pruned by retention: their records are no longer in the rebuilt tables`);
+        stderr(
+          `  ${c.prunedFiles} landed files were pruned by retention: their records are no longer in the rebuilt tables`,
+        );
       }
     });
 }

@@ -13,7 +13,9 @@ export function register(program: Command): void {
     .option('--compare <n>', 'previous periods to compare with ("previous" = 1)', '2')
     .option('--out <path>', 'where to write (default: ./pimops-reports/pimops-<from>.<ext>)')
     .option('--pseudonymize', 'replace people by stable keyed aliases (key: PIMOPS_PSEUDONYM_KEY)')
-    .addOption(new Option('--type <type>', 'html, md or json (default: from --out, else html)').choices(['html', 'md', 'json']))
+    .addOption(
+      new Option('--type <type>', 'html, md or json (default: from --out, else html)').choices(['html', 'md', 'json']),
+    )
     .action(async (_o, cmd: Command) => {
       const { requireDatabase } = await import('../../core/db.js');
       const { writeReport } = await import('../../reports/report-file.js');

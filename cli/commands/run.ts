@@ -14,7 +14,9 @@ export function register(program: Command, setExitCode: (code: number) => void):
       const o = optionsOf(cmd);
       const config = configOf(o);
       const period = periodOf(o);
-      const r = await runJob(o.db, config, period, (e) => stderr(JSON.stringify({ at: new Date().toISOString(), ...e })));
+      const r = await runJob(o.db, config, period, (e) =>
+        stderr(JSON.stringify({ at: new Date().toISOString(), ...e })),
+      );
       const span = `${period.from.toISOString().slice(0, 10)}..${period.to.toISOString().slice(0, 10)}`;
       const line = `status: ${r.status} period ${span}${r.reasons.length ? ` (${r.reasons.join('; ')})` : ''}`;
       if (wantsJson(o)) {

@@ -17,9 +17,11 @@ export function register(program: Command): void {
       const { emitRowStream } = await import('../../reports/emit.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
-      if (o.allowFiles && !o.write) throw new PimopsError('usage', '--allow-files goes with --write (a read-only session never touches files)');
+      if (o.allowFiles && !o.write)
+        throw new PimopsError('usage', '--allow-files goes with --write (a read-only session never touches files)');
       const timeoutSeconds = o.timeout === undefined ? config.sql.timeoutSeconds : Number(o.timeout);
-      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new PimopsError('usage', `--timeout takes seconds, got '${String(o.timeout)}'`);
+      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+        throw new PimopsError('usage', `--timeout takes seconds, got '${String(o.timeout)}'`);
       requireDatabase(o.db);
       const db = o.write
         ? await Db.open(o.db, { memoryLimit: config.storage.memoryLimit })
@@ -28,7 +30,11 @@ export function register(program: Command): void {
         // Even a writer's session reaches no file unless asked: COPY TO and read_* are how data leaves.
         if (o.write && !o.allowFiles) await db.run('SET enable_external_access = false');
         const res = await runAdHoc(db, statement, { timeoutSeconds, sandboxed: !o.write });
-        const r = await emitRowStream(res, { format: o.format, json: o.json, out: o.out as string | undefined, fallback: defaultRowFormat() }, out);
+        const r = await emitRowStream(
+          res,
+          { format: o.format, json: o.json, out: o.out as string | undefined, fallback: defaultRowFormat() },
+          out,
+        );
         if (r.path) stderr(`wrote ${r.rows} rows to ${r.path} (${r.format})`);
       } finally {
         db.close();

@@ -9,6 +9,8 @@ export function register(program: Command): void {
       const { transformPending } = await import('../pipeline.js');
       const o = optionsOf(cmd);
       const c = await transformPending(o.db, configOf(o));
-      stderr(`transformed: ${c.records} records: ${c.new} new, ${c.duplicates} duplicates, ${c.quarantined} quarantined`);
+      stderr(
+        `transformed: ${c.records} records: ${c.new} new, ${c.duplicates} duplicates, ${c.quarantined} quarantined`,
+      );
     });
 }

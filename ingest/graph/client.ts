@@ -125,7 +125,8 @@ export class ResilienceHandler implements Middleware {
   async execute(context: Context): Promise<void> {
     const max = this.config.azure.maxRetries;
     let refreshed = false;
-    const limiter = this.limiterFor(typeof context.request === 'string' ? context.request : context.request.url) ?? this.limiter;
+    const limiter =
+      this.limiterFor(typeof context.request === 'string' ? context.request : context.request.url) ?? this.limiter;
     for (let attempt = 0; ; attempt++) {
       await limiter.acquire();
       // The auth handler appends its header: drop the previous attempt's, or a retry carries two tokens.

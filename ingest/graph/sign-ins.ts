@@ -25,7 +25,9 @@ export async function pullBreakGlassSignIns(
 ): Promise<{ records: number; landed: ManifestEntry[]; kinds: string[] }> {
   const landed: ManifestEntry[] = [];
   let records = 0;
-  const kinds: (keyof typeof SIGN_IN_SHAPES)[] = opts.beta ? ['interactiveUser', 'nonInteractiveUser'] : ['interactiveUser'];
+  const kinds: (keyof typeof SIGN_IN_SHAPES)[] = opts.beta
+    ? ['interactiveUser', 'nonInteractiveUser']
+    : ['interactiveUser'];
   for (const kind of kinds) {
     for (const account of accounts) {
       const who = GUID.test(account)
@@ -33,7 +35,9 @@ export async function pullBreakGlassSignIns(
         : `userPrincipalName eq '${account.toLowerCase().replaceAll("'", "''")}'`;
       const time = `createdDateTime ge ${iso(from)} and createdDateTime le ${iso(to)}`;
       const filter =
-        kind === 'interactiveUser' ? `${time} and ${who}` : `${time} and ${who} and signInEventTypes/any(t: t eq '${kind}')`;
+        kind === 'interactiveUser'
+          ? `${time} and ${who}`
+          : `${time} and ${who} and signInEventTypes/any(t: t eq '${kind}')`;
       let next: string | undefined = `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$top=1000`;
       let first = true;
       while (next) {

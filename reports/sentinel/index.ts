@@ -45,7 +45,9 @@ async function watchlists(db: Db, config: Config, period: ParamPeriod, warnings:
         const v = r[c];
         if (typeof v === 'string' && isFormula(v)) {
           const shown = v.length > 80 ? `${v.slice(0, 80)}…` : v;
-          warnings.push(`watchlist ${id}, row ${i + 1}, column ${c}: '${terminalText(shown)}' would run as a formula if the CSV were opened in a spreadsheet; it is exported exactly because KQL joins on it`);
+          warnings.push(
+            `watchlist ${id}, row ${i + 1}, column ${c}: '${terminalText(shown)}' would run as a formula if the CSV were opened in a spreadsheet; it is exported exactly because KQL joins on it`,
+          );
         }
       }
     });
@@ -55,21 +57,51 @@ async function watchlists(db: Db, config: Config, period: ParamPeriod, warnings:
   const roles = await csv('watchlist_privileged_roles');
   const standing = await csv('standing_assignments');
   return [
-    { alias: watchlistAlias(config, 'BreakGlass'), displayName: 'PIM break-glass accounts', description: 'Emergency-access accounts (pimops breakGlassAccounts)', searchKey: 'account', csv: bg.csv },
-    { alias: watchlistAlias(config, 'PrivilegedRoles'), displayName: 'PIM privileged roles', description: 'Privileged and tier-0 Entra roles as pimops classifies them', searchKey: 'role_id', csv: roles.csv },
-    { alias: watchlistAlias(config, 'StandingAssignments'), displayName: 'PIM standing assignments', description: 'Active assignments with no end date, from the newest state snapshot', searchKey: 'principal_id',
-      csv: standing.csv },
+    {
+      alias: watchlistAlias(config, 'BreakGlass'),
+      displayName: 'PIM break-glass accounts',
+      description: 'Emergency-access accounts (pimops breakGlassAccounts)',
+      searchKey: 'account',
+      csv: bg.csv,
+    },
+    {
+      alias: watchlistAlias(config, 'PrivilegedRoles'),
+      displayName: 'PIM privileged roles',
+      description: 'Privileged and tier-0 Entra roles as pimops classifies them',
+      searchKey: 'role_id',
+      csv: roles.csv,
+    },
+    {
+      alias: watchlistAlias(config, 'StandingAssignments'),
+      displayName: 'PIM standing assignments',
+      description: 'Active assignments with no end date, from the newest state snapshot',
+      searchKey: 'principal_id',
+      csv: standing.csv,
+    },
   ];
 }
 
-export async function exportSentinel(db: Db, config: Config, outDir: string, opts: {
-  period: ParamPeriod; upload?: boolean; credential?: () => TokenCredential; full?: boolean; log?: (m: string) => void;
-}): Promise<SentinelExportResult> {
+export async function exportSentinel(
+  db: Db,
+  config: Config,
+  outDir: string,
+  opts: {
+    period: ParamPeriod;
+    upload?: boolean;
+    credential?: () => TokenCredential;
+    full?: boolean;
+    log?: (m: string) => void;
+  },
+): Promise<SentinelExportResult> {
   const out = resolve(outDir);
   const files: string[] = [];
-  const write = (rel: string, text: string) => { writeFileAtomic(join(out, rel), text); files.push(rel); };
+  const write = (rel: string, text: string) => {
+    writeFileAtomic(join(out, rel), text);
+    files.push(rel);
+  };
   try {
-    for (const d of ['payloads', 'templates', 'workbooks', 'rules', 'watchlists', 'kql']) mkdirSync(join(out, d), { recursive: true });
+    for (const d of ['payloads', 'templates', 'workbooks', 'rules', 'watchlists', 'kql'])
+      mkdirSync(join(out, d), { recursive: true });
   } catch (err) {
     throw asPimopsError(err);
   }
@@ -77,7 +109,14 @@ export async function exportSentinel(db: Db, config: Config, outDir: string, opt
   const warnings: string[] = [];
   const { version, rows, current } = await pendingRows(db, config, opts.period.asOf, { full: opts.full });
   try {
-    for (const t of SENTINEL_TABLES) write(`payloads/${t.name}.ndjson`, rows.filter((r) => r.table === t.name).map((r) => JSON.stringify(r.payload) + '\n').join(''));
+    for (const t of SENTINEL_TABLES)
+      write(
+        `payloads/${t.name}.ndjson`,
+        rows
+          .filter((r) => r.table === t.name)
+          .map((r) => JSON.stringify(r.payload) + '\n')
+          .join(''),
+      );
 
     write('templates/tables-and-dcr.json', json(tablesAndDcrTemplate()));
     const lists = await watchlists(db, config, opts.period, warnings);
@@ -92,8 +131,15 @@ export async function exportSentinel(db: Db, config: Config, outDir: string, opt
     const rules = analyticsRules(config);
     for (const r of rules) write(`rules/${r.file}`, ruleYaml(r));
     write('templates/analytics-rules.json', json(rulesArm(rules)));
-    const window = { from: datetime(opts.period.from), to: datetime(opts.period.to), asOf: datetime(opts.period.asOf < opts.period.to ? opts.period.asOf : opts.period.to) };
-    const targets = { selfTargetSeconds: config.targets.selfActivationSeconds, approvalTargetSeconds: config.targets.approvalSeconds };
+    const window = {
+      from: datetime(opts.period.from),
+      to: datetime(opts.period.to),
+      asOf: datetime(opts.period.asOf < opts.period.to ? opts.period.asOf : opts.period.to),
+    };
+    const targets = {
+      selfTargetSeconds: config.targets.selfActivationSeconds,
+      approvalTargetSeconds: config.targets.approvalSeconds,
+    };
     for (const m of KQL_METRICS) write(`kql/${m.id}.kql`, m.text(window, targets) + '\n');
   } catch (err) {
     throw asPimopsError(err);
@@ -110,8 +156,13 @@ export async function exportSentinel(db: Db, config: Config, outDir: string, opt
   const tables: SentinelExportResult['tables'] = {};
   for (const t of SENTINEL_TABLES) {
     const mine = rows.filter((r) => r.table === t.name);
-    tables[t.name] = { current: current[t.name], pending: mine.length, tombstones: mine.filter((r) => r.deleted).length,
-      sent: sent.filter((r) => r.table === t.name).length, failed: failures.filter((f) => f.table === t.name).reduce((n, f) => n + f.rows, 0) };
+    tables[t.name] = {
+      current: current[t.name],
+      pending: mine.length,
+      tombstones: mine.filter((r) => r.deleted).length,
+      sent: sent.filter((r) => r.table === t.name).length,
+      failed: failures.filter((f) => f.table === t.name).reduce((n, f) => n + f.rows, 0),
+    };
   }
   const result = { version, tables, files, uploaded: Boolean(opts.upload), failures, warnings };
   write('payloads/summary.json', json(result));

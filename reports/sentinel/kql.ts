@@ -5,7 +5,11 @@
 // percentile() is an estimate where DuckDB's quantile_cont interpolates. Counts agree exactly on
 // keyed data; test/sentinel.test.ts states the DuckDB answer on a fixed tenant beside each query.
 
-export interface KqlWindow { from: string; to: string; asOf?: string }
+export interface KqlWindow {
+  from: string;
+  to: string;
+  asOf?: string;
+}
 
 const q = (s: string) => JSON.stringify(s);
 const list = (xs: readonly string[]) => xs.map(q).join(', ');
@@ -43,12 +47,20 @@ export function pimEventsKql(start: string, end: string, opts: { principal?: boo
 | mv-apply Target = TargetResources on (
     extend Type = tolower(tostring(Target.type)), Id = tostring(Target.id)
     | summarize RequestTarget = take_anyif(Id, Type == "request"), RoleTarget = take_anyif(Id, Type == "role"),
-                RoleName = take_anyif(tostring(Target.displayName), Type == "role")${principal ? `,
+                RoleName = take_anyif(tostring(Target.displayName), Type == "role")${
+                  principal
+                    ? `,
                 PrincipalId = take_anyif(Id, Type in ("user", "serviceprincipal")),
-                PrincipalUpn = take_anyif(tostring(Target.userPrincipalName), Type in ("user", "serviceprincipal"))` : ''})
+                PrincipalUpn = take_anyif(tostring(Target.userPrincipalName), Type in ("user", "serviceprincipal"))`
+                    : ''
+                })
 | extend RequestKey = tolower(coalesce(tostring(Details["roleassignmentrequestid"]), RequestTarget)),
-         RoleId = tolower(coalesce(tostring(Details["templateid"]), tostring(Details["roledefinitionoriginid"]), RoleTarget))${principal ? `,
-         PrincipalId = tolower(PrincipalId), PrincipalUpn = tolower(PrincipalUpn)` : ''}
+         RoleId = tolower(coalesce(tostring(Details["templateid"]), tostring(Details["roledefinitionoriginid"]), RoleTarget))${
+           principal
+             ? `,
+         PrincipalId = tolower(PrincipalId), PrincipalUpn = tolower(PrincipalUpn)`
+             : ''
+         }
 | project ActivityDateTime, ActivityDisplayName, RequestKey, RoleId, RoleName, ${principal ? 'PrincipalId, PrincipalUpn, ' : ''}Details`;
 }
 
@@ -68,32 +80,50 @@ let Decisions = PimEvents
   return `let PimEvents = materialize(${pimEventsKql('From', 'To + 1d', { principal: Boolean(needs.activation) }).replaceAll('\n', '\n    ')});${needs.decision ? decisions : ''}
 let Requests = PimEvents
     | where isnotempty(RequestKey)
-    | summarize RequestedAt = minif(ActivityDateTime, ActivityDisplayName == ${q(ACT.requested)}),${needs.activation ? `
-                ActivatedAt = minif(ActivityDateTime, ActivityDisplayName == ${q(ACT.activated)}),` : ''}
+    | summarize RequestedAt = minif(ActivityDateTime, ActivityDisplayName == ${q(ACT.requested)}),${
+      needs.activation
+        ? `
+                ActivatedAt = minif(ActivityDateTime, ActivityDisplayName == ${q(ACT.activated)}),`
+        : ''
+    }
                 ApprovalEvents = countif(ActivityDisplayName in (${list(APPROVAL_EVENTS)})),
                 ApprovalFlag = countif(tolower(tostring(Details["isactivationrequireapproval"])) == "true"),
                 RoleName = take_any(RoleName), RoleId = take_any(RoleId)${needs.activation ? ', PrincipalUpn = take_any(PrincipalUpn)' : ''}
       by RequestKey
     | where RequestedAt >= From and RequestedAt < To
-    | extend Route = iff(ApprovalEvents > 0 or ApprovalFlag > 0, "approval", "self")${needs.decision ? `
+    | extend Route = iff(ApprovalEvents > 0 or ApprovalFlag > 0, "approval", "self")${
+      needs.decision
+        ? `
     | join kind=leftouter Decisions on RequestKey
-    | extend Decision = iff(isempty(Decision), iff(Route == "approval", "pending", "none"), Decision)` : ''};`;
+    | extend Decision = iff(isempty(Decision), iff(Route == "approval", "pending", "none"), Decision)`
+        : ''
+    };`;
 }
 
 const header = (title: string, lines: string[]) => `// ${title}\n${lines.map((l) => `// ${l}`).join('\n')}\n`;
 
-export interface KqlMetric { id: string; title: string; text: (w: KqlWindow, p: { selfTargetSeconds: number; approvalTargetSeconds: number }) => string }
+export interface KqlMetric {
+  id: string;
+  title: string;
+  text: (w: KqlWindow, p: { selfTargetSeconds: number; approvalTargetSeconds: number }) => string;
+}
 
 const lets = (w: KqlWindow) => `let From = ${w.from};\nlet To = ${w.to};\n`;
 
 /** The KQL version of each DuckDB metric, named by the metric's id. */
 export const KQL_METRICS: KqlMetric[] = [
   {
-    id: 'time_to_activate', title: 'Time to activate (Entra roles), per route',
-    text: (w, p) => header('time_to_activate: seconds from an activation request to the role being granted.', [
-      'Route approval when the request had any approval event or IsActivationRequireApproval, else self.',
-      'A request belongs to the period of its request time. Targets from pimops config (targets.*).',
-    ]) + lets(w) + `let SelfTarget = ${p.selfTargetSeconds}.0;\nlet ApprovalTarget = ${p.approvalTargetSeconds}.0;\n` + requestsKql({ activation: true }) + `
+    id: 'time_to_activate',
+    title: 'Time to activate (Entra roles), per route',
+    text: (w, p) =>
+      header('time_to_activate: seconds from an activation request to the role being granted.', [
+        'Route approval when the request had any approval event or IsActivationRequireApproval, else self.',
+        'A request belongs to the period of its request time. Targets from pimops config (targets.*).',
+      ]) +
+      lets(w) +
+      `let SelfTarget = ${p.selfTargetSeconds}.0;\nlet ApprovalTarget = ${p.approvalTargetSeconds}.0;\n` +
+      requestsKql({ activation: true }) +
+      `
 Requests
 | where isnotnull(ActivatedAt)
 | extend Seconds = datetime_diff("millisecond", ActivatedAt, RequestedAt) / 1000.0
@@ -103,10 +133,15 @@ Requests
 | order by Route asc`,
   },
   {
-    id: 'approval_outcomes', title: 'Approval outcomes (Entra-role activations)',
-    text: (w) => header('approval_outcomes: approval-required activation requests by final decision.', [
-      'Rate = approved / (approved + denied); expired, canceled and pending are counted beside it.',
-    ]) + lets(w) + requestsKql({ decision: true }) + `
+    id: 'approval_outcomes',
+    title: 'Approval outcomes (Entra-role activations)',
+    text: (w) =>
+      header('approval_outcomes: approval-required activation requests by final decision.', [
+        'Rate = approved / (approved + denied); expired, canceled and pending are counted beside it.',
+      ]) +
+      lets(w) +
+      requestsKql({ decision: true }) +
+      `
 Requests
 | where Route == "approval"
 | summarize Requests = count(), Approved = countif(Decision == "approved"), Denied = countif(Decision == "denied"),
@@ -114,9 +149,16 @@ Requests
 | extend ApprovalRate = iff(Approved + Denied > 0, todouble(Approved) / (Approved + Denied), real(null))`,
   },
   {
-    id: 'approval_rate_by_role', title: 'Approval rate per role',
-    text: (w) => header('approval_rate_by_role: decisions per role; pimops flags roles above approvals.denialRateFlag with at least approvals.minDecisions.', [])
-      + lets(w) + requestsKql({ decision: true }) + `
+    id: 'approval_rate_by_role',
+    title: 'Approval rate per role',
+    text: (w) =>
+      header(
+        'approval_rate_by_role: decisions per role; pimops flags roles above approvals.denialRateFlag with at least approvals.minDecisions.',
+        [],
+      ) +
+      lets(w) +
+      requestsKql({ decision: true }) +
+      `
 Requests
 | where Route == "approval"
 | summarize Approved = countif(Decision == "approved"), Denied = countif(Decision == "denied"), Expired = countif(Decision == "approval_expired"),
@@ -126,10 +168,14 @@ Requests
 | order by Decisions desc, RoleId asc`,
   },
   {
-    id: 'active_hours', title: 'Active hours per admin',
-    text: (w) => header('active_hours: activation windows clipped to [From, To) and to the as-of time.', [
-      'A window ends at deactivation, expiry (the stated ExpirationTime when PIM logs it late), the scheduled end, or AsOf.',
-    ]) + lets(w) + `let AsOf = ${w.asOf ?? w.to};
+    id: 'active_hours',
+    title: 'Active hours per admin',
+    text: (w) =>
+      header('active_hours: activation windows clipped to [From, To) and to the as-of time.', [
+        'A window ends at deactivation, expiry (the stated ExpirationTime when PIM logs it late), the scheduled end, or AsOf.',
+      ]) +
+      lets(w) +
+      `let AsOf = ${w.asOf ?? w.to};
 let PimEvents = materialize(${pimEventsKql('From - 31d', 'AsOf').replaceAll('\n', '\n    ')});
 let Activations = PimEvents
     | where ActivityDisplayName == ${q(ACT.activated)}

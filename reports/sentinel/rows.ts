@@ -10,12 +10,25 @@ import { configParams } from '../../queries/params.js';
 import { runChecks } from '../checks.js';
 import { metricValues } from '../metric-values.js';
 import { SENTINEL_TABLES, type SentinelTable, type SentinelColumn } from './tables.js';
+import { asText } from '../../core/text.js';
 
 export type Payload = Record<string, string | number | boolean | null | object>;
 
-export interface CurrentRow { rowId: string; hash: string; eventTime: string | null; content: Payload }
+export interface CurrentRow {
+  rowId: string;
+  hash: string;
+  eventTime: string | null;
+  content: Payload;
+}
 
-export interface PendingRow { table: string; rowId: string; hash: string | null; eventTime: string | null; deleted: boolean; payload: Payload }
+export interface PendingRow {
+  table: string;
+  rowId: string;
+  hash: string | null;
+  eventTime: string | null;
+  deleted: boolean;
+  payload: Payload;
+}
 
 // Azure truncates field values over 64 KB, counted in bytes: cut long text ourselves, visibly, well
 // below that. By UTF-8 bytes, not characters: 32,000 characters of CJK text are 96,000 bytes.
@@ -41,8 +54,8 @@ export function cutUtf8(s: string, max = MAX_TEXT_BYTES): string {
 
 function iso(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  const d = v instanceof Date ? v : new Date(String(v));
-  if (Number.isNaN(d.getTime())) throw new Error(`not a time: ${String(v)}`);
+  const d = v instanceof Date ? v : new Date(asText(v));
+  if (Number.isNaN(d.getTime())) throw new Error(`not a time: ${asText(v)}`);
   return d.toISOString();
 }
 
@@ -51,14 +64,21 @@ export function toKusto(col: SentinelColumn, v: unknown): Payload[string] {
   if (v === null || v === undefined) return null;
   switch (col.type) {
     case 'string': {
-      const s = v instanceof Date ? v.toISOString() : String(v);
+      const s = asText(v);
       return cutUtf8(s);
     }
-    case 'long': return Math.trunc(Number(v));
-    case 'real': { const n = Number(v); return Number.isFinite(n) ? n : null; }
-    case 'boolean': return Boolean(v);
-    case 'datetime': return iso(v);
-    case 'dynamic': return typeof v === 'string' ? (JSON.parse(v) as object) : (v as object);
+    case 'long':
+      return Math.trunc(Number(v));
+    case 'real': {
+      const n = Number(v);
+      return Number.isFinite(n) ? n : null;
+    }
+    case 'boolean':
+      return Boolean(v);
+    case 'datetime':
+      return iso(v);
+    case 'dynamic':
+      return typeof v === 'string' ? (JSON.parse(v) as object) : v;
   }
 }
 
@@ -70,9 +90,22 @@ async function sourceRows(db: Db, config: Config, t: SentinelTable, asOf: Date):
   // Findings over everything the database holds, as of the export.
   return (await runChecks(db, config, period)).map((f) => ({
     // check_id is the column CheckId was first sent from: it carries the rule id now, beside rule_id.
-    check_id: f.ruleId, rule_id: f.ruleId, tenant_id: f.tenantId, severity: f.severity, subject_type: f.subjectType, subject_id: f.subjectId, subject_name: f.subjectName,
-    observed: f.observed, threshold: f.threshold, detail: f.detail, first_seen: f.firstSeen, last_seen: f.lastSeen,
-    excepted: f.excepted, exception_reason: f.exception?.reason ?? null, exception_owner: f.exception?.owner ?? null, exception_expires: f.exception?.expires ?? null,
+    check_id: f.ruleId,
+    rule_id: f.ruleId,
+    tenant_id: f.tenantId,
+    severity: f.severity,
+    subject_type: f.subjectType,
+    subject_id: f.subjectId,
+    subject_name: f.subjectName,
+    observed: f.observed,
+    threshold: f.threshold,
+    detail: f.detail,
+    first_seen: f.firstSeen,
+    last_seen: f.lastSeen,
+    excepted: f.excepted,
+    exception_reason: f.exception?.reason ?? null,
+    exception_owner: f.exception?.owner ?? null,
+    exception_expires: f.exception?.expires ?? null,
   }));
 }
 
@@ -83,7 +116,7 @@ export async function currentRows(db: Db, config: Config, t: SentinelTable, asOf
   const rows = await sourceRows(db, config, t, asOf);
   const seen = new Map<string, number>();
   return rows.map((r) => {
-    const idParts = t.rowId.map((k) => (r[k] === null || r[k] === undefined ? '' : r[k] instanceof Date ? (r[k] as Date).toISOString() : String(r[k])));
+    const idParts = t.rowId.map((k) => asText(r[k]));
     let rowId = idParts.length === 1 ? idParts[0] : sha(idParts.join('\u001f')).slice(0, 32);
     // The same identity twice in one export (two identical findings): number them in output order.
     const n = (seen.get(rowId) ?? 0) + 1;
@@ -105,19 +138,41 @@ export async function ensureSentState(db: Db): Promise<void> {
     PRIMARY KEY (table_name, row_id))`);
 }
 
-interface SentState { hash: string | null; version: number; deleted: boolean; eventTime: string | null }
+interface SentState {
+  hash: string | null;
+  version: number;
+  deleted: boolean;
+  eventTime: string | null;
+}
 
 async function sentState(db: Db, table: string): Promise<Map<string, SentState>> {
-  const rows = await db.all<{ row_id: string; row_hash: string | null; row_version: bigint; deleted: boolean; event_time: Date | null }>(
-    'SELECT row_id, row_hash, row_version, deleted, event_time FROM sentinel_sent WHERE table_name = $t', { t: table });
-  return new Map(rows.map((r) => [r.row_id, { hash: r.row_hash, version: Number(r.row_version), deleted: r.deleted, eventTime: iso(r.event_time) }]));
+  const rows = await db.all<{
+    row_id: string;
+    row_hash: string | null;
+    row_version: bigint;
+    deleted: boolean;
+    event_time: Date | null;
+  }>('SELECT row_id, row_hash, row_version, deleted, event_time FROM sentinel_sent WHERE table_name = $t', {
+    t: table,
+  });
+  return new Map(
+    rows.map((r) => [
+      r.row_id,
+      { hash: r.row_hash, version: Number(r.row_version), deleted: r.deleted, eventTime: iso(r.event_time) },
+    ]),
+  );
 }
 
 /**
  * What to send: rows that are new, changed or back after a deletion, and a tombstone for each sent
  * row that no longer exists. `full` sends every current row again (a new workspace, a lost table).
  */
-export async function pendingRows(db: Db, config: Config, asOf: Date, opts: { full?: boolean; now?: Date } = {}): Promise<{ version: number; rows: PendingRow[]; current: Record<string, number> }> {
+export async function pendingRows(
+  db: Db,
+  config: Config,
+  asOf: Date,
+  opts: { full?: boolean; now?: Date } = {},
+): Promise<{ version: number; rows: PendingRow[]; current: Record<string, number> }> {
   await ensureSentState(db);
   const maxSent = await db.one<{ v: bigint | null }>('SELECT max(row_version) AS v FROM sentinel_sent');
   // Export time in ms, never below a version already sent: a clock set back cannot make a newer
@@ -130,18 +185,37 @@ export async function pendingRows(db: Db, config: Config, asOf: Date, opts: { fu
     const now = await currentRows(db, config, t, asOf);
     current[t.name] = now.length;
     const sent = await sentState(db, t.name);
-    const envelope = (rowId: string, deleted: boolean, eventTime: string | null): Payload =>
-      ({ TimeGenerated: generated, RowId: rowId, RowVersion: version, RowDeleted: deleted, EventTime: eventTime ?? generated });
+    const envelope = (rowId: string, deleted: boolean, eventTime: string | null): Payload => ({
+      TimeGenerated: generated,
+      RowId: rowId,
+      RowVersion: version,
+      RowDeleted: deleted,
+      EventTime: eventTime ?? generated,
+    });
     const live = new Set<string>();
     for (const r of now) {
       live.add(r.rowId);
       const s = sent.get(r.rowId);
       if (!opts.full && s && !s.deleted && s.hash === r.hash) continue;
-      out.push({ table: t.name, rowId: r.rowId, hash: r.hash, eventTime: r.eventTime, deleted: false, payload: { ...envelope(r.rowId, false, r.eventTime), ...r.content } });
+      out.push({
+        table: t.name,
+        rowId: r.rowId,
+        hash: r.hash,
+        eventTime: r.eventTime,
+        deleted: false,
+        payload: { ...envelope(r.rowId, false, r.eventTime), ...r.content },
+      });
     }
     for (const [rowId, s] of sent) {
       if (live.has(rowId) || s.deleted) continue;
-      out.push({ table: t.name, rowId, hash: null, eventTime: s.eventTime, deleted: true, payload: envelope(rowId, true, s.eventTime) });
+      out.push({
+        table: t.name,
+        rowId,
+        hash: null,
+        eventTime: s.eventTime,
+        deleted: true,
+        payload: envelope(rowId, true, s.eventTime),
+      });
     }
   }
   return { version, rows: out, current };
@@ -156,7 +230,13 @@ export async function markSent(db: Db, rows: PendingRow[], version: number): Pro
       const chunk = rows.slice(i, i + 500);
       const params: Record<string, string | number | boolean | null> = {};
       const values = chunk.map((r, j) => {
-        Object.assign(params, { [`t${j}`]: r.table, [`r${j}`]: r.rowId, [`h${j}`]: r.hash, [`d${j}`]: r.deleted, [`e${j}`]: r.eventTime });
+        Object.assign(params, {
+          [`t${j}`]: r.table,
+          [`r${j}`]: r.rowId,
+          [`h${j}`]: r.hash,
+          [`d${j}`]: r.deleted,
+          [`e${j}`]: r.eventTime,
+        });
         return `($t${j}, $r${j}, $h${j}, ${version}, $d${j}, $e${j}::TIMESTAMPTZ, '${sentAt}'::TIMESTAMPTZ)`;
       });
       await db.run(`INSERT OR REPLACE INTO sentinel_sent VALUES ${values.join(', ')}`, params);

@@ -15,23 +15,40 @@ export const API_VERSIONS = {
 /** Sentinel resources are extension resources of the workspace, deployed with `scope`. */
 export const WORKSPACE_SCOPE = "[format('Microsoft.OperationalInsights/workspaces/{0}', parameters('workspaceName'))]";
 
-const TABLE_TYPE: Record<string, string> = { string: 'string', long: 'long', real: 'real', boolean: 'boolean', datetime: 'dateTime', dynamic: 'dynamic' };
+const TABLE_TYPE: Record<string, string> = {
+  string: 'string',
+  long: 'long',
+  real: 'real',
+  boolean: 'boolean',
+  datetime: 'dateTime',
+  dynamic: 'dynamic',
+};
 
 /**
  * The DCR transform: the documented subset only (source, extend, todatetime). TimeGenerated is the
  * send time; Azure replaces values older than two days, which is why EventTime exists.
  */
-export const TRANSFORM_KQL = 'source | extend TimeGenerated = todatetime(TimeGenerated), EventTime = todatetime(EventTime)';
+export const TRANSFORM_KQL =
+  'source | extend TimeGenerated = todatetime(TimeGenerated), EventTime = todatetime(EventTime)';
 
 export function tableResource(t: SentinelTable): object {
   return {
-    type: 'Microsoft.OperationalInsights/workspaces/tables', apiVersion: API_VERSIONS.tables,
+    type: 'Microsoft.OperationalInsights/workspaces/tables',
+    apiVersion: API_VERSIONS.tables,
     name: `[concat(parameters('workspaceName'), '/${t.name}')]`,
     properties: {
       plan: 'Analytics',
       retentionInDays: "[parameters('retentionInDays')]",
       totalRetentionInDays: "[parameters('totalRetentionInDays')]",
-      schema: { name: t.name, description: t.description, columns: columnsOf(t).map((c) => ({ name: c.name, type: TABLE_TYPE[c.type], description: c.description || undefined })) },
+      schema: {
+        name: t.name,
+        description: t.description,
+        columns: columnsOf(t).map((c) => ({
+          name: c.name,
+          type: TABLE_TYPE[c.type],
+          description: c.description || undefined,
+        })),
+      },
     },
   };
 }
@@ -41,9 +58,15 @@ export function tablesAndDcrTemplate(tables: SentinelTable[] = SENTINEL_TABLES):
     $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
     contentVersion: '1.0.0.0',
     parameters: {
-      workspaceName: { type: 'string', metadata: { description: 'the Log Analytics workspace (Sentinel-enabled) that receives the tables' } },
+      workspaceName: {
+        type: 'string',
+        metadata: { description: 'the Log Analytics workspace (Sentinel-enabled) that receives the tables' },
+      },
       // A DCR must sit in its workspace's region, which need not be the resource group's: no default.
-      location: { type: 'string', metadata: { description: 'the Log Analytics workspace region (the DCR must be in it)' } },
+      location: {
+        type: 'string',
+        metadata: { description: 'the Log Analytics workspace region (the DCR must be in it)' },
+      },
       dcrName: { type: 'string', defaultValue: 'dcr-pimops' },
       retentionInDays: { type: 'int', defaultValue: 90 },
       totalRetentionInDays: { type: 'int', defaultValue: 730 },
@@ -52,25 +75,51 @@ export function tablesAndDcrTemplate(tables: SentinelTable[] = SENTINEL_TABLES):
     resources: [
       ...tables.map(tableResource),
       {
-        type: 'Microsoft.Insights/dataCollectionRules', apiVersion: API_VERSIONS.dataCollectionRules, name: "[parameters('dcrName')]",
-        location: "[parameters('location')]", kind: 'Direct',
-        dependsOn: tables.map((t) => `[resourceId('Microsoft.OperationalInsights/workspaces/tables', parameters('workspaceName'), '${t.name}')]`),
+        type: 'Microsoft.Insights/dataCollectionRules',
+        apiVersion: API_VERSIONS.dataCollectionRules,
+        name: "[parameters('dcrName')]",
+        location: "[parameters('location')]",
+        kind: 'Direct',
+        dependsOn: tables.map(
+          (t) =>
+            `[resourceId('Microsoft.OperationalInsights/workspaces/tables', parameters('workspaceName'), '${t.name}')]`,
+        ),
         properties: {
           description: 'pimops: PIM operations rows sent with the Logs Ingestion API',
-          streamDeclarations: Object.fromEntries(tables.map((t) => [streamName(t), { columns: columnsOf(t).map((c) => ({ name: c.name, type: c.type })) }])),
+          streamDeclarations: Object.fromEntries(
+            tables.map((t) => [streamName(t), { columns: columnsOf(t).map((c) => ({ name: c.name, type: c.type })) }]),
+          ),
           destinations: { logAnalytics: [{ name: 'workspace', workspaceResourceId: "[variables('workspaceId')]" }] },
-          dataFlows: tables.map((t) => ({ streams: [streamName(t)], destinations: ['workspace'], transformKql: TRANSFORM_KQL, outputStream: streamName(t) })),
+          dataFlows: tables.map((t) => ({
+            streams: [streamName(t)],
+            destinations: ['workspace'],
+            transformKql: TRANSFORM_KQL,
+            outputStream: streamName(t),
+          })),
         },
       },
     ],
     outputs: {
-      dcrImmutableId: { type: 'string', value: "[reference(resourceId('Microsoft.Insights/dataCollectionRules', parameters('dcrName'))).immutableId]" },
-      logsIngestionEndpoint: { type: 'string', value: "[reference(resourceId('Microsoft.Insights/dataCollectionRules', parameters('dcrName'))).endpoints.logsIngestion]" },
+      dcrImmutableId: {
+        type: 'string',
+        value: "[reference(resourceId('Microsoft.Insights/dataCollectionRules', parameters('dcrName'))).immutableId]",
+      },
+      logsIngestionEndpoint: {
+        type: 'string',
+        value:
+          "[reference(resourceId('Microsoft.Insights/dataCollectionRules', parameters('dcrName'))).endpoints.logsIngestion]",
+      },
     },
   };
 }
 
-export interface Watchlist { alias: string; displayName: string; description: string; searchKey: string; csv: string }
+export interface Watchlist {
+  alias: string;
+  displayName: string;
+  description: string;
+  searchKey: string;
+  csv: string;
+}
 
 /**
  * Watchlists inline (rawContent holds up to 3.8 MB; these are a few KB), in the 2025-09-01 shape:

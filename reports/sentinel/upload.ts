@@ -12,19 +12,33 @@ import { redactDeep, redact } from '../../core/redact.js';
 import type { PendingRow } from './rows.js';
 import { tableByName, streamName } from './tables.js';
 
-export interface UploadResult { sent: PendingRow[]; failed: { table: string; rows: number; reason: string }[] }
+export interface UploadResult {
+  sent: PendingRow[];
+  failed: { table: string; rows: number; reason: string }[];
+}
 
-export async function uploadRows(config: Config, credential: TokenCredential, rows: PendingRow[], log?: (m: string) => void): Promise<UploadResult> {
+export async function uploadRows(
+  config: Config,
+  credential: TokenCredential,
+  rows: PendingRow[],
+  log?: (m: string) => void,
+): Promise<UploadResult> {
   const s = config.sentinel;
   if (!s.ingestionEndpoint || !s.dcrImmutableId) {
-    throw new PimopsError('config-invalid', '--upload needs sentinel.ingestionEndpoint and sentinel.dcrImmutableId in the config (outputs of templates/tables-and-dcr.json)');
+    throw new PimopsError(
+      'config-invalid',
+      '--upload needs sentinel.ingestionEndpoint and sentinel.dcrImmutableId in the config (outputs of templates/tables-and-dcr.json)',
+    );
   }
-  const client = new LogsIngestionClient(s.ingestionEndpoint, credential, { audience: cloudEndpoints(config).ingestionAudience });
+  const client = new LogsIngestionClient(s.ingestionEndpoint, credential, {
+    audience: cloudEndpoints(config).ingestionAudience,
+  });
   const result: UploadResult = { sent: [], failed: [] };
   const byTable = new Map<string, PendingRow[]>();
   for (const r of rows) {
     const list = byTable.get(r.table);
-    if (list) list.push(r); else byTable.set(r.table, [r]);
+    if (list) list.push(r);
+    else byTable.set(r.table, [r]);
   }
   for (const [table, pending] of byTable) {
     const stream = streamName(tableByName(table));
@@ -36,9 +50,18 @@ export async function uploadRows(config: Config, credential: TokenCredential, ro
       while (next < batches.length) {
         const batch = batches[next++];
         try {
-          await client.upload(s.dcrImmutableId!, stream, batch.map((p) => redactDeep(p.payload)), { maxConcurrency: 1 });
+          await client.upload(
+            s.dcrImmutableId!,
+            stream,
+            batch.map((p) => redactDeep(p.payload)),
+            { maxConcurrency: 1 },
+          );
         } catch (err) {
-          if (!isAggregateLogsUploadError(err)) throw new PimopsError('azure-request', `Upload of ${table} to ${stream} failed: ${redact(String((err as Error).message ?? err))}`);
+          if (!isAggregateLogsUploadError(err))
+            throw new PimopsError(
+              'azure-request',
+              `Upload of ${table} to ${stream} failed: ${redact(String((err as Error).message ?? err))}`,
+            );
           for (const e of err.errors) {
             for (const l of e.failedLogs) failedIds.add(String(l.RowId));
             reasons.add(redact(String(e.cause?.message ?? e.cause)).split('\n')[0]);
@@ -50,7 +73,9 @@ export async function uploadRows(config: Config, credential: TokenCredential, ro
     result.sent.push(...pending.filter((p) => !failedIds.has(p.rowId)));
     if (failedIds.size) {
       result.failed.push({ table, rows: failedIds.size, reason: [...reasons].join('; ') });
-      log?.(`${table}: ${failedIds.size} of ${pending.length} rows refused (${[...reasons].join('; ')}); they are sent again next time`);
+      log?.(
+        `${table}: ${failedIds.size} of ${pending.length} rows refused (${[...reasons].join('; ')}); they are sent again next time`,
+      );
     } else {
       log?.(`${table}: sent ${pending.length} rows in ${batches.length} call${batches.length === 1 ? '' : 's'}`);
     }
@@ -67,7 +92,11 @@ export function batchBySize(rows: PendingRow[], max = MAX_CALL_BYTES): PendingRo
   let size = 2;
   for (const r of rows) {
     const n = Buffer.byteLength(JSON.stringify(r.payload)) + 1;
-    if (cur.length && size + n > max) { out.push(cur); cur = []; size = 2; }
+    if (cur.length && size + n > max) {
+      out.push(cur);
+      cur = [];
+      size = 2;
+    }
     cur.push(r);
     size += n;
   }

@@ -8,12 +8,23 @@ import { pullLogAnalyticsSignIns, sliceQuery } from '../../ingest/log-analytics/
 import { analyzeKql, kqlErrors, loadKusto, watchlistFunction, type AnalyzeOptions, type KqlTable } from './analyzer.js';
 import { AUDIT_LOGS, SIGNIN_LOGS } from './azure-tables.js';
 
-const ROWS: KqlTable = { name: 'PimRows_CL', columns: [
-  { name: 'RowId', type: 'string' }, { name: 'RowVersion', type: 'long' }, { name: 'TimeGenerated', type: 'datetime' }, { name: 'Payload', type: 'dynamic' },
-] };
+const ROWS: KqlTable = {
+  name: 'PimRows_CL',
+  columns: [
+    { name: 'RowId', type: 'string' },
+    { name: 'RowVersion', type: 'long' },
+    { name: 'TimeGenerated', type: 'datetime' },
+    { name: 'Payload', type: 'dynamic' },
+  ],
+};
 const OPTS: AnalyzeOptions = {
   tables: [AUDIT_LOGS, SIGNIN_LOGS, ROWS],
-  functions: [watchlistFunction([{ name: 'UserPrincipalName', type: 'string' }, { name: 'Role', type: 'string' }])],
+  functions: [
+    watchlistFunction([
+      { name: 'UserPrincipalName', type: 'string' },
+      { name: 'Role', type: 'string' },
+    ]),
+  ],
 };
 const errorsOf = (q: string) => kqlErrors(q, OPTS);
 
@@ -26,10 +37,12 @@ describe('KQL analyzer harness', () => {
   });
 
   it('a valid AuditLogs query has no errors', () => {
-    expect(errorsOf(`AuditLogs
+    expect(
+      errorsOf(`AuditLogs
 | where TimeGenerated between (datetime(2026-08-01) .. datetime(2026-08-02))
 | where LoggedByService == "PIM" and Result == "success"
-| project TimeGenerated, Id, OperationName, InitiatedBy, TargetResources`)).toEqual([]);
+| project TimeGenerated, Id, OperationName, InitiatedBy, TargetResources`),
+    ).toEqual([]);
   });
 
   it('an unknown column is an error that names it, with an excerpt', () => {
@@ -58,17 +71,21 @@ describe('KQL analyzer harness', () => {
   });
 
   it('arg_max(RowVersion, *) by RowId over a declared custom table', () => {
-    expect(errorsOf('PimRows_CL | summarize arg_max(RowVersion, *) by RowId | project RowId, RowVersion, Payload')).toEqual([]);
+    expect(
+      errorsOf('PimRows_CL | summarize arg_max(RowVersion, *) by RowId | project RowId, RowVersion, Payload'),
+    ).toEqual([]);
     expect(errorsOf('PimRows_CL | summarize arg_max(RowVersion, *) by RowId | project Missing')).not.toEqual([]);
   });
 
   it('a declared _GetWatchlist binds like a table', () => {
     expect(errorsOf("_GetWatchlist('x') | project SearchKey")).toEqual([]);
-    expect(errorsOf(`let admins = _GetWatchlist('pim-admins') | project Upn = tolower(UserPrincipalName), Role;
+    expect(
+      errorsOf(`let admins = _GetWatchlist('pim-admins') | project Upn = tolower(UserPrincipalName), Role;
 SigninLogs
 | where tolower(UserPrincipalName) in ((admins | project Upn))
 | join kind=inner admins on $left.UserPrincipalName == $right.Upn
-| project TimeGenerated, UserPrincipalName, Role`)).toEqual([]);
+| project TimeGenerated, UserPrincipalName, Role`),
+    ).toEqual([]);
   });
 
   it('mv-expand, parse_json, todynamic()[0].id, datetime_diff, percentiles, bin, make-series', () => {
@@ -84,11 +101,17 @@ SigninLogs
     for (const q of queries) expect(errorsOf(q), q).toEqual([]);
   });
 
-  it('reports warnings with Kusto\'s own severity when analyzers are on', () => {
+  it("reports warnings with Kusto's own severity when analyzers are on", () => {
     const q = 'AuditLogs | join (SigninLogs) on CorrelationId';
     expect(analyzeKql(q, OPTS)).toEqual([]);
     const diags = analyzeKql(q, { ...OPTS, analyzers: true });
-    expect(diags).toEqual([expect.objectContaining({ severity: 'Warning', code: 'KS508', excerpt: 'AuditLogs | >>join<< (SigninLogs) on CorrelationId' })]);
+    expect(diags).toEqual([
+      expect.objectContaining({
+        severity: 'Warning',
+        code: 'KS508',
+        excerpt: 'AuditLogs | >>join<< (SigninLogs) on CorrelationId',
+      }),
+    ]);
     expect(kqlErrors(q, { ...OPTS, analyzers: true })).toEqual([]);
   });
 
@@ -103,8 +126,22 @@ SigninLogs
     const sent: string[] = [sliceQuery(from, to, false), sliceQuery(from, to, true)];
     // The SigninLogs query is built inside pullLogAnalyticsSignIns: capture it from a client that
     // records the query and stops the pull before anything is landed.
-    const client = { queryWorkspace: async (_ws: string, kql: string) => { sent.push(kql); throw new Error('captured'); } } as unknown as LogsQueryClient;
-    await expect(pullLogAnalyticsSignIns(client, {} as LandingStore, 'ws', ['BreakGlass1@contoso.example', 'bg2@contoso.example'], from, to)).rejects.toThrow('captured');
+    const client = {
+      queryWorkspace: async (_ws: string, kql: string) => {
+        sent.push(kql);
+        throw new Error('captured');
+      },
+    } as unknown as LogsQueryClient;
+    await expect(
+      pullLogAnalyticsSignIns(
+        client,
+        {} as LandingStore,
+        'ws',
+        ['BreakGlass1@contoso.example', 'bg2@contoso.example'],
+        from,
+        to,
+      ),
+    ).rejects.toThrow('captured');
     expect(sent).toHaveLength(3);
     expect(sent[2]).toMatch(/^SigninLogs/);
     const opts = { tables: [AUDIT_LOGS, SIGNIN_LOGS] };

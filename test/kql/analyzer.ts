@@ -52,21 +52,54 @@ export type AnalyzeOptions = {
 
 // ---- minimal typed facade over the Bridge.NET objects ---------------------------------------------
 
-interface BridgeList<T> { readonly __list?: T }
-interface TypeSymbol { readonly Name: string }
-interface Symbol_ { readonly Name: string }
-interface DiagnosticObj { Code: string | null; Severity: string | null; Message: string | null; Start: number; Length: number; HasLocation: boolean }
-interface GlobalState { WithDatabase(db: Symbol_): GlobalState }
-interface KustoCodeObj { GetDiagnostics(): BridgeList<DiagnosticObj> }
+interface BridgeList<T> {
+  readonly __list?: T;
+}
+interface TypeSymbol {
+  readonly Name: string;
+}
+interface Symbol_ {
+  readonly Name: string;
+}
+interface DiagnosticObj {
+  Code: string | null;
+  Severity: string | null;
+  Message: string | null;
+  Start: number;
+  Length: number;
+  HasLocation: boolean;
+}
+interface GlobalState {
+  WithDatabase(db: Symbol_): GlobalState;
+}
+interface KustoCodeObj {
+  GetDiagnostics(): BridgeList<DiagnosticObj>;
+}
 interface KustoLib {
   Language: {
     GlobalState: { Default: GlobalState };
     KustoCode: { ParseAndAnalyze(text: string, globals: GlobalState): KustoCodeObj };
     Diagnostic: unknown;
-    Editor: { KustoCodeService: { ctor: new (code: KustoCodeObj) => { GetAnalyzerDiagnostics(waitForAnalysis: boolean): BridgeList<DiagnosticObj> } } };
+    Editor: {
+      KustoCodeService: {
+        ctor: new (code: KustoCodeObj) => {
+          GetAnalyzerDiagnostics(waitForAnalysis: boolean): BridgeList<DiagnosticObj>;
+        };
+      };
+    };
     Symbols: {
-      ScalarTypes: Record<'String' | 'Int' | 'Long' | 'Real' | 'Bool' | 'DateTime' | 'Dynamic' | 'Guid' | 'TimeSpan', TypeSymbol>;
-      ColumnSymbol: new (name: string, type: TypeSymbol, description: string | null, originalColumns: null, source: null, examples: null) => Symbol_;
+      ScalarTypes: Record<
+        'String' | 'Int' | 'Long' | 'Real' | 'Bool' | 'DateTime' | 'Dynamic' | 'Guid' | 'TimeSpan',
+        TypeSymbol
+      >;
+      ColumnSymbol: new (
+        name: string,
+        type: TypeSymbol,
+        description: string | null,
+        originalColumns: null,
+        source: null,
+        examples: null,
+      ) => Symbol_;
       TableSymbol: { $ctor4: new (name: string, columns: Symbol_[]) => Symbol_ };
       Parameter: { $ctor2: new (name: string, type: TypeSymbol) => unknown };
       FunctionSymbol: { $ctor11: new (name: string, body: string, parameters: unknown[]) => Symbol_ };
@@ -74,7 +107,9 @@ interface KustoLib {
     };
   };
 }
-interface SystemLib { Array: { getCount(list: unknown, T: unknown): number; getItem<T>(list: BridgeList<T>, i: number, T: unknown): T } }
+interface SystemLib {
+  Array: { getCount(list: unknown, T: unknown): number; getItem<T>(list: BridgeList<T>, i: number, T: unknown): T };
+}
 
 // ---- loading ----------------------------------------------------------------------------------------
 
@@ -90,7 +125,8 @@ export function loadKusto(): { Kusto: KustoLib; System: SystemLib; loadMs: numbe
     require(require.resolve('@kusto/language-service-next/bridge.min.js'));
     require(require.resolve('@kusto/language-service-next/Kusto.Language.Bridge.min.js'));
   }
-  if (!g.Kusto?.Language || !g.System) throw new Error('@kusto/language-service-next loaded but did not define Kusto.Language / System');
+  if (!g.Kusto?.Language || !g.System)
+    throw new Error('@kusto/language-service-next loaded but did not define Kusto.Language / System');
   // The first analysis initialises GlobalState.Default (every built-in function and operator) and
   // costs as much again as the load: do it here so the cost is paid, and measured, once.
   g.Kusto.Language.KustoCode.ParseAndAnalyze('print 1', g.Kusto.Language.GlobalState.Default).GetDiagnostics();
@@ -114,7 +150,15 @@ const globalsCache = new Map<string, GlobalState>();
 function scalarType(type: KqlColumn['type']): TypeSymbol {
   const t = loadKusto().Kusto.Language.Symbols.ScalarTypes;
   const map: Record<KqlColumn['type'], TypeSymbol> = {
-    string: t.String, int: t.Int, long: t.Long, real: t.Real, bool: t.Bool, datetime: t.DateTime, dynamic: t.Dynamic, guid: t.Guid, timespan: t.TimeSpan,
+    string: t.String,
+    int: t.Int,
+    long: t.Long,
+    real: t.Real,
+    bool: t.Bool,
+    datetime: t.DateTime,
+    dynamic: t.Dynamic,
+    guid: t.Guid,
+    timespan: t.TimeSpan,
   };
   const s = map[type];
   if (!s) throw new Error(`unknown KQL column type ${JSON.stringify(type)}`);
@@ -129,11 +173,22 @@ function globalsFor(opts: AnalyzeOptions): GlobalState {
   const S = Kusto.Language.Symbols;
   const members: Symbol_[] = [];
   for (const t of opts.tables) {
-    members.push(new S.TableSymbol.$ctor4(t.name, t.columns.map((c) => new S.ColumnSymbol(c.name, scalarType(c.type), null, null, null, null))));
+    members.push(
+      new S.TableSymbol.$ctor4(
+        t.name,
+        t.columns.map((c) => new S.ColumnSymbol(c.name, scalarType(c.type), null, null, null, null)),
+      ),
+    );
   }
   for (const f of opts.functions ?? []) {
     const body = f.body.trim().startsWith('{') ? f.body.trim() : `{ ${f.body.trim()} }`;
-    members.push(new S.FunctionSymbol.$ctor11(f.name, body, f.parameters.map((p) => new S.Parameter.$ctor2(p.name, scalarType(p.type)))));
+    members.push(
+      new S.FunctionSymbol.$ctor11(
+        f.name,
+        body,
+        f.parameters.map((p) => new S.Parameter.$ctor2(p.name, scalarType(p.type))),
+      ),
+    );
   }
   const globals = Kusto.Language.GlobalState.Default.WithDatabase(new S.DatabaseSymbol.ctor('db', members));
   globalsCache.set(key, globals);
@@ -155,11 +210,19 @@ export function analyzeKql(query: string, opts: AnalyzeOptions): KqlDiagnostic[]
   const L = Kusto.Language;
   const code = L.KustoCode.ParseAndAnalyze(query, globalsFor(opts));
   const found = toArray(code.GetDiagnostics(), L.Diagnostic);
-  if (opts.analyzers) found.push(...toArray(new L.Editor.KustoCodeService.ctor(code).GetAnalyzerDiagnostics(true), L.Diagnostic));
+  if (opts.analyzers)
+    found.push(...toArray(new L.Editor.KustoCodeService.ctor(code).GetAnalyzerDiagnostics(true), L.Diagnostic));
   return found.map((d) => {
     const start = d.HasLocation ? d.Start : 0;
     const length = d.HasLocation ? d.Length : 0;
-    return { severity: d.Severity ?? 'Error', code: d.Code ?? '', message: d.Message ?? '', start, length, excerpt: excerptOf(query, start, length) };
+    return {
+      severity: d.Severity ?? 'Error',
+      code: d.Code ?? '',
+      message: d.Message ?? '',
+      start,
+      length,
+      excerpt: excerptOf(query, start, length),
+    };
   });
 }
 
@@ -182,6 +245,11 @@ export function kqlErrors(query: string, opts: AnalyzeOptions): string[] {
  */
 export function watchlistFunction(columns: KqlColumn[] = []): KqlFunction {
   const schema = [{ name: 'SearchKey', type: 'string' }, ...columns.filter((c) => c.name !== 'SearchKey')]
-    .map((c) => `['${c.name}']:${c.type}`).join(', ');
-  return { name: '_GetWatchlist', parameters: [{ name: 'watchlistAlias', type: 'string' }], body: `datatable(${schema})[]` };
+    .map((c) => `['${c.name}']:${c.type}`)
+    .join(', ');
+  return {
+    name: '_GetWatchlist',
+    parameters: [{ name: 'watchlistAlias', type: 'string' }],
+    body: `datatable(${schema})[]`,
+  };
 }

@@ -16,7 +16,10 @@
 import type { KqlColumn, KqlTable } from './analyzer.js';
 
 type T = KqlColumn['type'];
-const table = (name: string, columns: [string, T][]): KqlTable => ({ name, columns: columns.map(([n, type]) => ({ name: n, type })) });
+const table = (name: string, columns: [string, T][]): KqlTable => ({
+  name,
+  columns: columns.map(([n, type]) => ({ name: n, type })),
+});
 
 export const AUDIT_LOGS: KqlTable = table('AuditLogs', [
   ['AADOperationType', 'string'],
@@ -157,4 +160,7 @@ export const SIGNIN_LOGS: KqlTable = table('SigninLogs', [
 
 // AADNonInteractiveUserSignInLogs (Azure Monitor Logs table reference): the columns pimops reads are
 // SigninLogs' (UserPrincipalName, UserId, AppDisplayName, IPAddress, ResultType, ConditionalAccessStatus, Id).
-export const NONINTERACTIVE_SIGNIN_LOGS: KqlTable = { name: 'AADNonInteractiveUserSignInLogs', columns: SIGNIN_LOGS.columns };
+export const NONINTERACTIVE_SIGNIN_LOGS: KqlTable = {
+  name: 'AADNonInteractiveUserSignInLogs',
+  columns: SIGNIN_LOGS.columns,
+};
