@@ -41,6 +41,28 @@ export interface RuleSpec {
 }
 
 /** Parses the comment header every query file starts with (see queries/CONTEXT.md). */
+/**
+ * `-- include: NAME` stands for queries/fragments/NAME.sql (its SQL, without its comment header): CTEs
+ * several rules share are written once, and each query still arrives at DuckDB whole, with no macro
+ * a store made by an older pimops would lack.
+ */
+export function expandIncludes(file: string, text: string): string {
+  return text.replace(/^-- include: (\w+)\s*$/m, (_line, name: string) => {
+    const path = join(here, 'fragments', `${name}.sql`);
+    let fragment: string;
+    try {
+      fragment = readFileSync(path, 'utf8');
+    } catch {
+      throw new PimopsError('internal', `${file}: no fragment ${name} (queries/fragments/${name}.sql)`);
+    }
+    return fragment
+      .split('\n')
+      .filter((l, i, all) => !(l.startsWith('--') && all.slice(0, i).every((x) => x.startsWith('--'))))
+      .join('\n')
+      .trimEnd();
+  });
+}
+
 export function parseQuery(file: string, text: string): NamedQuery {
   const lines = text.split('\n');
   const header: string[] = [];
@@ -126,7 +148,7 @@ export function allQueries(): Map<string, NamedQuery> {
     .filter((f) => f.endsWith('.sql'))
     .sort()) {
     const file = join(here, name);
-    const q = parseQuery(file, readFileSync(file, 'utf8'));
+    const q = parseQuery(file, expandIncludes(file, readFileSync(file, 'utf8')));
     cache.set(q.id, q);
   }
   return cache;
