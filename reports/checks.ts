@@ -140,3 +140,22 @@ export function ruleList(): { rule: string; severity: string; thresholds: string
     doc: r.doc,
   }));
 }
+
+/** A finding as the columns every export of findings shares (snake_case, exception fields flat). */
+export function findingColumns(f: Finding) {
+  return {
+    severity: f.severity,
+    subject_type: f.subjectType,
+    subject_id: f.subjectId,
+    subject_name: f.subjectName,
+    observed: f.observed,
+    threshold: f.threshold,
+    detail: f.detail,
+    first_seen: f.firstSeen,
+    last_seen: f.lastSeen,
+    excepted: f.excepted,
+    exception_reason: f.exception?.reason ?? null,
+    exception_owner: f.exception?.owner ?? null,
+    exception_expires: f.exception?.expires ?? null,
+  };
+}

@@ -2,7 +2,7 @@
 // pointing at the files that evidence it, and the README.
 import type { Row } from '../../core/db.js';
 import { CONTROL_MAP, FRAMEWORKS, FRAMEWORK_IDS, mappedTo, type FrameworkId } from '../../queries/controls.js';
-import { SEVERITIES, counting, type Finding } from '../checks.js';
+import { SEVERITIES, counting, findingColumns, type Finding } from '../checks.js';
 import { markdownCell } from '../neutralise.js';
 import { quarterPeriod } from './pack.js';
 
@@ -33,20 +33,8 @@ export const FINDING_COLUMNS = [
 
 export function findingRows(findings: Finding[]): Row[] {
   return findings.map((f) => ({
-    severity: f.severity,
+    ...findingColumns(f),
     rule: f.ruleId,
-    subject_type: f.subjectType,
-    subject_id: f.subjectId,
-    subject_name: f.subjectName,
-    observed: f.observed,
-    threshold: f.threshold,
-    detail: f.detail,
-    first_seen: f.firstSeen,
-    last_seen: f.lastSeen,
-    excepted: f.excepted,
-    exception_reason: f.exception?.reason ?? null,
-    exception_owner: f.exception?.owner ?? null,
-    exception_expires: f.exception?.expires ?? null,
     controls: FRAMEWORK_IDS.flatMap((fw) => (CONTROL_MAP[f.ruleId]?.[fw] ?? []).map((c) => `${fw}:${c}`)).join(' '),
   }));
 }

@@ -7,7 +7,7 @@ import type { Db, Row } from '../../core/db.js';
 import type { Config } from '../../core/config.js';
 import { runQuery, pickParams } from '../../queries/registry.js';
 import { configParams } from '../../queries/params.js';
-import { runChecks } from '../checks.js';
+import { findingColumns, runChecks } from '../checks.js';
 import { metricValues } from '../metric-values.js';
 import { SENTINEL_TABLES, type SentinelTable, type SentinelColumn } from './tables.js';
 import { asText } from '../../core/text.js';
@@ -93,19 +93,7 @@ async function sourceRows(db: Db, config: Config, t: SentinelTable, asOf: Date):
     check_id: f.ruleId,
     rule_id: f.ruleId,
     tenant_id: f.tenantId,
-    severity: f.severity,
-    subject_type: f.subjectType,
-    subject_id: f.subjectId,
-    subject_name: f.subjectName,
-    observed: f.observed,
-    threshold: f.threshold,
-    detail: f.detail,
-    first_seen: f.firstSeen,
-    last_seen: f.lastSeen,
-    excepted: f.excepted,
-    exception_reason: f.exception?.reason ?? null,
-    exception_owner: f.exception?.owner ?? null,
-    exception_expires: f.exception?.expires ?? null,
+    ...findingColumns(f),
   }));
 }
 
