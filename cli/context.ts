@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../core/config.js';
 import { redact, redactRegistered } from '../core/redact.js';
 import { resolvePeriod, type Period } from '../core/time.js';
 import { terminalText } from '../reports/neutralise.js';
+import type { ImportSummary } from './pipeline.js';
 
 export interface GlobalOptions {
   db: string;
@@ -75,14 +76,8 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export interface ImportCounts {
-  files: number;
-  records: number;
-  new: number;
-  duplicates: number;
-  quarantined: number;
-  conflicts?: number;
-}
+/** What an import or transform counted (type only: the pipeline is not loaded for it). */
+export type ImportCounts = ImportSummary;
 
 export function printImportSummary(o: GlobalOptions, summary: ImportCounts, what: string): void {
   if (wantsJson(o)) printJson(summary);

@@ -39,6 +39,17 @@ export class PimopsError extends Error {
   }
 }
 
+/** Why a write failed, by errno, in the words the output-unwritable errors use. */
+export const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'the path is a folder',
+};
+
 export function asPimopsError(err: unknown): PimopsError {
   if (err instanceof PimopsError) return err;
   const message = err instanceof Error ? err.message : String(err);
@@ -46,15 +57,7 @@ export function asPimopsError(err: unknown): PimopsError {
   // mkdir -p over a file in the way says EEXIST: the same as a path through a file.
   const errno = e?.code === 'EEXIST' && e.syscall === 'mkdir' ? 'ENOTDIR' : e?.code;
   if (errno && ['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'EDQUOT'].includes(errno)) {
-    const why = {
-      ENOSPC: 'the disk is full',
-      EDQUOT: 'the disk quota is used up',
-      EACCES: 'permission denied',
-      EPERM: 'permission denied',
-      EROFS: 'the file system is read-only',
-      ENOTDIR: 'a part of the path is a file, not a folder',
-      EISDIR: 'the path is a folder',
-    }[errno];
+    const why = WRITE_FAILURES[errno];
     return new PimopsError(
       'output-unwritable',
       `Cannot write ${(err as NodeJS.ErrnoException).path ?? 'the output'}: ${why}. Nothing was left half-written.`,

@@ -16,18 +16,12 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PimopsError } from './errors.js';
+import { PimopsError, WRITE_FAILURES } from './errors.js';
 import { redactRegistered } from './redact.js';
 
 const WHY: Record<string, string> = {
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is used up',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'the file system is read-only',
-  ENOTDIR: 'a part of the path is a file, not a folder',
+  ...WRITE_FAILURES,
   EEXIST: 'a part of the path is a file, not a folder',
-  EISDIR: 'the path is a folder',
   ELOOP: 'the path is a symbolic link',
   ENOENT: 'its folder cannot be created',
 };

@@ -10,15 +10,8 @@
 --   break_glass_accounts VARCHAR[]: list of break-glass UPNs or object ids
 -- thresholds:
 --   break_glass_accounts: breakGlassAccounts
-WITH bg AS (SELECT lower(unnest($break_glass_accounts::VARCHAR[])) AS acct),
-ids AS (
-  -- Each account as (id, upn) wherever the data connects them.
-  SELECT DISTINCT acct, coalesce(u.user_id, p.principal_id, CASE WHEN regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS id,
-         coalesce(u.user_principal_name, p.principal_upn, CASE WHEN NOT regexp_matches(acct, '^[0-9a-f-]{36}$') THEN acct END) AS upn
-  FROM bg
-  LEFT JOIN directory_users u ON u.user_id = bg.acct OR u.user_principal_name = bg.acct
-  LEFT JOIN (SELECT DISTINCT principal_id, principal_upn FROM audit_events WHERE principal_upn IS NOT NULL) p ON p.principal_id = bg.acct OR p.principal_upn = bg.acct
-),
+-- include: break_glass_ids
+,
 standing AS (
   SELECT i.id, i.upn,
          EXISTS (SELECT 1 FROM role_assignments a WHERE a.kind = 'active' AND a.role_id = '62e90394-69f5-4237-9190-012177145e10'
