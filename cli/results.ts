@@ -1,18 +1,16 @@
-// Result rows from `query` and `sql` to stdout, or to --out (any format; arrow and parquet only to a file).
-import { emitRows } from '../reports/emit.js';
-import type { TypedRows } from '../reports/binary.js';
+// Result rows from `query` and `sql`, streamed to stdout or to --out (any format; arrow and parquet only to a file).
+import { sqlError } from '../core/errors.js';
+import { emitRowStream, type RowStream } from '../reports/emit.js';
 import { defaultRowFormat, out, stderr, type Options } from './context.js';
 
-export async function emitResult(o: Options, res: TypedRows): Promise<void> {
-  const r = await emitRows(res, {
-    format: o.format,
-    json: o.json,
-    out: o.out as string | undefined,
-    fallback: defaultRowFormat(),
+export async function emitResult(o: Options, res: RowStream): Promise<void> {
+  // A query can fail while its rows are read, after the first batch: the same error either way.
+  const r = await emitRowStream(
+    res,
+    { format: o.format, json: o.json, out: o.out as string | undefined, fallback: defaultRowFormat() },
+    out,
+  ).catch((err: unknown) => {
+    throw sqlError(err);
   });
-  if (r.kind === 'text') out(r.text);
-  else
-    stderr(
-      `wrote ${r.rows} rows to ${r.path}${r.format === 'arrow' || r.format === 'parquet' ? ` (${r.format})` : ''}`,
-    );
+  if (r.path) stderr(`wrote ${r.rows} rows to ${r.path} (${r.format})`);
 }

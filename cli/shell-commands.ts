@@ -1,7 +1,8 @@
 // The shell's dot commands and tab completion: what it offers besides SQL.
-import type { Db, Row } from '../core/db.js';
+import type { Db } from '../core/db.js';
+import type { RowStream } from '../reports/emit.js';
 import type { Config } from '../core/config.js';
-import { allQueries, getQuery, runQueryJson } from '../queries/registry.js';
+import { allQueries, getQuery, streamQuery } from '../queries/registry.js';
 import { configParams } from '../queries/params.js';
 import { FORMATS, type Format } from '../reports/format.js';
 
@@ -23,7 +24,7 @@ export interface DotState {
   db: () => Db;
   format: () => Format;
   setFormat: (f: Format) => void;
-  emitRows: (columns: string[], rows: Row[]) => Promise<void>;
+  emit: (rows: RowStream) => Promise<void>;
   /** Closes any .output file, opens one at `path` when given; returns the open path. */
   setOutput: (path: string | undefined) => string | undefined;
 }
@@ -74,8 +75,7 @@ export async function dotCommand(st: DotState, cmd: string): Promise<boolean> {
         const i = kv.indexOf('=');
         params[kv.slice(0, i)] = kv.slice(i + 1);
       }
-      const res = await runQueryJson(st.db(), q.id, params);
-      await st.emitRows(res.columns, res.rows);
+      await st.emit(await streamQuery(st.db(), q.id, params));
       break;
     }
     case '.format':

@@ -150,7 +150,7 @@ async function session(
     db: () => db,
     format: () => format,
     setFormat: (f) => (format = f),
-    emitRows: (columns, rows) => emit({ columns, types: columns.map(() => 'VARCHAR'), batches: [rows] }),
+    emit,
     setOutput: (path) => {
       closeOutput();
       if (path) held.out = new AtomicFile(path);

@@ -159,6 +159,19 @@ export class Db {
     };
   }
 
+  /** A result read batch by batch as JS values (about 2,048 rows a batch), so no result is held whole. */
+  async stream(
+    sql: string,
+    params?: Params,
+  ): Promise<{ columns: string[]; types: string[]; batches: AsyncIterable<Row[]> }> {
+    const result = await this.conn.stream(sql, ...bindable(params));
+    return {
+      columns: result.columnNames(),
+      types: result.columnTypes().map((t) => t.toString()),
+      batches: result.yieldRowObjectJs(),
+    };
+  }
+
   /** Runs a query and reads the result chunk by chunk without making JS values of its rows: the
    *  row count of a result too big to hold (an export feed over a 10M-record store). */
   async countRows(sql: string, params?: Params): Promise<number> {

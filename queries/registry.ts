@@ -249,6 +249,12 @@ export async function runQueryJson(
   return db.allJson(q.sql, bind(q, params));
 }
 
+/** A named query's result in batches, for output that must not hold every row (query, the shell). */
+export async function streamQuery(db: Db, id: string, params: Record<string, unknown>) {
+  const q = getQuery(id);
+  return db.stream(q.sql, bind(q, params));
+}
+
 /** Only the parameters a query declares, picked from a larger set (the CLI's common ones). */
 export function pickParams(id: string, available: Record<string, unknown>): Record<string, unknown> {
   const q = getQuery(id);

@@ -77,18 +77,9 @@ export function toArrowTable(r: TypedRows): Table {
   return new Table(vectors);
 }
 
-export function writeArrow(r: TypedRows, path: string): void {
-  writeFileAtomic(path, tableToIPC(toArrowTable(r), 'file'));
-}
-
-/** Parquet through a private in-memory DuckDB: the rows go in as NDJSON with their original types.
- *  DuckDB writes into a private temp folder (a guessable name in the shared temp folder could be a
- *  planted link); the file then goes to its place like every output, through writeFileAtomic. The
- *  rows are in memory already, so holding the compressed file too costs little. */
-export async function writeParquet(r: TypedRows, path: string): Promise<void> {
-  await writeParquetStream({ columns: r.columns, types: r.types, batches: [r.rows] }, path);
-}
-
+/** Parquet goes through a private in-memory DuckDB: the rows as NDJSON with their original types, in a
+ *  private temp folder (a guessable name in the shared temp folder could be a planted link); the file
+ *  then goes to its place like every output, through writeFileAtomic. */
 /** DuckDB reads the NDJSON with the columns' own types and writes Parquet, which goes to its place atomically. */
 async function copyToParquet(
   columns: string[],

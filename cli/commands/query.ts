@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'write the result to a file (required for arrow and parquet)')
     .action(async (id: string | undefined, _o, cmd: Command) => {
       const { Db } = await import('../../core/db.js');
-      const { allQueries, getQuery, runQueryJson, pickParams } = await import('../../queries/registry.js');
+      const { allQueries, getQuery, streamQuery, pickParams } = await import('../../queries/registry.js');
       const { configParams } = await import('../../queries/params.js');
       const { parseFormat, renderRows } = await import('../../reports/format.js');
       const { emitResult } = await import('../results.js');
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       for (const [k, v] of (o.param as string[]).map(parseParam)) params[k] = v;
       const db = await Db.openReadOnly(o.db, { memoryLimit: config.storage.memoryLimit });
       try {
-        const res = await runQueryJson(db, q.id, params).catch((err: unknown) => {
+        const res = await streamQuery(db, q.id, params).catch((err: unknown) => {
           throw sqlError(err);
         });
         await emitResult(o, res);

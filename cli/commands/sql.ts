@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { PimopsError } from '../../core/errors.js';
-import { configOf, defaultRowFormat, optionsOf, out, stderr } from '../context.js';
+import { configOf, optionsOf } from '../context.js';
 
 export function register(program: Command): void {
   program
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(async (statement: string, _o, cmd: Command) => {
       const { requireDatabase, Db } = await import('../../core/db.js');
       const { runAdHoc } = await import('../../core/adhoc.js');
-      const { emitRowStream } = await import('../../reports/emit.js');
+      const { emitResult } = await import('../results.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       if (o.allowFiles && !o.write)
@@ -30,12 +30,7 @@ export function register(program: Command): void {
         // Even a writer's session reaches no file unless asked: COPY TO and read_* are how data leaves.
         if (o.write && !o.allowFiles) await db.run('SET enable_external_access = false');
         const res = await runAdHoc(db, statement, { timeoutSeconds, sandboxed: !o.write });
-        const r = await emitRowStream(
-          res,
-          { format: o.format, json: o.json, out: o.out as string | undefined, fallback: defaultRowFormat() },
-          out,
-        );
-        if (r.path) stderr(`wrote ${r.rows} rows to ${r.path} (${r.format})`);
+        await emitResult(o, res);
       } finally {
         db.close();
       }
