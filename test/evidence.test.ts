@@ -159,6 +159,16 @@ describe('pimops evidence on the demo (2026Q3)', () => {
     const z = pimops(['evidence', 'verify', 'tampered.zip']);
     expect(z.code).toBe(1);
     expect(z.stderr).toContain('findings.csv: changed');
+
+    // A forged manifest's text reaches the auditor's terminal shown, never obeyed.
+    const manifest = JSON.parse(Buffer.from(entries['manifest.json']).toString('utf8'));
+    manifest.quarter = '2026Q3\u001b]52;c;cHduZWQ=\u0007\u001b[2J';
+    entries['manifest.json'] = new Uint8Array(Buffer.from(JSON.stringify(manifest)));
+    writeFileSync(join(tmp.dir, 'forged.zip'), zipSync(entries));
+    const forged = pimops(['evidence', 'verify', 'forged.zip']);
+    expect(forged.code).toBe(1);
+    expect(forged.stdout + forged.stderr).not.toContain('\u001b');
+    expect(forged.stdout).toContain('\\x1b]52');
   }, 120_000);
 
   it('signs the manifest with a configured Ed25519 key, and verification checks it against a key the auditor holds', () => {

@@ -8,6 +8,7 @@ import type { Config } from '../../core/config.js';
 import { PimopsError } from '../../core/errors.js';
 import { lastFullMonth, parseMonth } from '../../core/time.js';
 import { configOf, optionsOf, out, printJson, progressOf, stderr, wantsJson } from '../context.js';
+import { terminalText } from '../../reports/neutralise.js';
 
 /** Four full calendar months ending with `through`: the demo's last month is the one reports show by default. */
 function demoWindow(through: string | undefined, now = new Date()) {
@@ -144,7 +145,7 @@ export function register(program: Command): void {
           .map((x) => `${s[x]} ${x}`)
           .join(', ')}\n`,
       );
-      for (const f of atOrAbove(findings, 'high')) out(`  ${f.severity.padEnd(8)} ${f.detail}\n`);
+      for (const f of atOrAbove(findings, 'high')) out(`  ${f.severity.padEnd(8)} ${terminalText(f.detail)}\n`);
       stderr(
         `\nnext: npx pimops checks --config pimops-demo.config.json --period ${DEMO.label} | ` +
           `npx pimops report --config pimops-demo.config.json --period ${DEMO.label} | npx pimops shell`,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { PimopsError } from '../../core/errors.js';
 import { configOf, optString, optionsOf, out, printJson, stderr, wantsJson } from '../context.js';
+import { terminalText } from '../../reports/neutralise.js';
 
 export function register(program: Command): void {
   const evidence = program
@@ -72,13 +73,15 @@ export function register(program: Command): void {
       const v = verifyPack(path, trusted);
       if (wantsJson(o)) printJson(v, true);
       else {
-        out(`manifest sha256: ${v.manifestSha256 ?? '(none)'}\n`);
+        // A pack under verification may have been tampered with: what its manifest says is shown, never obeyed.
+        const say = (t: string) => out(terminalText(t, { multiline: true }));
+        say(`manifest sha256: ${v.manifestSha256 ?? '(none)'}\n`);
         if (v.manifest)
-          out(
+          say(
             `${v.manifest.scope} ${v.manifest.quarter}, pimops ${v.manifest.pimopsVersion}, generated ${v.manifest.generatedAt}; ${v.files} files\n`,
           );
         if (v.signature !== 'absent')
-          out(`signature: ${v.signature}${v.signedBy ? ` (key sha256 ${v.signedBy})` : ''}\n`);
+          say(`signature: ${v.signature}${v.signedBy ? ` (key sha256 ${v.signedBy})` : ''}\n`);
       }
       if (!v.ok) {
         throw new PimopsError('evidence-invalid', `${path} does not verify:\n  ${v.problems.join('\n  ')}`);
