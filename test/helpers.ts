@@ -6,7 +6,9 @@ import { Db } from '../core/db.js';
 
 export function tempDir(prefix = 'pimops-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retries: a child process that was just killed (the shell under tmux) can still be writing its history or
+  // DuckDB's temp files while the tree is removed, and rmdir then fails with ENOTEMPTY.
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }
 
 export function testConfig(over: Record<string, unknown> = {}, dir?: string): Config {

@@ -38,13 +38,30 @@ beforeAll(async () => {
   db = join(tmp.dir, 'p.duckdb');
   await importPaths(db, testConfig({}, tmp.dir), [join(tmp.dir, 'in')]);
 });
-afterAll(() => {
-  if (hasTmux) spawnSync('tmux', ['kill-session', '-t', session]);
+/** Ends the tmux session and waits until the shell process inside it has exited, so nothing writes into tmp after. */
+async function stop() {
+  const pid = Number(
+    spawnSync('tmux', ['display-message', '-p', '-t', session, '#{pane_pid}'], { encoding: 'utf8' }).stdout,
+  );
+  spawnSync('tmux', ['kill-session', '-t', session]);
+  if (!pid) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const until = Date.now() + 5000; alive() && Date.now() < until;) await sleep(50);
+}
+afterAll(async () => {
+  if (hasTmux) await stop();
   tmp.cleanup();
 });
 
-function start() {
-  spawnSync('tmux', ['kill-session', '-t', session]);
+async function start() {
+  await stop();
   tmux(
     'new-session',
     '-d',
@@ -62,7 +79,7 @@ function start() {
 
 describe.skipIf(!hasTmux)('pimops shell (in tmux)', () => {
   it('runs multi-line SQL, completes names, refuses writes, cancels with Ctrl-C, and keeps history', async () => {
-    start();
+    await start();
     await waitFor(/^pimops>\s*$/m);
     type('SELECT count(*) AS n');
     await waitFor(/\.\.\.>\s*$/m);
@@ -93,7 +110,7 @@ describe.skipIf(!hasTmux)('pimops shell (in tmux)', () => {
 
     // History survives the session: the multi-line statement is one entry, recalled with Up.
     expect(readFileSync(history, 'utf8')).toContain('SELECT count(*) AS n FROM audit_events;');
-    start();
+    await start();
     await waitFor(/^pimops>\s*$/m);
     for (let i = 0; i < 7; i++) tmux('send-keys', '-t', session, 'Up');
     await waitFor(/pimops> SELECT count\(\*\) AS n FROM audit_events;/);
