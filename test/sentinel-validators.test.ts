@@ -204,6 +204,32 @@ describe('analytics rules against the Azure-Sentinel detection template checks',
     }
   });
 
+  it("rules over PIM records map the IP entity to the requester's ipaddr detail when ipAddress is empty", () => {
+    // Reference §7: a PIM request (or approval) record leaves InitiatedBy.user.ipAddress null and holds
+    // the address in the additionalDetails key ipaddr. Core Directory records (outside PIM) have only the first.
+    const readsIpaddr = (r: (typeof rules)[number]) => {
+      const column = r.entities.find((m) => m.entityType === 'IP')!.fieldMappings[0].columnName;
+      // The mapped column is assigned the first non-empty of the initiator's address and IpAddr…
+      const assigned = new RegExp(
+        `\\b${column} = coalesce\\(tostring\\(InitiatedBy\\.user\\.ipAddress\\), IpAddr\\)`,
+      ).test(r.query);
+      // …and IpAddr is the value of the detail whose key, lower-cased, is ipaddr.
+      const detail =
+        /IpAddr = take_anyif\(tostring\(Detail\.value\), tolower\(tostring\(Detail\.key\)\) == "ipaddr"\)/.test(
+          r.query,
+        ) && /mv-apply Detail = AdditionalDetails on/.test(r.query);
+      return assigned && detail;
+    };
+    expect(rules.filter(readsIpaddr).map((r) => r.file)).toEqual([
+      'pimops-break-glass-use.yaml',
+      'pimops-mutual-approval.yaml',
+      'pimops-role-settings-weakened.yaml',
+    ]);
+    // Every rule that reads PIM's own records (LoggedByService PIM) is among them.
+    for (const r of rules.filter((x) => x.query.includes('LoggedByService in ("PIM"')))
+      expect(readsIpaddr(r), r.name).toBe(true);
+  });
+
   it('known-bad templates each fail the check that names them', () => {
     const base = yamls[1][1];
     const bad = (change: (t: Record<string, unknown>) => void) => {

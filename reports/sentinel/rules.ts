@@ -84,6 +84,14 @@ const VALID_ACCOUNTS_TACTICS = ['InitialAccess', 'Persistence', 'PrivilegeEscala
 
 const ARRIVED = '| where ingestion_time() > ago(1h)';
 
+// PIM request and approval records leave InitiatedBy.user.ipAddress null and hold the requester's
+// address in the additionalDetails key ipaddr (reference §7): the detail as IpAddr, then the address
+// is the first non-empty of the two (KQL's coalesce skips empty strings). Other records have no
+// ipaddr, so their address is unchanged.
+export const IPADDR_DETAIL = `| mv-apply Detail = AdditionalDetails on (
+    summarize IpAddr = take_anyif(tostring(Detail.value), tolower(tostring(Detail.key)) == "ipaddr"))`;
+export const INITIATOR_IP = 'coalesce(tostring(InitiatedBy.user.ipAddress), IpAddr)';
+
 export function analyticsRules(config: Config): AnalyticsRule[] {
   // Sentinel looks back at most 14 days from a scheduled rule.
   const mutualDays = Math.min(config.checks.mutualApprovalDays, 14);
@@ -118,8 +126,9 @@ union
     ${ARRIVED}
     | extend ActorUpn = tolower(tostring(InitiatedBy.user.userPrincipalName)), ActorId = tolower(tostring(InitiatedBy.user.id))
     | where ActorUpn in (Upns) or ActorId in (Ids)
+    ${IPADDR_DETAIL.replaceAll('\n', '\n    ')}
     | project TimeGenerated, Id, Activity = ActivityDisplayName, AccountUpn = ActorUpn, AccountId = ActorId,
-              IPAddress = tostring(InitiatedBy.user.ipAddress), Outcome = Result)
+              IPAddress = ${INITIATOR_IP}, Outcome = Result)
 | summarize arg_min(TimeGenerated, *) by Id
 | extend ${userColumns('Account', 'AccountUpn', 'AccountId')}`,
       entities: [...user('Account'), ip('IPAddress')],
@@ -191,14 +200,15 @@ let Approvals = AuditLogs
     | where LoggedByService in (${PIM_SERVICES}) and ActivityDisplayName == "${ACT.approved}"
     | extend Arrived = ingestion_time() > ago(1h)
     | summarize arg_min(TimeGenerated, *) by Id
-    | extend Approver = tolower(tostring(InitiatedBy.user.userPrincipalName)), ApproverId = tolower(tostring(InitiatedBy.user.id)),
-             ApproverIp = tostring(InitiatedBy.user.ipAddress)
+    | extend Approver = tolower(tostring(InitiatedBy.user.userPrincipalName)), ApproverId = tolower(tostring(InitiatedBy.user.id))
     | mv-apply Target = TargetResources on (
         summarize Requester = take_anyif(tolower(tostring(Target.userPrincipalName)), tolower(tostring(Target.type)) == "user"),
                   RequesterId = take_anyif(tolower(tostring(Target.id)), tolower(tostring(Target.type)) == "user"),
                   RoleName = take_anyif(tostring(Target.displayName), tolower(tostring(Target.type)) == "role"))
     | mv-apply Detail = AdditionalDetails on (
-        summarize RequestKey = take_anyif(tostring(Detail.value), tolower(tostring(Detail.key)) == "roleassignmentrequestid"))
+        summarize RequestKey = take_anyif(tostring(Detail.value), tolower(tostring(Detail.key)) == "roleassignmentrequestid"),
+                  IpAddr = take_anyif(tostring(Detail.value), tolower(tostring(Detail.key)) == "ipaddr"))
+    | extend ApproverIp = ${INITIATOR_IP}
     | where isnotempty(Approver) and isnotempty(Requester) and Approver != Requester
     | project TimeGenerated, Arrived, ApprovedAt = ActivityDateTime, Approver, ApproverId, ApproverIp, Requester, RequesterId, RoleName, RequestKey,
               Justification = ResultReason;
@@ -244,8 +254,9 @@ ${ARRIVED}
 | mv-apply Target = TargetResources on (
     summarize RoleName = take_anyif(tostring(Target.displayName), tolower(tostring(Target.type)) == "role"),
               RoleId = take_anyif(tostring(Target.id), tolower(tostring(Target.type)) == "role"))
+${IPADDR_DETAIL}
 | extend ActorUpn = tolower(tostring(InitiatedBy.user.userPrincipalName)), ActorId = tolower(tostring(InitiatedBy.user.id)),
-         ActorIp = tostring(InitiatedBy.user.ipAddress), AppName = tostring(InitiatedBy.app.displayName)
+         ActorIp = ${INITIATOR_IP}, AppName = tostring(InitiatedBy.app.displayName)
 | extend ${userColumns('Actor', 'ActorUpn', 'ActorId')}
 | project TimeGenerated, ActivityDateTime, RoleName, RoleId, Change = ResultReason, AccountUpn = coalesce(ActorUpn, AppName),
           ActorName, ActorUPNSuffix, ActorAadUserId, ActorIp, AppName, CorrelationId`,
