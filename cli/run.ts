@@ -23,6 +23,7 @@ import type { Period } from '../core/time.js';
 import { runChecks, summarize, atOrAbove } from '../reports/checks.js';
 import { buildReport, targetsOf } from '../reports/report.js';
 import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
+import { findingsCsv } from '../reports/report-file.js';
 import { exportLake } from '../reports/lake.js';
 import { exportSentinel } from '../reports/sentinel/index.js';
 import { createCredential } from '../core/azure.js';
@@ -178,6 +179,11 @@ export async function runJob(
             path,
             f === 'html' ? renderHtml(model) : f === 'md' ? renderMarkdown(model) : renderJson(model),
           );
+          result.reports.push(path);
+        }
+        if (config.run.reportFormats.some((f) => f !== 'json')) {
+          const path = join(dir, `${stem}.findings.csv`);
+          writeFileAtomic(path, findingsCsv(model.findings.items));
           result.reports.push(path);
         }
         return result.reports.join(', ');

@@ -182,6 +182,14 @@ export const ConfigSchema = z.strictObject({
       sentinelUpload: z.boolean().default(false),
     })
     .prefault({}),
+  report: z
+    .strictObject({
+      // A rule that fires for at least this share of the people it judges (its population, at least
+      // minPopulation of them) is one line in the report, "fires for 40 of 41 admins: tune …", not a list.
+      saturationShare: z.number().min(0).max(1).default(0.5),
+      minPopulation: z.number().int().min(1).default(5),
+    })
+    .prefault({}),
   // Endpoints of a pull whose failure is a known, accepted gap (a permission not granted on purpose):
   // a warning in the summary instead of a failed command. A licence the tenant lacks is always one.
   acknowledgedGaps: z.array(z.string().min(1)).default([]),

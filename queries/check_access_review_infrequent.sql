@@ -4,6 +4,7 @@
 --   review recurs less often than quarterly (tier 0) or semi-annually (other privileged roles).
 -- severity: low; info when not computable
 -- doc: docs/rules.md#access_review_infrequent
+-- action: Shorten the review's recurrence to the configured interval or less in Entra ID Governance.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

@@ -4,6 +4,7 @@
 --   recurring access review covers it, so nobody re-checks who is eligible.
 -- severity: medium; info when not computable
 -- doc: docs/rules.md#access_review_missing
+-- action: Create a recurring access review of the role's assignments in Entra ID Governance.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

@@ -4,6 +4,7 @@
 --   latest review's decisions, how many removed access and how many were not reviewed.
 -- severity: info; info when not computable
 -- doc: docs/rules.md#access_review_outcomes
+-- action: Read the outcomes with the role's owner and remove what reviewers denied.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

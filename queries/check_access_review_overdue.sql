@@ -4,6 +4,7 @@
 --   latest review instance ended before as-of and is not completed.
 -- severity: medium; info when not computable
 -- doc: docs/rules.md#access_review_overdue
+-- action: Ask the reviewers to finish the open review, or end it and apply its results.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

@@ -4,6 +4,7 @@
 --   review does not remove access when reviewers stay silent (default decision Deny, applied automatically).
 -- severity: low; info when not computable
 -- doc: docs/rules.md#access_review_silence_keeps_access
+-- action: Set the review's "if reviewers don't respond" setting to remove access.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

@@ -3,6 +3,7 @@
 -- description: A person who mostly ends their activations of a role within minutes: a shorter maximum would do.
 -- severity: low
 -- doc: docs/rules.md#activation_ended_early
+-- action: Ask the admin whether a shorter activation or a less privileged role would do.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,7 @@
 --   three) people activating it: standing need, or a task to automate?
 -- severity: low
 -- doc: docs/rules.md#activation_outlier
+-- action: Ask the admin why they activate the role so often, and right-size the role or its duration.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,7 @@
 --   duration may be too short for the work.
 -- severity: info
 -- doc: docs/rules.md#activation_runs_to_end
+-- action: Shorten the role's maximum activation duration toward the time people actually use.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

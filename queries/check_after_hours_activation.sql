@@ -4,6 +4,8 @@
 --   started outside the configured business hours (local time) or on a day that is not a business day.
 -- severity: low
 -- doc: docs/rules.md#after_hours_activation
+-- action: Confirm with the admin that the activation outside their usual hours was theirs.
+-- population: population_activating_admins
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

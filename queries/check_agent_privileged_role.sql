@@ -6,6 +6,7 @@
 --   approving a request.
 -- severity: high for tier-0 roles, medium otherwise
 -- doc: docs/rules.md#agent_privileged_role
+-- action: Remove the privileged role from the agent identity, or give it the least-privileged role it needs.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

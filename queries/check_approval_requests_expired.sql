@@ -4,6 +4,7 @@
 --   they expire.
 -- severity: low
 -- doc: docs/rules.md#approval_requests_expired
+-- action: Add approvers or a backup approver so requests are decided before they expire.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by request time
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,7 @@
 --   directly (or reported by PIM as outside PIM) in the period.
 -- severity: high
 -- doc: docs/rules.md#assigned_outside_pim
+-- action: Remove the direct assignment and make it eligible through PIM instead.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,7 @@
 --   across many activation requests in the period: it says nothing about the task.
 -- severity: low
 -- doc: docs/rules.md#boilerplate_justification
+-- action: Tell the admins that a justification names the task or ticket, not a stock phrase.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by request time
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -3,6 +3,7 @@
 -- description: Any audit record a break-glass account initiated in the period: these accounts exist to be unused.
 -- severity: critical; info when no accounts are configured
 -- doc: docs/rules.md#break_glass_action
+-- action: Confirm with the account's owners why the break-glass account acted, and rotate its credentials if no one can say.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

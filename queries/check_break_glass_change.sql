@@ -4,6 +4,7 @@
 --   about an assignment are not changes).
 -- severity: high; info when no accounts are configured
 -- doc: docs/rules.md#break_glass_change
+-- action: Confirm the change to the break-glass account was planned, and revert it if not.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -3,6 +3,7 @@
 -- description: A break-glass account whose password (directory snapshot) was last changed longer ago than the limit.
 -- severity: medium; info when no accounts are configured, or (not computable) for an account the snapshot has no password date for
 -- doc: docs/rules.md#break_glass_credential_age
+-- action: Rotate the break-glass account's password and store the new one as your procedure says.
 -- parameters:
 --   as_of TIMESTAMPTZ: for the credential age
 --   break_glass_accounts VARCHAR[]: list of break-glass UPNs or object ids

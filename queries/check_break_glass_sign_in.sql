@@ -6,6 +6,7 @@
 --   interactive data only, it says non-interactive use is not covered.
 -- severity: critical; info when not computable
 -- doc: docs/rules.md#break_glass_sign_in
+-- action: Confirm with the account's owners why the break-glass account signed in, and rotate its credentials if no one can say.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -5,6 +5,7 @@
 --   than the first record, a snapshot can.
 -- severity: high when a role snapshot says so; info from audit replay alone, or when no accounts are configured
 -- doc: docs/rules.md#break_glass_without_ga
+-- action: Give the break-glass account a permanent active Global Administrator assignment.
 -- parameters:
 --   as_of TIMESTAMPTZ: for the standing role
 --   break_glass_accounts VARCHAR[]: list of break-glass UPNs or object ids

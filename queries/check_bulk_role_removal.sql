@@ -4,6 +4,7 @@
 --   assignments within 60 minutes than the eligible-assignment burst limit.
 -- severity: medium
 -- doc: docs/rules.md#bulk_role_removal
+-- action: Confirm the bulk removal was planned, and restore the assignments if not.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

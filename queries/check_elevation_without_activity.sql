@@ -5,6 +5,7 @@
 --   or work done where the directory audit log cannot see it.
 -- severity: info
 -- doc: docs/rules.md#elevation_without_activity
+-- action: Ask the admin whether they needed the role, and remove the eligibility if not.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by activation start
 --   to TIMESTAMPTZ: period end (exclusive)

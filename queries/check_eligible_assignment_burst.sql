@@ -4,6 +4,7 @@
 --   assignments within 60 minutes than the limit (a lower limit for privileged roles).
 -- severity: medium
 -- doc: docs/rules.md#eligible_assignment_burst
+-- action: Confirm the burst of eligible assignments was planned, and remove the ones that were not.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

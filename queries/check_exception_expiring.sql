@@ -4,6 +4,7 @@
 --   expires within the warning days: the finding it hides will count again after that.
 -- severity: info
 -- doc: docs/rules.md#exception_expiring
+-- action: Renew the exception with a reason and an owner, or fix what it hides before it expires.
 -- parameters:
 --   as_of TIMESTAMPTZ: the moment the exception is judged at
 --   exceptions VARCHAR: JSON list of the configured exceptions (rule, subject, reason, owner, expires as ISO UTC)

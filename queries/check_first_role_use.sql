@@ -4,6 +4,7 @@
 --   an Entra role, when the log reaches back far enough (30 days) to have seen an earlier one.
 -- severity: low
 -- doc: docs/rules.md#first_role_use
+-- action: Confirm the admin meant to use the role for the first time.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -3,6 +3,7 @@
 -- description: Role settings (newest snapshot at or before as-of) that let a role be activated without a justification.
 -- severity: low; info when not computable
 -- doc: docs/rules.md#justification_not_required
+-- action: Require a justification on activation in the role's PIM settings.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

@@ -6,6 +6,7 @@
 --   info rows only. The role-settings check says whether MFA is required.
 -- severity: info
 -- doc: docs/rules.md#mfa_and_tickets_observed
+-- action: Compare what the log shows with the role settings you intend.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by request time
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,7 @@
 --   authentication context.
 -- severity: high for tier-0 roles, medium for others; info when not computable
 -- doc: docs/rules.md#mfa_not_required
+-- action: Require MFA (or an authentication context) on activation in the role's PIM settings.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

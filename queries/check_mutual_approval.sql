@@ -4,6 +4,7 @@
 --   B approved A): two-person control reduced to a favour returned.
 -- severity: high
 -- doc: docs/rules.md#mutual_approval
+-- action: Add approvers so the two admins no longer approve each other's requests.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by decision time
 --   to TIMESTAMPTZ: period end (exclusive)

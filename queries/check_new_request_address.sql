@@ -5,6 +5,7 @@
 --   that admin's own requests with an address reach back at least that far (a short history proves nothing).
 -- severity: low
 -- doc: docs/rules.md#new_request_address
+-- action: Confirm with the admin that the request from the new address was theirs.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

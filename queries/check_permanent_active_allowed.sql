@@ -3,6 +3,7 @@
 -- description: Role settings (newest snapshot at or before as-of) that allow permanent active assignment: standing access.
 -- severity: medium; info when not computable
 -- doc: docs/rules.md#permanent_active_allowed
+-- action: Turn off permanent active assignment in the role's PIM settings.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

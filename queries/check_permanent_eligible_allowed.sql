@@ -3,6 +3,7 @@
 -- description: Role settings (newest snapshot at or before as-of) that allow permanent eligibility: never re-justified.
 -- severity: low; info when not computable
 -- doc: docs/rules.md#permanent_eligible_allowed
+-- action: Turn off permanent eligible assignment in the role's PIM settings.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

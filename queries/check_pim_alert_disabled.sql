@@ -4,6 +4,7 @@
 --   (or changing its setting to off) in the period.
 -- severity: high
 -- doc: docs/rules.md#pim_alert_disabled
+-- action: Turn the PIM alert back on, or record why it is off as an exception.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,7 @@
 --   duration exceeds the recommendation: shorter for tier-0 roles.
 -- severity: high for tier-0 roles, medium for others; info when not computable
 -- doc: docs/rules.md#role_max_activation
+-- action: Lower the role's maximum activation duration in its PIM settings.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   max_activation_hours DOUBLE: the limit for other roles

@@ -5,6 +5,7 @@
 --   required, longer duration) is medium; the rest are info.
 -- severity: medium when the change reads as a weakening (disabled, removed, no longer required, longer duration), info otherwise
 -- doc: docs/rules.md#role_setting_changes
+-- action: Confirm the role setting change was planned, and revert it if it weakens the role.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,7 @@
 --   itself a finding.
 -- severity: high
 -- doc: docs/rules.md#self_approval
+-- action: Remove the admin from the role's approvers, and review what they did with the role.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by decision time
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,8 @@
 --   shorter than the minimum length.
 -- severity: low
 -- doc: docs/rules.md#short_justification
+-- action: Tell the admins that a justification names the task or ticket.
+-- population: population_requesters
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by request time
 --   to TIMESTAMPTZ: period end (exclusive)

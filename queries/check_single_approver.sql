@@ -4,6 +4,7 @@
 --   are away, nobody can activate the role.
 -- severity: medium
 -- doc: docs/rules.md#single_approver
+-- action: Add a second approver for the role so one person does not decide every request.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by decision time
 --   to TIMESTAMPTZ: period end (exclusive)

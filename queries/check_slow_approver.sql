@@ -4,6 +4,7 @@
 --   requesters wait beyond the time-to-activate target.
 -- severity: low
 -- doc: docs/rules.md#slow_approver
+-- action: Ask the approver to answer sooner, or add approvers who can.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by request time
 --   to TIMESTAMPTZ: period end (exclusive)

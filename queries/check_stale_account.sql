@@ -6,6 +6,7 @@
 --   the rule says it is not computable for that account, and why.
 -- severity: medium; info (not computable) for a holder the snapshot has no sign-in data for
 -- doc: docs/rules.md#stale_account
+-- action: Remove the role from the account that no longer signs in, or disable the account.
 -- parameters:
 --   as_of TIMESTAMPTZ: for who holds what
 --   stale_sign_in_days DOUBLE: days without a sign-in for a privileged account

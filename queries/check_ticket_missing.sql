@@ -5,6 +5,7 @@
 --   records, so a finding here may be a naming gap rather than a missing ticket.
 -- severity: medium
 -- doc: docs/rules.md#ticket_missing
+-- action: Ask the admin for the ticket, and require ticket information in the role's PIM settings.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive), by request time
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,7 @@
 --   the tenant uses tickets (checks.requireTicket).
 -- severity: low; info when not computable
 -- doc: docs/rules.md#ticket_not_required
+-- action: Require ticket information on activation in the role's PIM settings.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

@@ -3,6 +3,7 @@
 -- description: Role settings (newest snapshot at or before as-of) that let a tier-0 role be activated without approval.
 -- severity: high; info when not computable
 -- doc: docs/rules.md#tier0_without_approval
+-- action: Require approval to activate the tier-0 role in its PIM settings.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

@@ -4,6 +4,7 @@
 --   absent person blocks every activation.
 -- severity: medium; info when not computable
 -- doc: docs/rules.md#too_few_approvers
+-- action: Add approvers to the role so requests do not wait on one person.
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids

@@ -4,6 +4,7 @@
 --   role at least the limit's number of times within the window.
 -- severity: low
 -- doc: docs/rules.md#too_frequent_activation
+-- action: Ask the admin why the role is activated so often, and lengthen the activation if the work needs it.
 -- parameters:
 --   from TIMESTAMPTZ: period start (inclusive)
 --   to TIMESTAMPTZ: period end (exclusive)

@@ -4,6 +4,7 @@
 --   Global Administrators and their share of everyone holding a role are both at or above the limits.
 -- severity: low
 -- doc: docs/rules.md#too_many_global_admins
+-- action: Move Global Administrators to least-privileged roles until the count is under the threshold.
 -- parameters:
 --   as_of TIMESTAMPTZ: for who holds what
 --   ga_count_threshold INTEGER: Global Administrators at or above which (with the share) the alert fires

@@ -4,6 +4,7 @@
 --   eligibility held at as-of, older than the limit, that has not been activated within it.
 -- severity: low
 -- doc: docs/rules.md#unused_eligibility
+-- action: Remove the eligibility the admin has not used.
 -- parameters:
 --   as_of TIMESTAMPTZ: for who holds what
 --   unused_role_days DOUBLE: days without activating an eligible role

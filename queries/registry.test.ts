@@ -45,17 +45,43 @@ describe('named queries', () => {
     expect(sections.sort()).toEqual(rules);
   });
 
+  it('every rule says in one sentence what to do, and names a population query that counts who it judges', async () => {
+    const { configParams } = await import('./params.js');
+    const { testConfig } = await import('../test/helpers.js');
+    const available = configParams(testConfig(), { from: new Date(0), to: new Date(0), asOf: new Date(0) });
+    const rules = queries.flatMap((q) => (q.rule ? [q.rule] : []));
+    for (const r of rules) {
+      expect(r.action, r.id).toMatch(/^[A-Z].{15,200}\.$/);
+      if (!r.population) continue;
+      const p = allQueries().get(r.population);
+      expect(p, `${r.id}: population ${r.population}`).toBeDefined();
+      expect(p!.columns.map((c) => c.split(':')[0])).toEqual(['population', 'unit']);
+      for (const param of p!.parameters) expect(available, `${p!.id}: ${param.name}`).toHaveProperty(param.name);
+    }
+    expect(rules.filter((r) => r.population).map((r) => r.id)).toEqual(
+      expect.arrayContaining(['after_hours_activation', 'short_justification']),
+    );
+    const file = '/x/check_m.sql';
+    const head = '-- id: check_m\n-- title: M\n-- severity: low\n-- doc: docs/rules.md#m\n';
+    expect(() => parseQuery(file, `${head}SELECT 1`)).toThrow(/action:/);
+    expect(() => parseQuery(file, `${head}-- action: Do this. Then that.\nSELECT 1`)).toThrow(/one sentence/);
+    expect(() => parseQuery(file, `${head}-- action: Do this.\n-- population: admins\nSELECT 1`)).toThrow(
+      /population_/,
+    );
+  });
+
   it('refuses a check whose header lacks its severity or its doc anchor', () => {
     const file = '/x/check_m.sql';
     const body = 'SELECT 1 AS severity';
     expect(() => parseQuery(file, `-- id: check_m\n-- title: M\n-- doc: docs/rules.md#m\n${body}`)).toThrow(/severity/);
+    const act = '-- action: Do it.\n';
     expect(() =>
       parseQuery(file, `-- id: check_m\n-- title: M\n-- severity: low\n-- doc: docs/rules.md#other\n${body}`),
     ).toThrow(/doc: docs\/rules.md#m/);
     expect(
       parseQuery(
         file,
-        `-- id: check_m\n-- title: M\n-- severity: high for some, info otherwise\n-- doc: docs/rules.md#m\n${body}`,
+        `-- id: check_m\n-- title: M\n-- severity: high for some, info otherwise\n-- doc: docs/rules.md#m\n${act}${body}`,
       ).rule?.severities,
     ).toEqual(['info', 'high']);
   });

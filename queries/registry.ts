@@ -38,6 +38,14 @@ export interface RuleSpec {
   doc: string;
   /** The config keys its thresholds come from, with their defaults as the header states them. */
   thresholds: string[];
+  /** One sentence: what a reader does about a finding of this rule (the report's attention block and rule table). */
+  action: string;
+  /**
+   * The named query counting who the rule judges (`population` and its `unit`), when the rule's
+   * subjects are drawn from a countable set: a rule that fires for most of it says so instead of
+   * listing everyone.
+   */
+  population?: string;
 }
 
 /** Parses the comment header every query file starts with (see queries/CONTEXT.md). */
@@ -130,12 +138,21 @@ function ruleSpec(file: string, id: string, fields: Record<string, string[]>): R
       'internal',
       `${file}: a check's columns are the finding contract (queries/findings.ts), not declared in its header`,
     );
+  const action = (fields.action ?? []).join(' ').trim();
+  // One sentence, ending with its full stop: the report prints it beside the finding as it stands.
+  if (!/^[A-Z][^\n]*[a-z)]\.$/.test(action) || /\.\s+[A-Z]/.test(action))
+    throw new PimopsError('internal', `${file}: a check's header needs 'action:', one sentence saying what to do`);
+  const population = fields.population?.[0];
+  if (population !== undefined && !/^population_\w+$/.test(population))
+    throw new PimopsError('internal', `${file}: 'population:' names a population_* query`);
   return {
     id: rule,
     severities,
     severityText,
     doc,
     thresholds: (fields.thresholds ?? []).map((t) => t.replace(/^[\w, ]+:\s*/, '')),
+    action,
+    ...(population ? { population } : {}),
   };
 }
 

@@ -132,12 +132,13 @@ export function atOrAbove(findings: Finding[], severity: Severity): Finding[] {
 }
 
 /** Every rule for `checks --list`: severities, the config keys of its thresholds, and its doc anchor. */
-export function ruleList(): { rule: string; severity: string; thresholds: string; doc: string }[] {
+export function ruleList(): { rule: string; severity: string; thresholds: string; doc: string; action: string }[] {
   return rules().map((r) => ({
     rule: r.id,
     severity: r.severityText,
     thresholds: r.thresholds.join('; '),
     doc: r.doc,
+    action: r.action,
   }));
 }
 

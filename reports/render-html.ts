@@ -2,6 +2,7 @@
 import type { ReportModel } from './report.js';
 import { changes, excepted, hoursCell, lowerBoundNote, ruleTrend } from './render-common.js';
 import { asText } from './neutralise.js';
+import { appendixHtml, attentionHtml, rulesHtml } from './render-findings.js';
 
 export function escapeHtml(v: unknown): string {
   return asText(v).replace(
@@ -33,11 +34,15 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bot
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0} th,td{border-bottom:1px solid #edf2f7;padding:4px 6px;text-align:left;vertical-align:top} th{background:#f7fafc}
 figure{margin:0;overflow-x:auto} figure svg{max-width:100%;height:auto} .chart{margin-bottom:18px}
 .sev-critical,.sev-high{color:#9b2c2c;font-weight:600} .sev-medium{color:#975a16}
+.attention{border:2px solid #e53e3e;border-radius:8px;padding:4px 14px 8px;margin:10px 0;background:#fff5f5} .attention h2{border:0;margin:6px 0 4px}
+.attention ol{margin:4px 0;padding-left:22px} .attention li{margin:4px 0} .act{color:#2d3748;font-size:13px}
+.lvl{font-size:11px;font-weight:700;text-transform:uppercase;padding:0 4px;border-radius:3px;background:#edf2f7} .lvl-critical,.lvl-fail{background:#742a2a;color:#fff} .lvl-high{background:#e53e3e;color:#fff}
 @media print{details{display:block} details>summary{display:none} .chart{break-inside:avoid} body{max-width:none}}
 </style></head><body>
 <h1>${escapeHtml(m.title)}</h1>
 <div class="meta">Period ${escapeHtml(m.period.from)} → ${escapeHtml(m.period.to)} (UTC, end exclusive), as of ${escapeHtml(m.period.asOf)}. Generated ${escapeHtml(m.generatedAt)}${m.pseudonymized ? '. People are pseudonymized.' : '.'}</div>
 ${m.staleness.map((s) => `<div class="stale">${escapeHtml(s)}</div>`).join('')}
+${attentionHtml(m, escapeHtml)}
 <h2>Targets</h2>
 <div class="cards">${m.targets.map((x) => `<div class="card ${x.status}" data-target="${escapeHtml(x.id)}" data-status="${x.status}"><div class="badge">${x.status}</div><div class="n">${escapeHtml(x.name)}</div><div class="v">${escapeHtml(x.value)}</div><div class="meta">target ${escapeHtml(x.target)}${x.note ? ` · ${escapeHtml(x.note)}` : ''}</div></div>`).join('')}</div>
 <div class="meta">Headline: <span data-metric="tta-self-count">${a.timeToActivate.self.count}</span> self-activations, <span data-metric="tta-approval-count">${a.timeToActivate.approval.count}</span> with approval; approved <span data-metric="approved">${a.approvals.approved}</span>, denied <span data-metric="denied">${a.approvals.denied}</span>; standing <span data-metric="standing">${a.standingAssignments.excludingBreakGlass}</span>.</div>
@@ -105,13 +110,7 @@ ${chart(
 <h2>Findings</h2>
 ${chart('findings', 'By severity, per period', t(['period', ...['critical', 'high', 'medium', 'low', 'info']], [...m.previous.map((p) => [p.label, p.findings.critical, p.findings.high, p.findings.medium, p.findings.low, p.findings.info]), ['this period', m.findings.summary.critical, m.findings.summary.high, m.findings.summary.medium, m.findings.summary.low, m.findings.summary.info]]))}
 ${ruleTrend(m).length ? `<h3>Per rule, per period</h3>${t(['rule', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], ruleTrend(m))}` : ''}
-<table><thead><tr><th>severity</th><th>rule</th><th>subject</th><th>detail</th></tr></thead><tbody>${m.findings.items
-    .filter((f) => f.severity !== 'info' && !f.excepted)
-    .map(
-      (f) =>
-        `<tr><td class="sev-${f.severity}">${escapeHtml(f.severity)}</td><td>${escapeHtml(f.ruleId)}</td><td>${escapeHtml(f.subjectName ?? f.subjectId)}</td><td>${escapeHtml(f.detail)}</td></tr>`,
-    )
-    .join('')}</tbody></table>
+${rulesHtml(m, escapeHtml, t)}
 ${excepted(m).length ? `<h3>Excepted findings (accepted until they expire; they do not count)</h3>${t(['severity', 'rule', 'subject', 'reason', 'owner', 'expires', 'detail'], excepted(m))}` : ''}
 <h2>Data coverage</h2>
 ${t(
@@ -127,6 +126,7 @@ ${t(
   ]),
 )}
 <div class="meta">Standing access: ${escapeHtml(a.standingAssignments.basis === 'snapshot' ? `snapshot of ${a.standingAssignments.snapshotAt}` : `audit replay, blind before ${a.standingAssignments.visibleFrom}`)}.</div>
+${appendixHtml(m, escapeHtml)}
 </body></html>
 `;
 }

@@ -2,6 +2,7 @@
 import type { ReportModel } from './report.js';
 import { asText, markdownCell } from './neutralise.js';
 import { ICON, changes, excepted, hoursCell, lowerBoundNote, ruleTrend } from './render-common.js';
+import { appendixMd, attentionMd, rulesMd } from './render-findings.js';
 
 function escapeMd(v: unknown): string {
   return markdownCell(asText(v));
@@ -22,6 +23,7 @@ export function renderMarkdown(m: ReportModel): string {
     '',
   ];
   for (const s of m.staleness) out.push(`> ⚠️ ${escapeMd(s)}`, '');
+  out.push(...attentionMd(m, escapeMd));
   out.push(
     '## Targets',
     '',
@@ -100,17 +102,7 @@ export function renderMarkdown(m: ReportModel): string {
       t(['rule', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], trend),
       '',
     );
-  out.push(
-    '## Findings',
-    '',
-    t(
-      ['severity', 'rule', 'subject', 'detail'],
-      m.findings.items
-        .filter((f) => f.severity !== 'info' && !f.excepted)
-        .map((f) => [f.severity, f.ruleId, f.subjectName ?? f.subjectId ?? '', f.detail]),
-    ),
-    '',
-  );
+  out.push(...rulesMd(m, t, escapeMd));
   if (excepted(m).length)
     out.push(
       '## Excepted findings',
@@ -129,5 +121,6 @@ export function renderMarkdown(m: ReportModel): string {
     ),
     '',
   );
+  out.push(...appendixMd(m, t));
   return out.join('\n') + '\n';
 }

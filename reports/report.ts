@@ -12,6 +12,9 @@ import { metricsReport, type MetricsReport, type Period } from './metrics.js';
 import { runChecks, summarize, counting, SEVERITIES, type Finding } from './checks.js';
 import { renderSvg, ttaHistogram, outcomesByRole, activeHoursTop, standingTrend, findingsTrend } from './charts.js';
 import { identities, pseudonymize } from './pseudonymize.js';
+import type { RuleRow } from './findings-by-rule.js';
+import { attentionItems, type AttentionItem } from './attention.js';
+import { ruleInfos, rulesTable } from './report-findings.js';
 export { alias, identities, pseudonymize } from './pseudonymize.js';
 
 export type Status = 'pass' | 'warn' | 'fail';
@@ -22,6 +25,8 @@ export interface Target {
   value: string;
   target: string;
   note?: string;
+  /** One sentence: what to do when the target is missed (the attention block shows it). */
+  action: string;
 }
 
 export interface ReportModel {
@@ -38,7 +43,17 @@ export interface ReportModel {
     findings: Record<string, number>;
     byRule: Record<string, number>;
   }[];
-  findings: { summary: Record<string, number>; byRule: Record<string, number>; items: Finding[] };
+  findings: {
+    summary: Record<string, number>;
+    byRule: Record<string, number>;
+    items: Finding[];
+    /** One row per rule, against the previous period (rule id + subject id is a finding's identity). */
+    rules: RuleRow[];
+    /** The period the new / recurring / resolved counts compare with. */
+    comparedWith: string;
+  };
+  /** At most five things to act on first, and how many more there were. */
+  attention: { items: AttentionItem[]; more: number };
   coverage: {
     source: string;
     files: number;
@@ -87,6 +102,7 @@ function ttaTarget(id: string, name: string, r: MetricsReport['timeToActivate'][
       value: 'no activations',
       target: `< ${fmt(r.targetSeconds)}`,
       note: 'nothing to measure in this period',
+      action: 'Check that the audit log is being ingested, then that people use PIM at all.',
     };
   const status: Status =
     (r.p90Seconds ?? Infinity) < r.targetSeconds
@@ -100,6 +116,10 @@ function ttaTarget(id: string, name: string, r: MetricsReport['timeToActivate'][
     status,
     value: `p50 ${fmt(r.p50Seconds)}, p90 ${fmt(r.p90Seconds)}; ${pct(r.withinTarget, r.count)}% under target (${r.withinTarget}/${r.count})`,
     target: `< ${fmt(r.targetSeconds)}`,
+    action:
+      id === 'tta-self'
+        ? 'Look at the slowest self-activations: MFA prompts, Conditional Access and replication delays are the usual causes.'
+        : 'Look at the slowest approvals below, and add approvers or backup approvers where one person keeps people waiting.',
   };
 }
 
@@ -120,6 +140,8 @@ export function targetsOf(m: MetricsReport, findings: Record<string, number>, co
           : `${Math.round(a.approvalRate * 1000) / 10}% (${a.approved} approved, ${a.denied} denied; ${a.expired} expired, ${a.canceled} canceled, ${a.pending} pending)`,
       target: `no role with ≥ ${Math.round(config.approvals.denialRateFlag * 100)}% denials`,
       note: flagged.length ? `flagged: ${flagged.map((f) => f.roleName ?? f.roleId).join(', ')}` : undefined,
+      action:
+        'Ask who is eligible for the flagged roles and why so many requests are denied, and remove eligibility no one should use.',
     },
     {
       id: 'standing',
@@ -131,6 +153,8 @@ export function targetsOf(m: MetricsReport, findings: Record<string, number>, co
         s.basis === 'snapshot'
           ? `from the snapshot of ${s.snapshotAt}`
           : `from audit replay: cannot see assignments made before ${s.visibleFrom}`,
+      action:
+        'Convert each standing assignment to an eligible one through PIM, or record why it must stay as an exception.',
     },
     {
       id: 'findings',
@@ -141,6 +165,7 @@ export function targetsOf(m: MetricsReport, findings: Record<string, number>, co
         .map((x) => `${findings[x]} ${x}`)
         .join(', '),
       target: 'no critical or high',
+      action: 'Work through the critical and high findings by rule below, most severe first.',
     },
   ];
 }
@@ -161,22 +186,26 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
   const metrics = await metricsReport(db, config, period);
   const findingItems = await runChecks(db, config, period);
   const months = Math.max(1, differenceInCalendarMonths(period.to, period.from));
-  const previous: ReportModel['previous'] = [];
-  for (let i = 1; i <= opts.compare; i++) {
+  // The previous period is always computed: what is new, resolved or worse is judged against it,
+  // even when no earlier period is shown beside this one (--compare 0).
+  const earlier: { label: string; metrics: MetricsReport; findings: Finding[] }[] = [];
+  for (let i = 1; i <= Math.max(1, opts.compare); i++) {
     const p = {
       from: subMonths(period.from, months * i),
       to: subMonths(period.to, months * i),
       asOf: subMonths(period.to, months * i),
     };
-    const f = await runChecks(db, config, p);
-    previous.push({
+    earlier.push({
       label: `${p.from.toISOString().slice(0, 10)} → ${p.to.toISOString().slice(0, 10)}`,
       metrics: await metricsReport(db, config, p),
-      findings: summarize(f),
-      byRule: byRule(f),
+      findings: await runChecks(db, config, p),
     });
   }
-  previous.reverse();
+  const previous: ReportModel['previous'] = earlier
+    .slice(0, opts.compare)
+    .map((e) => ({ label: e.label, metrics: e.metrics, findings: summarize(e.findings), byRule: byRule(e.findings) }))
+    .reverse();
+  const last = earlier[0];
   const coverageRows = await runQuery(db, 'data_coverage', { as_of: period.asOf });
   const coverage = coverageRows.map((r) => ({
     source: String(r.source),
@@ -220,14 +249,27 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
     }))
     .sort((a, b) => b.hours - a.hours);
   const topN = opts.topN ?? 15;
-  const findings = { summary: summarize(findingItems), byRule: byRule(findingItems), items: findingItems };
+  const rules = await rulesTable(db, config, period, findingItems, last.findings);
+  const findings = {
+    summary: summarize(findingItems),
+    byRule: byRule(findingItems),
+    items: findingItems,
+    rules,
+    comparedWith: last.label,
+  };
+  const targets = targetsOf(metrics, findings.summary, config);
+  const attention = attentionItems(findingItems, last.findings, rules, ruleInfos(), {
+    now: targets,
+    before: targetsOf(last.metrics, summarize(last.findings), config),
+  });
   let model: ReportModel = {
     schemaVersion: 1,
     title: `PIM operations report ${period.from.toISOString().slice(0, 10)} → ${period.to.toISOString().slice(0, 10)}`,
     generatedAt: new Date().toISOString(),
     period: metrics.period,
     pseudonymized: opts.pseudonymize,
-    targets: targetsOf(metrics, findings.summary, config),
+    targets,
+    attention,
     metrics,
     previous,
     findings,

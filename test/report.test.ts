@@ -121,6 +121,39 @@ describe('pimops report', () => {
     expect(html).toMatch(new RegExp(`data-metric="tta-self-count">${metrics.timeToActivate.self.count}<`));
   });
 
+  it('leads with what needs attention, groups findings by rule, and writes every finding as CSV beside it', () => {
+    const json = JSON.parse(readFileSync(join(tmp.dir, 'out', 'report.json'), 'utf8'));
+    const bg = JSON.parse(readFileSync(join(tmp.dir, 'pimops-demo.config.json'), 'utf8'))
+      .breakGlassAccounts as string[];
+    // The generator plants a break-glass sign-in and action in the last month only: new and critical.
+    const first = json.attention.items[0];
+    expect(first).toMatchObject({ kind: 'finding', level: 'critical' });
+    expect(['break_glass_action', 'break_glass_sign_in']).toContain(first.ruleId);
+    expect(first.detail).toContain(bg[0]);
+    expect(first.action.length).toBeGreaterThan(20);
+    expect(json.attention.items.length).toBeLessThanOrEqual(5);
+    const row = json.findings.rules.find((r: { ruleId: string }) => r.ruleId === first.ruleId);
+    expect(row).toMatchObject({ severity: 'critical', new: 1, recurring: 0 });
+    // One row per rule, each subject once.
+    const weighed = json.findings.items.filter(
+      (f: { severity: string; excepted: boolean }) => f.severity !== 'info' && !f.excepted,
+    );
+    const rules = json.findings.rules.filter((r: { subjects: number }) => r.subjects > 0);
+    expect(rules.map((r: { ruleId: string }) => r.ruleId).sort()).toEqual(
+      [...new Set(weighed.map((f: { ruleId: string }) => f.ruleId))].sort(),
+    );
+    const md = readFileSync(join(tmp.dir, 'out', 'report.md'), 'utf8');
+    expect(md.indexOf('## Needs attention')).toBeLessThan(md.indexOf('## Targets'));
+    expect(md).toMatch(/^1\. \*\*New critical: Break-glass account/m);
+    expect(md.indexOf('## Findings by rule')).toBeLessThan(md.indexOf('## Appendix: every finding'));
+    const csv = readFileSync(join(tmp.dir, 'out', 'report.findings.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toMatch(/^rule_id,severity,subject_type,subject_id,subject_name,/);
+    expect(csv).toHaveLength(json.findings.items.length + 1);
+    expect(statSync(join(tmp.dir, 'out', 'report.findings.csv')).mode & 0o077).toBe(0);
+  });
+
   it('pseudonymizes people with a stable keyed alias, and refuses without a key', () => {
     const env = { ...process.env, PIMOPS_PSEUDONYM_KEY: 'k1' };
     const a = run(
@@ -172,7 +205,7 @@ describe('pimops report', () => {
         args: ['--headless', '--no-sandbox', '--disable-gpu'],
       });
       try {
-        const page = await browser.newPage();
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
         const errors: string[] = [];
         const requests: string[] = [];
         let dialogs = 0;
@@ -217,6 +250,23 @@ describe('pimops report', () => {
         );
         expect(await page.locator('[data-metric="approved"]').innerText()).toBe(String(metrics.approvals.approved));
         expect(await page.locator('[data-target="tta-self"]').getAttribute('data-status')).toMatch(/pass|warn|fail/);
+        await page.screenshot({ path: join(tmp.dir, 'out', 'report-1280x800.png') });
+        // At 1280×800, before any scrolling: the attention block and its first item are on screen, and that
+        // item is the break-glass use the generator planted.
+        const box = await page.locator('#attention').boundingBox();
+        const item = page.locator('#attention li').first();
+        const itemBox = await item.boundingBox();
+        expect(box && itemBox).toBeTruthy();
+        expect(box!.y).toBeGreaterThanOrEqual(0);
+        expect(itemBox!.y + itemBox!.height).toBeLessThanOrEqual(800);
+        expect(await item.getAttribute('data-level')).toBe('critical');
+        expect(await item.getAttribute('data-rule')).toMatch(/^break_glass_(action|sign_in)$/);
+        const bg = JSON.parse(readFileSync(join(tmp.dir, 'pimops-demo.config.json'), 'utf8')).breakGlassAccounts;
+        expect(await item.innerText()).toContain(bg[0]);
+        // Nothing above it but the title, the period line and staleness notes.
+        expect(await page.locator('#attention').evaluate((e) => e.previousElementSibling?.className)).toMatch(
+          /^(meta|stale)$/,
+        );
       } finally {
         await browser.close();
       }

@@ -47,6 +47,7 @@ describe('pimops run', () => {
       /^status: breached period 2026-10-01\.\.2026-11-01 \(target breached: Standing assignments/,
     );
     expect(readdirSync(join(tmp.dir, 'reports')).sort()).toEqual([
+      'pimops-2026-10-01.findings.csv',
       'pimops-2026-10-01.html',
       'pimops-2026-10-01.json',
       'pimops-2026-10-01.md',
