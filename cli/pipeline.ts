@@ -195,8 +195,14 @@ export async function ingestLogAnalytics(
 }
 
 import { pullSnapshot, type SnapshotResult } from '../ingest/graph/snapshot.js';
+import { pullArmSnapshot } from '../ingest/arm/snapshot.js';
+import { armScope } from '../core/azure.js';
+import { cloudEndpoints } from '../core/cloud.js';
 
-/** Pulls the PIM state snapshot from Graph, then loads it into the state tables. */
+/**
+ * Pulls the PIM state snapshot of every plane (Entra roles and PIM for Groups from Graph, Azure
+ * resources from ARM) as one observation, then loads it into the state tables.
+ */
 export async function ingestSnapshot(
   dbPath: string,
   config: Config,
@@ -205,8 +211,30 @@ export async function ingestSnapshot(
   const credential = createCredential(config);
   const client = createGraphClient(config, credential, undefined, 'directory');
   const store = landingStore(dbPath, config);
+  const tenantId = pullTenant();
   return withDb(dbPath, config, async (db) => {
-    const pulled = await pullSnapshot(client, store, now);
+    // PIM for Groups lists per group: the groups the log shows PIM governing are asked too.
+    // A store that has derived nothing yet has no pim_requests.
+    const derived = await db.one<{ n: bigint }>(
+      "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'pim_requests' AND NOT temporary",
+    );
+    const loggedGroups = Number(derived?.n)
+      ? (
+          await db.all<{ g: string }>(
+            "SELECT DISTINCT scope_id AS g FROM pim_requests WHERE plane = 'group' AND scope_id IS NOT NULL ORDER BY 1",
+          )
+        ).map((r) => r.g)
+      : [];
+    const pulled = await pullSnapshot(client, store, now, { loggedGroups, tenantId });
+    const arm = await pullArmSnapshot(
+      credential,
+      { endpoint: cloudEndpoints(config).armEndpoint, scope: armScope(config) },
+      store,
+      pulled.observedAt,
+      tenantId,
+    );
+    pulled.landed.push(...arm.landed);
+    pulled.endpoints.push(...arm.endpoints.map((e) => ({ ...e, records: 0 })));
     const transformed = await transform(db, store, config);
     return { ...pulled, transformed, gaps: classifyGaps(pulled.endpoints, config.acknowledgedGaps) };
   });

@@ -147,3 +147,7 @@ export function graphScope(config: Config): string {
 export function logAnalyticsScope(config: Config): string {
   return scopeOf(cloudEndpoints(config).logAnalyticsAudience);
 }
+
+export function armScope(config: Config): string {
+  return scopeOf(cloudEndpoints(config).armAudience);
+}

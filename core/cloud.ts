@@ -104,7 +104,8 @@ export function cloudEndpoints(config: Config): CloudEndpoints {
       LOG_ANALYTICS_AUDIENCE_BY_HOST[new URL(logAnalyticsEndpoint).host] ??
       p.logAnalyticsAudience,
     ingestionAudience: config.sentinel.audience ?? p.ingestionAudience,
-    armEndpoint: p.arm,
+    armEndpoint: a.armEndpoint ?? p.arm,
+    // Tokens for ARM are always for the cloud's own ARM audience, whatever host answers (a proxy, a fake).
     armAudience: p.arm,
     directoryAudits: p.directoryAudits,
   };

@@ -54,6 +54,8 @@ export const ConfigSchema = z.strictObject({
       logAnalyticsEndpoint: z.url().optional(),
       // The query API's token audience is not its host (api.loganalytics.azure.com wants api.loganalytics.io).
       logAnalyticsAudience: z.url().optional(),
+      // Azure Resource Manager (PIM for Azure resources); the cloud preset's host when unset.
+      armEndpoint: z.url().optional(),
       workspaceId: z.string().optional(),
       // Unset: read from the tenant's licences (subscribedSkus: 30 days with P1/P2, else 7), else 30 with a note.
       auditRetentionDays: z.number().int().positive().optional(),
@@ -80,6 +82,14 @@ export const ConfigSchema = z.strictObject({
       // Tier-0 beyond the shipped list (Global Administrator, Privileged Role Administrator, Privileged
       // Authentication Administrator, Conditional Access Administrator, Hybrid Identity Administrator).
       tier0Roles: z.array(z.string()).default([]),
+      // Azure role definitions that are tier 0 at subscription or management-group scope: Owner,
+      // User Access Administrator and Role Based Access Control Administrator (their well-known ids,
+      // Microsoft Learn "Azure built-in roles"): each can grant itself or anyone every other role there.
+      tier0AzureRoles: z.array(z.string().regex(/^[0-9a-f-]{36}$/i, 'an Azure role definition id (GUID)')).default([
+        '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', // Owner
+        '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9', // User Access Administrator
+        'f58310d9-a9f6-439a-9e8d-f62e7b41a168', // Role Based Access Control Administrator
+      ]),
       maxActivationHours: z.number().positive().default(4),
       tier0MaxActivationHours: z.number().positive().default(2),
       minApprovers: z.number().int().min(1).default(2),

@@ -7,11 +7,13 @@
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
+--   tier0_azure_roles VARCHAR[]: Azure role definition ids that are tier 0 at subscription or management-group scope
 -- thresholds:
 --   tier0_roles: checks.tier0Roles
-SELECT 'low' AS severity, 'role' AS subject_type, role_id AS subject_id, name AS subject_name,
+--   tier0_azure_roles: checks.tier0AzureRoles
+SELECT 'low' AS severity, subject_kind AS subject_type, subject AS subject_id, name AS subject_name,
        'permanent eligible allowed' AS observed, 'expiration required' AS threshold, name || ' allows permanent eligibility (never re-justified)' AS detail, observed_at AS first_seen, observed_at AS last_seen
-FROM role_settings_at($as_of::TIMESTAMPTZ, to_json($tier0_roles::VARCHAR[])::VARCHAR)
+FROM role_settings_at($as_of::TIMESTAMPTZ, to_json($tier0_roles::VARCHAR[])::VARCHAR, to_json($tier0_azure_roles::VARCHAR[])::VARCHAR)
 WHERE permanent_eligible_allowed
 UNION ALL
 SELECT 'info', 'check', 'permanent_eligible_allowed', 'not computable', NULL, NULL,

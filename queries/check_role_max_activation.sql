@@ -10,14 +10,16 @@
 --   max_activation_hours DOUBLE: the limit for other roles
 --   tier0_max_activation_hours DOUBLE: the limit for tier-0 roles
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
+--   tier0_azure_roles VARCHAR[]: Azure role definition ids that are tier 0 at subscription or management-group scope
 -- thresholds:
 --   max_activation_hours: checks.maxActivationHours (4)
 --   tier0_max_activation_hours: checks.tier0MaxActivationHours (2)
 --   tier0_roles: checks.tier0Roles
-WITH p AS (SELECT * FROM role_settings_at($as_of::TIMESTAMPTZ, to_json($tier0_roles::VARCHAR[])::VARCHAR))
+--   tier0_azure_roles: checks.tier0AzureRoles
+WITH p AS (SELECT * FROM role_settings_at($as_of::TIMESTAMPTZ, to_json($tier0_roles::VARCHAR[])::VARCHAR, to_json($tier0_azure_roles::VARCHAR[])::VARCHAR))
 SELECT
        CASE WHEN tier0 THEN 'high' ELSE 'medium' END AS severity,
-       'role' AS subject_type, role_id AS subject_id, name AS subject_name,
+       subject_kind AS subject_type, subject AS subject_id, name AS subject_name,
        max_activation AS observed,
        'PT' || CAST(CASE WHEN tier0 THEN $tier0_max_activation_hours ELSE $max_activation_hours END AS VARCHAR) || 'H' AS threshold,
        name || ': activations may last ' || round(max_activation_seconds / 3600, 2) || ' h; keep ' || CASE WHEN tier0 THEN 'tier-0 roles to ' || $tier0_max_activation_hours ELSE 'roles to ' || $max_activation_hours END || ' h or less' AS detail,

@@ -21,6 +21,7 @@ export function configParams(config: Config, period?: ParamPeriod): Record<strin
     min_decisions: config.approvals.minDecisions,
     break_glass_accounts: listValue(config.breakGlassAccounts.map((x) => x.toLowerCase())),
     tier0_roles: listValue(c.tier0Roles.map((x) => x.toLowerCase())),
+    tier0_azure_roles: listValue(c.tier0AzureRoles.map((x) => x.toLowerCase())),
     max_activation_hours: c.maxActivationHours,
     tier0_max_activation_hours: c.tier0MaxActivationHours,
     min_approvers: c.minApprovers,

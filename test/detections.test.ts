@@ -386,7 +386,7 @@ describe('real-tenant detections (issue 18)', () => {
       ['medium', 'approverbot', 'approved a request for (agentIdentity)'],
     ]);
     // A snapshot that calls the role unprivileged wins over the shipped list.
-    const snap = `INSERT INTO role_definitions VALUES ('2026-10-01', '${ROLES.securityAdmin.id}', 'Security Administrator', true, false, 'f')`;
+    const snap = `INSERT INTO role_definitions (observed_at, role_id, role_name, is_built_in, is_privileged, landing_file) VALUES ('2026-10-01', '${ROLES.securityAdmin.id}', 'Security Administrator', true, false, 'f')`;
     const g = await findings(
       ['agent_privileged_role'],
       [

@@ -98,6 +98,13 @@ CREATE OR REPLACE MACRO iso_duration_seconds(d) AS (
     coalesce(TRY_CAST(regexp_extract(split_part(d, 'T', 2), '(\d+(?:\.\d+)?)S', 1) AS DOUBLE), 0)
   END);
 
+-- What an ARM scope is: 'management_group', 'subscription', 'resource_group' or 'resource' (NULL otherwise).
+CREATE OR REPLACE MACRO azure_scope_level(s) AS (
+  CASE WHEN regexp_matches(lower(s), '^/providers/microsoft\.management/managementgroups/[^/]+/?$') THEN 'management_group'
+       WHEN regexp_matches(lower(s), '^/subscriptions/[^/]+/?$') THEN 'subscription'
+       WHEN regexp_matches(lower(s), '^/subscriptions/[^/]+/resourcegroups/[^/]+/?$') THEN 'resource_group'
+       WHEN regexp_matches(lower(s), '^/subscriptions/') THEN 'resource' END);
+
 -- Eligible and active assignments: audit replay rows (role_assignments model) and snapshot rows.
 CREATE TABLE IF NOT EXISTS role_assignments (
   plane VARCHAR, principal_id VARCHAR, principal_upn VARCHAR, principal_type VARCHAR,
@@ -125,10 +132,22 @@ CREATE TABLE IF NOT EXISTS role_policies (
   auth_context_enabled BOOLEAN, auth_context VARCHAR,
   approval_required BOOLEAN, approvers INTEGER, approver_ids VARCHAR[], approval_timeout_days DOUBLE,
   permanent_eligible_allowed BOOLEAN, permanent_active_allowed BOOLEAN,
-  landing_file VARCHAR
+  landing_file VARCHAR,
+  -- Appended (issue 23): which plane and scope a policy governs (Entra roles: 'entra_role' and '/'; PIM for
+  -- Groups: the group id, role_id 'member' or 'owner'; Azure resources: the ARM scope). Old stores get them below.
+  plane VARCHAR, scope_id VARCHAR
 );
+ALTER TABLE role_policies ADD COLUMN IF NOT EXISTS plane VARCHAR;
+ALTER TABLE role_policies ADD COLUMN IF NOT EXISTS scope_id VARCHAR;
 CREATE TABLE IF NOT EXISTS role_definitions (
-  observed_at TIMESTAMPTZ, role_id VARCHAR, role_name VARCHAR, is_built_in BOOLEAN, is_privileged BOOLEAN, landing_file VARCHAR
+  observed_at TIMESTAMPTZ, role_id VARCHAR, role_name VARCHAR, is_built_in BOOLEAN, is_privileged BOOLEAN, landing_file VARCHAR,
+  plane VARCHAR   -- appended (issue 23): Azure role definitions share the table, told apart by plane
+);
+ALTER TABLE role_definitions ADD COLUMN IF NOT EXISTS plane VARCHAR;
+-- The groups, subscriptions and management groups the snapshots of the other planes name: what a
+-- scope id is called (issue 23). One set of rows per observation, kept.
+CREATE TABLE IF NOT EXISTS pim_scopes (
+  tenant_id VARCHAR, observed_at TIMESTAMPTZ, plane VARCHAR, scope_id VARCHAR, scope_name VARCHAR, scope_type VARCHAR, landing_file VARCHAR
 );
 CREATE TABLE IF NOT EXISTS directory_users (
   observed_at TIMESTAMPTZ, user_id VARCHAR, user_principal_name VARCHAR, display_name VARCHAR, account_enabled BOOLEAN,
@@ -157,16 +176,45 @@ CREATE TABLE IF NOT EXISTS access_review_decisions (
   decision VARCHAR, recommendation VARCHAR, reviewed_by VARCHAR, reviewed_at TIMESTAMPTZ, apply_result VARCHAR, landing_file VARCHAR
 );
 
--- The role settings in force at a moment (newest snapshot at or before it), with each role's name and
--- whether it is tier 0 (the shipped list, or named in tier0_roles: a JSON list of names or ids).
-CREATE OR REPLACE MACRO role_settings_at(as_of, tier0_roles) AS TABLE
-  WITH snap AS (SELECT max(observed_at) AS snap_at FROM role_policies WHERE observed_at <= as_of),
-  extra AS (SELECT lower(unnest(from_json(tier0_roles, '["VARCHAR"]'))) AS r)
-  SELECT rp.*, coalesce(ro.role_name, d.role_name, rp.role_id) AS name,
-         coalesce(ro.tier0, false) OR rp.role_id IN (SELECT r FROM extra) OR lower(coalesce(ro.role_name, d.role_name)) IN (SELECT r FROM extra) AS tier0
-  FROM role_policies rp JOIN snap ON rp.observed_at = snap.snap_at
-  LEFT JOIN roles ro USING (role_id)
-  LEFT JOIN (SELECT role_id, arg_max(role_name, observed_at) AS role_name FROM role_definitions GROUP BY role_id) d USING (role_id);
+-- The role settings in force at a moment (newest snapshot at or before it, per plane), with each
+-- role's name, the finding subject and whether it is tier 0: Entra roles from the shipped list or
+-- tier0_roles (a JSON list of names or ids); Azure roles in tier0_azure_roles (JSON list of role
+-- definition ids) at subscription or management-group scope; groups that hold a tier-0 Entra role.
+CREATE OR REPLACE MACRO role_settings_at(as_of, tier0_roles, tier0_azure_roles) AS TABLE
+  WITH snap AS (SELECT coalesce(plane, 'entra_role') AS plane, max(observed_at) AS snap_at FROM role_policies
+                WHERE observed_at <= as_of GROUP BY ALL),
+  extra AS (SELECT lower(unnest(from_json(tier0_roles, '["VARCHAR"]'))) AS r),
+  azure0 AS (SELECT lower(unnest(from_json(tier0_azure_roles, '["VARCHAR"]'))) AS r),
+  defs AS (SELECT role_id, arg_max(role_name, observed_at) AS role_name FROM role_definitions GROUP BY role_id),
+  entra_tier0 AS (
+    SELECT role_id FROM roles WHERE tier0 UNION SELECT r FROM extra
+    UNION SELECT d.role_id FROM defs d WHERE lower(d.role_name) IN (SELECT r FROM extra)),
+  tier0_groups AS (SELECT DISTINCT principal_id AS group_id FROM role_assignments
+                   WHERE coalesce(plane, 'entra_role') = 'entra_role' AND principal_type = 'group'
+                     AND coalesce(start_at, observed_at) <= as_of AND coalesce(removed_at, end_at, 'infinity'::TIMESTAMPTZ) > as_of
+                     AND (source = 'audit_replay' OR observed_at = (SELECT max(observed_at) FROM role_assignments
+                          WHERE source = 'snapshot' AND observed_at <= as_of AND coalesce(plane, 'entra_role') = 'entra_role'))
+                     AND role_id IN (SELECT role_id FROM entra_tier0)),
+  scope_names AS (SELECT scope_id, arg_max(scope_name, observed_at) AS scope_name FROM pim_scopes WHERE observed_at <= as_of GROUP BY scope_id),
+  p AS (SELECT rp.* REPLACE (coalesce(rp.plane, 'entra_role') AS plane, coalesce(rp.scope_id, '/') AS scope_id)
+        FROM role_policies rp JOIN snap ON coalesce(rp.plane, 'entra_role') = snap.plane AND rp.observed_at = snap.snap_at)
+  SELECT p.*,
+         CASE p.plane
+           WHEN 'entra_role' THEN coalesce(ro.role_name, d.role_name, p.role_id)
+           WHEN 'group' THEN upper(left(p.role_id, 1)) || substr(p.role_id, 2) || ' of ' || coalesce(sn.scope_name, p.scope_id)
+           ELSE coalesce(d.role_name, p.role_id) || ' at ' || coalesce(sn.scope_name, p.scope_id) END AS name,
+         -- Entra findings keep the role id as their subject; the other planes name scope and role.
+         CASE p.plane WHEN 'entra_role' THEN p.role_id ELSE p.plane || ':' || p.scope_id || ':' || p.role_id END AS subject,
+         CASE p.plane WHEN 'entra_role' THEN 'role' WHEN 'group' THEN 'group_role' ELSE 'azure_role' END AS subject_kind,
+         CASE p.plane
+           WHEN 'entra_role' THEN coalesce(ro.tier0, false) OR p.role_id IN (SELECT r FROM extra) OR lower(coalesce(ro.role_name, d.role_name)) IN (SELECT r FROM extra)
+           WHEN 'azure_resource' THEN p.role_id IN (SELECT r FROM azure0) AND azure_scope_level(p.scope_id) IN ('subscription', 'management_group')
+           WHEN 'group' THEN p.scope_id IN (SELECT group_id FROM tier0_groups)
+           ELSE false END AS tier0
+  FROM p
+  LEFT JOIN roles ro ON p.plane = 'entra_role' AND ro.role_id = p.role_id
+  LEFT JOIN defs d ON d.role_id = p.role_id
+  LEFT JOIN scope_names sn ON sn.scope_id = p.scope_id;
 
 -- The same record id seen again with different content (other than what differs by source shape).
 -- The first copy in manifest order is kept; the conflict is reported here, never resolved silently.

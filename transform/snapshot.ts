@@ -4,20 +4,25 @@
 import type { Db } from '../core/db.js';
 import { sqlString } from '../core/db.js';
 import type { ManifestEntry } from '../core/landing.js';
+import { PLANE_LOADERS, policyRowsSql, type PlaneLoader } from './snapshot-planes.js';
 
 function objects(file: string): string {
   return `read_ndjson_objects(${sqlString(file)})`;
 }
 
-const LOADERS: Record<string, (file: string, at: string, landed: string) => string> = {
+const LOADERS: Record<string, PlaneLoader> = {
   roleAssignmentScheduleInstances: (file, at, landed) => `${assignmentsSql(file, at, landed, 'active')};
     INSERT INTO activation_instances
     SELECT ${at}, lower(json ->> 'principalId'), lower(json ->> 'roleDefinitionId'), coalesce(json ->> 'directoryScopeId', '/'),
       TRY_CAST(json ->> 'startDateTime' AS TIMESTAMPTZ), TRY_CAST(json ->> 'endDateTime' AS TIMESTAMPTZ), lower(json ->> 'memberType'), json ->> 'id', ${landed}
     FROM ${objects(file)} WHERE json ->> 'assignmentType' = 'Activated'`,
   roleEligibilityScheduleInstances: (file, at, landed) => assignmentsSql(file, at, landed, 'eligible'),
-  roleDefinitions: (file, at, landed) => `INSERT INTO role_definitions
-    SELECT ${at}, lower(json ->> 'id'), json ->> 'displayName', (json ->> 'isBuiltIn')::BOOLEAN, TRY_CAST(json ->> 'isPrivileged' AS BOOLEAN), ${landed}
+  roleDefinitions: (
+    file,
+    at,
+    landed,
+  ) => `INSERT INTO role_definitions (observed_at, role_id, role_name, is_built_in, is_privileged, landing_file, plane)
+    SELECT ${at}, lower(json ->> 'id'), json ->> 'displayName', (json ->> 'isBuiltIn')::BOOLEAN, TRY_CAST(json ->> 'isPrivileged' AS BOOLEAN), ${landed}, 'entra_role'
     FROM ${objects(file)}`,
   users: (file, at, landed) => `INSERT INTO directory_users
     SELECT ${at}, lower(json ->> 'id'), lower(json ->> 'userPrincipalName'), json ->> 'displayName', TRY_CAST(json ->> 'accountEnabled' AS BOOLEAN),
@@ -43,26 +48,16 @@ const LOADERS: Record<string, (file: string, at: string, landed: string) => stri
   accessReviewDefinitions: (file, at, landed) => `INSERT INTO access_review_definitions
     SELECT ${at}, json ->> 'id', json ->> 'displayName', json ->> 'status', json -> 'scope', json -> 'settings', json -> 'reviewers', ${landed}
     FROM ${objects(file)}`,
-  roleManagementPolicyAssignments: (file, at, landed) => `INSERT INTO role_policies
-    WITH p AS (SELECT lower(json ->> 'roleDefinitionId') AS role_id, json ->> 'policyId' AS policy_id,
-                      CAST(json -> '$.policy.rules' AS JSON[]) AS rules FROM ${objects(file)}),
-    r AS (SELECT role_id, policy_id, rule ->> 'id' AS rule_id, rule FROM p, unnest(rules) AS u(rule))
-    SELECT ${at}, role_id, any_value(policy_id),
-      max(rule ->> 'maximumDuration') FILTER (WHERE rule_id = 'Expiration_EndUser_Assignment'),
-      max(iso_duration_seconds(rule ->> 'maximumDuration')) FILTER (WHERE rule_id = 'Expiration_EndUser_Assignment'),
-      bool_or(list_contains(CAST(rule -> 'enabledRules' AS VARCHAR[]), 'MultiFactorAuthentication')) FILTER (WHERE rule_id = 'Enablement_EndUser_Assignment'),
-      bool_or(list_contains(CAST(rule -> 'enabledRules' AS VARCHAR[]), 'Justification')) FILTER (WHERE rule_id = 'Enablement_EndUser_Assignment'),
-      bool_or(list_contains(CAST(rule -> 'enabledRules' AS VARCHAR[]), 'Ticketing')) FILTER (WHERE rule_id = 'Enablement_EndUser_Assignment'),
-      bool_or((rule ->> 'isEnabled')::BOOLEAN) FILTER (WHERE rule_id = 'AuthenticationContext_EndUser_Assignment'),
-      max(rule ->> 'claimValue') FILTER (WHERE rule_id = 'AuthenticationContext_EndUser_Assignment'),
-      bool_or((rule ->> '$.setting.isApprovalRequired')::BOOLEAN) FILTER (WHERE rule_id = 'Approval_EndUser_Assignment'),
-      CAST(max(coalesce(json_array_length(rule -> '$.setting.approvalStages[0].primaryApprovers'), 0)) FILTER (WHERE rule_id = 'Approval_EndUser_Assignment') AS INTEGER),
-      max(list_transform(CAST(rule -> '$.setting.approvalStages[0].primaryApprovers' AS JSON[]), a -> coalesce(a ->> 'id', a ->> 'userId', a ->> 'groupId'))) FILTER (WHERE rule_id = 'Approval_EndUser_Assignment'),
-      max(TRY_CAST(rule ->> '$.setting.approvalStages[0].approvalStageTimeOutInDays' AS DOUBLE)) FILTER (WHERE rule_id = 'Approval_EndUser_Assignment'),
-      bool_or(NOT (rule ->> 'isExpirationRequired')::BOOLEAN) FILTER (WHERE rule_id = 'Expiration_Admin_Eligibility'),
-      bool_or(NOT (rule ->> 'isExpirationRequired')::BOOLEAN) FILTER (WHERE rule_id = 'Expiration_Admin_Assignment'),
-      ${landed}
-    FROM r GROUP BY role_id`,
+  roleManagementPolicyAssignments: (file, at, landed) =>
+    policyRowsSql(
+      // A saved response may hold PIM for Groups policies too (scopeType Group): the same shape, another plane.
+      `SELECT CASE json ->> 'scopeType' WHEN 'Group' THEN 'group' ELSE 'entra_role' END AS plane,
+        CASE json ->> 'scopeType' WHEN 'Group' THEN lower(json ->> 'scopeId') ELSE '/' END AS scope_id,
+        lower(json ->> 'roleDefinitionId') AS role_id, json ->> 'policyId' AS policy_id,
+        CAST(json -> '$.policy.rules' AS JSON[]) AS rules FROM ${objects(file)}`,
+      at,
+      landed,
+    ),
 };
 
 function assignmentsSql(file: string, at: string, landed: string, kind: 'active' | 'eligible'): string {
@@ -81,10 +76,12 @@ function assignmentsSql(file: string, at: string, landed: string, kind: 'active'
 
 /** Loads one landed snapshot response into its state table. Returns the rows loaded. */
 export async function loadSnapshot(db: Db, file: string, e: ManifestEntry): Promise<number> {
-  const loader = e.endpoint ? LOADERS[e.endpoint] : undefined;
+  const endpoint = e.endpoint === 'groupPolicyAssignments' ? 'roleManagementPolicyAssignments' : e.endpoint;
+  const loader = endpoint ? (LOADERS[endpoint] ?? PLANE_LOADERS[endpoint]) : undefined;
   if (!loader || !e.observedAt) return 0;
   if (e.records === 0) return 0;
-  await db.run(loader(file, `${sqlString(e.observedAt)}::TIMESTAMPTZ`, sqlString(e.landedFile)));
+  const tenant = e.tenantId ? sqlString(e.tenantId) : 'NULL::VARCHAR';
+  await db.run(loader(file, `${sqlString(e.observedAt)}::TIMESTAMPTZ`, sqlString(e.landedFile), tenant));
   // Role names: from the role definitions snapshot, else from what the audit log called the role.
   await db.run(`UPDATE role_assignments SET role_name = n.role_name FROM (
       SELECT role_id, arg_max(role_name, observed_at) AS role_name FROM role_definitions GROUP BY role_id

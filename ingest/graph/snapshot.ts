@@ -5,6 +5,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { LandingStore, ManifestEntry } from '../../core/landing.js';
 import { landRecords } from '../landed-records.js';
+import { pullGroupSnapshot } from './snapshot-groups.js';
 
 export interface SnapshotEndpoint {
   name: string;
@@ -48,7 +49,7 @@ export interface SnapshotResult {
   usersWithoutSignIn: { id: string; reason: string }[];
 }
 
-async function getAll(client: Client, path: string): Promise<unknown[]> {
+export async function getAll(client: Client, path: string): Promise<unknown[]> {
   const out: unknown[] = [];
   let next: string | undefined = path;
   while (next) {
@@ -59,7 +60,13 @@ async function getAll(client: Client, path: string): Promise<unknown[]> {
   return out;
 }
 
-export async function pullSnapshot(client: Client, store: LandingStore, now = new Date()): Promise<SnapshotResult> {
+export async function pullSnapshot(
+  client: Client,
+  store: LandingStore,
+  now = new Date(),
+  /** Groups the audit log shows under PIM for Groups, and the tenant the pull reads. */
+  opts: { loggedGroups?: readonly string[]; tenantId?: string } = {},
+): Promise<SnapshotResult> {
   const observedAt = now.toISOString();
   const result: SnapshotResult = { observedAt, endpoints: [], landed: [], usersWithoutSignIn: [] };
   store.ensure();
@@ -91,6 +98,11 @@ export async function pullSnapshot(client: Client, store: LandingStore, now = ne
       });
     }
   }
+  const groups = await pullGroupSnapshot(client, store, observedAt, opts.loggedGroups, opts.tenantId);
+  result.landed.push(...groups.landed);
+  result.endpoints.push(...groups.endpoints);
+  for (const p of groups.principals) users.add(p);
+
   // Access review instances and their decisions, per definition.
   const reviewDefs = result.endpoints.find((e) => e.name === 'accessReviewDefinitions' && !e.error)
     ? await getAll(client, '/identityGovernance/accessReviews/definitions').catch(() => [])
@@ -230,7 +242,7 @@ async function pullUsers(
 }
 
 /** Graph wants the OData literal's spaces and quotes encoded; the client does not encode them. */
-function encodePath(path: string): string {
+export function encodePath(path: string): string {
   const [p, q] = path.split('?');
   if (!q) return p;
   return `${p}?${q

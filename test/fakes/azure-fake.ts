@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { emptyArm, handleArm, isArmPath, type FakeArm } from './arm-fake.js';
 
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: number }
@@ -62,6 +63,8 @@ export interface FakeAzure {
   audiences: { graph?: string; logAnalytics?: string; ingestion: string };
   /** Requests to the snapshot state endpoints, with their query. */
   stateRequests: string[];
+  /** Azure Resource Manager (arm-fake.ts): set armEndpoint to `url` to read it. */
+  arm: FakeArm;
   close(): Promise<void>;
 }
 
@@ -103,6 +106,30 @@ function usersFor(url: URL, users: Record<string, Record<string, unknown>>): Rec
       if (expand.startsWith('manager') && u.manager) picked.manager = u.manager;
       return picked;
     });
+}
+
+/**
+ * What Graph's $filter keeps of a state list: PIM for Groups instances need groupId or principalId
+ * (Graph refuses the list without), policy assignments are per scope, groups by role-assignability or id.
+ */
+function filterState(path: string, url: URL, items: unknown[]): unknown[] | 'filter-required' {
+  const filter = url.searchParams.get('$filter') ?? '';
+  const eq = Object.fromEntries([...filter.matchAll(/(\w+) eq '([^']*)'/g)].map((m) => [m[1], m[2]]));
+  const rows = items as Record<string, unknown>[];
+  if (path.startsWith('/identityGovernance/privilegedAccess/group/')) {
+    if (!eq.groupId && !eq.principalId) return 'filter-required';
+    return rows.filter((r) => (!eq.groupId || r.groupId === eq.groupId) && (!eq.principalId || r.principalId === eq.principalId));
+  }
+  if (path === '/policies/roleManagementPolicyAssignments' && eq.scopeType)
+    return rows.filter((r) =>
+      r.scopeType === undefined ? eq.scopeType === 'DirectoryRole' : r.scopeType === eq.scopeType && r.scopeId === eq.scopeId,
+    );
+  if (path === '/groups') {
+    const ids = /id in \((.*)\)/.exec(filter)?.[1].split(',').map((v) => v.trim().replace(/^'|'$/g, ''));
+    if (ids) return rows.filter((r) => ids.includes(String(r.id)));
+    if (/isAssignableToRole eq true/.test(filter)) return rows.filter((r) => r.isAssignableToRole === true);
+  }
+  return items;
 }
 
 function readRaw(req: IncomingMessage): Promise<Buffer> {
@@ -173,7 +200,13 @@ export async function startFakeAzure(
     graphRequests: [],
     tokensIssued: [],
     laRequests: [],
-    state: {},
+    // PIM for Groups lists nothing until a test plants groups.
+    state: {
+      '/groups': [],
+      '/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances': [],
+      '/identityGovernance/privilegedAccess/group/assignmentScheduleInstances': [],
+    },
+    arm: emptyArm(),
     users: {},
     ingestionFaults: new Map(),
     ingestionRequests: [],
@@ -393,7 +426,12 @@ export async function startFakeAzure(
               error: { code: 'BadRequest', message: `Query option '${odd[0]}' is not allowed.` },
             });
         }
-        const v = fake.state[statePath];
+        let v: unknown[] | number | 'filter-required' | undefined = fake.state[statePath];
+        if (Array.isArray(v)) v = filterState(statePath, url, v);
+        if (v === 'filter-required')
+          return json(res, 400, {
+            error: { code: 'BadRequest', message: 'The request requires a $filter on groupId or principalId.' },
+          });
         if (typeof v === 'number')
           return json(res, v, {
             error: {
@@ -486,6 +524,7 @@ export async function startFakeAzure(
         res.writeHead(204);
         return res.end();
       }
+      if (isArmPath(path)) return handleArm(fake.arm, fake.url, req, res, url, (t) => validTokens.has(t));
       json(res, 404, { error: { code: 'NotFound', message: `fake has no ${req.method} ${path}` } });
     },
   );
@@ -510,5 +549,11 @@ export function fakeEnv(fake: FakeAzure): NodeJS.ProcessEnv {
 }
 
 export function fakeAzureConfig(fake: FakeAzure, over: Record<string, unknown> = {}) {
-  return { graphEndpoint: fake.url, authorityHost: fake.url, logAnalyticsEndpoint: `${fake.url}/v1`, ...over };
+  return {
+    graphEndpoint: fake.url,
+    authorityHost: fake.url,
+    logAnalyticsEndpoint: `${fake.url}/v1`,
+    armEndpoint: fake.url,
+    ...over,
+  };
 }
