@@ -15,14 +15,16 @@
 --   basis: snapshot or audit_replay
 -- thresholds:
 --   break_glass_accounts: breakGlassAccounts
+-- Each plane from its own newest snapshot (Entra roles, PIM for Groups and Azure resources are pulled
+-- by different APIs and may be observed apart), else from audit replay.
 WITH snap AS (
-  SELECT max(observed_at) AS at FROM role_assignments WHERE source = 'snapshot' AND observed_at <= $as_of::TIMESTAMPTZ
+  SELECT plane, max(observed_at) AS at FROM role_assignments WHERE source = 'snapshot' AND observed_at <= $as_of::TIMESTAMPTZ GROUP BY plane
 ),
 chosen AS (
-  SELECT r.*, 'snapshot' AS basis FROM role_assignments r JOIN snap ON r.source = 'snapshot' AND r.observed_at = snap.at
+  SELECT r.*, 'snapshot' AS basis FROM role_assignments r JOIN snap ON r.source = 'snapshot' AND r.plane = snap.plane AND r.observed_at = snap.at
   UNION ALL
-  SELECT r.*, 'audit_replay' AS basis FROM role_assignments r, snap
-  WHERE snap.at IS NULL AND r.source = 'audit_replay'
+  SELECT r.*, 'audit_replay' AS basis FROM role_assignments r
+  WHERE r.source = 'audit_replay' AND r.plane NOT IN (SELECT plane FROM snap)
     AND r.start_at <= $as_of::TIMESTAMPTZ AND (r.removed_at IS NULL OR r.removed_at > $as_of::TIMESTAMPTZ)
 ),
 bg AS (

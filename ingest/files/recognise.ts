@@ -66,6 +66,10 @@ export type DocumentShape = 'graph_page' | 'records_envelope' | 'json_array' | '
 
 /** Saved Graph responses of the PIM state endpoints, known by their @odata.context. */
 const SNAPSHOT_CONTEXTS: [RegExp, string][] = [
+  // PIM for Groups (issue 23): before the Entra names, which are not substrings of these but read alike.
+  [/privilegedAccess\/group\/eligibilityScheduleInstances/i, 'groupEligibilityScheduleInstances'],
+  [/privilegedAccess\/group\/assignmentScheduleInstances/i, 'groupAssignmentScheduleInstances'],
+  [/#groups\b/i, 'pimGroups'],
   [/roleEligibilityScheduleInstances/i, 'roleEligibilityScheduleInstances'],
   [/roleAssignmentScheduleInstances/i, 'roleAssignmentScheduleInstances'],
   [/roleManagementPolicyAssignments/i, 'roleManagementPolicyAssignments'],
@@ -75,8 +79,31 @@ const SNAPSHOT_CONTEXTS: [RegExp, string][] = [
   [/auditLogs\/signIns/i, 'signIns'],
 ];
 
+/** ARM list responses (PIM for Azure resources) carry no @odata.context: their items' `type` says what they are. */
+const ARM_TYPES: [RegExp, string][] = [
+  [/^Microsoft\.Authorization\/roleEligibilityScheduleInstances$/i, 'armRoleEligibilityScheduleInstances'],
+  [/^Microsoft\.Authorization\/roleAssignmentScheduleInstances$/i, 'armRoleAssignmentScheduleInstances'],
+  [/^Microsoft\.Authorization\/roleManagementPolicyAssignments?$/i, 'armRoleManagementPolicyAssignments'],
+  [/^Microsoft\.Management\/managementGroups$/i, 'armManagementGroups'],
+];
+
+function armEndpointOf(doc: Record<string, unknown>): string | undefined {
+  const items = doc.value;
+  if (!Array.isArray(items) || !items.length || !items.every(isObject)) return undefined;
+  const types = new Set(items.map((i) => (typeof i.type === 'string' ? i.type : '')));
+  if (types.size === 1) {
+    const found = ARM_TYPES.find(([re]) => re.test([...types][0]))?.[1];
+    if (found) return found;
+  }
+  // Subscriptions have no type: an id under /subscriptions/ and a subscriptionId.
+  if (items.every((i) => typeof i.subscriptionId === 'string' && /^\/subscriptions\/[^/]+$/i.test(String(i.id))))
+    return 'armSubscriptions';
+  return undefined;
+}
+
 export function snapshotEndpointOf(doc: unknown): string | undefined {
-  if (!isObject(doc) || typeof doc['@odata.context'] !== 'string') return undefined;
+  if (!isObject(doc)) return undefined;
+  if (typeof doc['@odata.context'] !== 'string') return armEndpointOf(doc);
   return SNAPSHOT_CONTEXTS.find(([re]) => re.test(doc['@odata.context'] as string))?.[1];
 }
 
