@@ -67,8 +67,14 @@ export async function metricsReport(db: Db, config: Config, period: Period) {
     break_glass_accounts: listValue(config.breakGlassAccounts),
   });
   const coverage = await runQuery(db, 'audit_coverage', { as_of: p.as_of });
+  const scopeNames = new Map(
+    (await runQuery(db, 'plane_scopes', { as_of: p.as_of })).map((r) => [
+      String(r.scope_id),
+      r.scope_name as string | null,
+    ]),
+  );
 
-  const planes = [...new Set([...tta, ...outcomeRows, ...hours].map((r) => String(r.plane)))]
+  const planes = [...new Set([...tta, ...outcomeRows, ...hours, ...standing].map((r) => String(r.plane)))]
     .filter((x) => x !== 'entra_role')
     .sort();
   const hoursFor = (plane: string) =>
@@ -158,6 +164,21 @@ export async function metricsReport(db: Db, config: Config, period: Period) {
           approvals: outcomes(outcomeRows, plane, 'activate'),
           activeHours: hoursFor(plane),
           standingAssignments: standing.filter((r) => r.plane === plane).length,
+          // The assignments behind that count: for a group the scope is its id, for Azure the ARM scope.
+          standingItems: standing
+            .filter((r) => r.plane === plane)
+            .map((r) => ({
+              principalId: r.principal_id as string,
+              principalUpn: (r.principal_upn as string | null) ?? null,
+              principalType: r.principal_type as string | null,
+              roleId: r.role_id as string,
+              roleName: r.role_name as string | null,
+              scopeId: r.scope_id as string,
+              scopeName: scopeNames.get(String(r.scope_id)) ?? null,
+              since: iso(r.since),
+              breakGlass: Boolean(r.break_glass),
+              basis: r.basis as string,
+            })),
         },
       ]),
     ),

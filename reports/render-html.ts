@@ -1,5 +1,6 @@
 // The report as one self-contained HTML file: inline CSS and SVG charts, no network; every value escaped.
 import type { ReportModel } from './report.js';
+import { planesHtml } from './planes-section.js';
 import { changes, excepted, hoursCell, lowerBoundNote, ruleTrend } from './render-common.js';
 import { asText } from './neutralise.js';
 import { appendixHtml, attentionHtml, rulesHtml } from './render-findings.js';
@@ -107,7 +108,7 @@ ${chart(
     ]),
   ),
 )}
-<h2>Findings</h2>
+${planesHtml(m, escapeHtml, t)}<h2>Findings</h2>
 ${chart('findings', 'By severity, per period', t(['period', ...['critical', 'high', 'medium', 'low', 'info']], [...m.previous.map((p) => [p.label, p.findings.critical, p.findings.high, p.findings.medium, p.findings.low, p.findings.info]), ['this period', m.findings.summary.critical, m.findings.summary.high, m.findings.summary.medium, m.findings.summary.low, m.findings.summary.info]]))}
 ${ruleTrend(m).length ? `<h3>Per rule, per period</h3>${t(['rule', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], ruleTrend(m))}` : ''}
 ${rulesHtml(m, escapeHtml, t)}

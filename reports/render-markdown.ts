@@ -1,5 +1,6 @@
 // The report as Markdown (GitHub, Azure DevOps, Teams): every cell through markdownCell.
 import type { ReportModel } from './report.js';
+import { planesMarkdown } from './planes-section.js';
 import { asText, markdownCell } from './neutralise.js';
 import { ICON, changes, excepted, hoursCell, lowerBoundNote, ruleTrend } from './render-common.js';
 import { appendixMd, attentionMd, rulesMd } from './render-findings.js';
@@ -94,6 +95,7 @@ export function renderMarkdown(m: ReportModel): string {
     ),
     '',
   );
+  out.push(...planesMarkdown(m, escapeMd, t));
   const trend = ruleTrend(m);
   if (trend.length)
     out.push(

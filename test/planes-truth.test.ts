@@ -13,6 +13,9 @@ import { runChecks } from '../reports/checks.js';
 import { configParams } from '../queries/params.js';
 import { metricsReport } from '../reports/metrics.js';
 import { snapshotEndpointOf } from '../ingest/files/recognise.js';
+import { buildReport } from '../reports/report.js';
+import { renderMarkdown } from '../reports/render-markdown.js';
+import { renderHtml } from '../reports/render-html.js';
 import { tempDir, testConfig } from './helpers.js';
 
 const tmp = tempDir();
@@ -107,6 +110,31 @@ describe('PIM for Groups and Azure resources: pipeline = ground truth, per plane
     // Names say which group or scope: "Owner at prod-subscription", "Member of PIM-Legacy-Admins".
     expect(findings.map((f) => f.subjectName)).toContain('Owner at prod-subscription');
     expect(findings.map((f) => f.subjectName)).toContain('Member of PIM-Legacy-Admins');
+  });
+
+  it('the report has a section per plane with its standing access and findings', async () => {
+    const model = await withDb(db, config, (x) =>
+      buildReport(
+        x,
+        config,
+        { from: new Date('2026-09-01T00:00:00Z'), to: asOf, asOf },
+        { compare: 0, pseudonymize: false },
+      ),
+    );
+    const md = renderMarkdown(model);
+    const html = renderHtml(model);
+    for (const [title, plane] of [
+      ['PIM for Groups', 'group'],
+      ['Azure resources', 'azure_resource'],
+    ] as const) {
+      const section = md.slice(md.indexOf(`## ${title}`), md.indexOf('## ', md.indexOf(`## ${title}`) + 3));
+      const n = truth[plane].standing.length;
+      const f = truth[plane].unusedEligibility.length + truth[plane].settingsFindings.length;
+      expect(section).toContain(`${n} standing assignment${n === 1 ? '' : 's'} (target 0), ${f} findings.`);
+      expect(html).toContain(`<h2>${title}</h2>`);
+    }
+    expect(md).toContain('| Owner | prod-subscription |');
+    expect(model.metrics.byPlane.azure_resource.standingItems.map((i) => i.scopeName)).toContain('Tenant Root Group');
   });
 
   it('keeps the Entra-role standing figure to the Entra plane', async () => {

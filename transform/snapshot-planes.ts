@@ -61,7 +61,7 @@ const armRoleId = (expr: string) => `lower(regexp_extract(${expr}, '([^/]+)/?$',
  */
 function armInstancesSql(file: string, at: string, landed: string, kind: 'active' | 'eligible'): string {
   return `INSERT INTO role_assignments (${ASSIGNMENT_COLUMNS})
-    SELECT 'azure_resource', lower(json ->> '$.properties.principalId'), lower(json ->> '$.properties.expandedProperties.principal.email'),
+    SELECT 'azure_resource', lower(json ->> '$.properties.principalId'), lower(nullif(json ->> '$.properties.expandedProperties.principal.email', '')),
       CASE lower(json ->> '$.properties.principalType') WHEN 'user' THEN 'user' WHEN 'serviceprincipal' THEN 'service_principal'
         WHEN 'group' THEN 'group' END,
       ${armRoleId(`json ->> '$.properties.roleDefinitionId'`)}, json ->> '$.properties.expandedProperties.roleDefinition.displayName',

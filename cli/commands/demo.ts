@@ -105,6 +105,9 @@ export function register(program: Command): void {
       const emitted = emitFiles(tenant.records, tenant.tenant.id, { dir, seed });
       emitSignIns(tenant.signIns, dir);
       emitSnapshot(tenant, dir, DEMO.to);
+      // PIM for Groups and Azure resources: their state too, so the report shows every plane.
+      const { emitPlaneSnapshot } = await import('../../fixtures/generator/planes.js');
+      emitPlaneSnapshot(tenant, dir, DEMO.to);
       stderr(
         `demo tenant (seed ${seed}, ${admins} admins, ${DEMO.start.toISOString().slice(0, 10)} + ${DEMO.days} days): ` +
           `${emitted.distinct} audit records written as ${emitted.files.length} files in ${dir} ` +
