@@ -7,6 +7,9 @@ import { createGraphClient } from './graph/client.js';
 import { createLogsClient } from './log-analytics/index.js';
 import { SNAPSHOT_ENDPOINTS } from './graph/snapshot.js';
 import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
+import { armScope, type RefreshableCredential } from '../core/azure.js';
+import { GROUP_PERMISSIONS } from './graph/snapshot-groups.js';
+import { ARM_PERMISSIONS, pullArmScopes } from './arm/snapshot.js';
 
 export interface DoctorCheck {
   check: string;
@@ -95,6 +98,7 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
       checks.push({ check: p.check, ok: false, detail: `${e.status ?? ''} ${e.message}`.trim(), fix });
     }
   }
+  checks.push(...(await planeProbes(config, credential)));
   if (config.azure.workspaceId) {
     try {
       const logs = createLogsClient(config, credential);
@@ -128,4 +132,86 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
     });
   }
   return checks;
+}
+
+/**
+ * PIM for Groups and Azure resources (issue 23): Graph's group lists refuse a call without a group, so
+ * the probe asks for one role-assignable group and, if there is one, its instances and policies; ARM
+ * is asked which subscriptions and management groups it shows, then the first scope's PIM reads.
+ */
+async function planeProbes(config: Config, credential: RefreshableCredential): Promise<DoctorCheck[]> {
+  const out: DoctorCheck[] = [];
+  const graph = createGraphClient(
+    config,
+    credential,
+    undefined,
+    'directory',
+  );
+  const probe = async (check: string, run: () => Promise<string>, permission: string) => {
+    try {
+      out.push({ check, ok: true, detail: await run() });
+    } catch (err) {
+      const e = explain(err);
+      out.push({
+        check,
+        ok: false,
+        detail: `${e.status ?? ''} ${e.message}`.trim(),
+        fix:
+          e.status === 403
+            ? `Grant ${permission} (docs/azure-setup.md, "PIM for Groups and Azure resources").`
+            : undefined,
+      });
+    }
+  };
+  let group: string | undefined;
+  await probe(
+    'snapshot: PIM for Groups (role-assignable groups)',
+    async () => {
+      const page = (await graph
+        .api(`/groups?$filter=${encodeURIComponent('isAssignableToRole eq true')}&$select=id`)
+        .get()) as {
+        value?: { id: string }[];
+      };
+      group = page.value?.[0]?.id;
+      return group ? 'answers' : 'answers (no role-assignable group: PIM for Groups reads the groups the log names)';
+    },
+    `the application permission ${GROUP_PERMISSIONS.pimGroups}`,
+  );
+  if (group) {
+    const filter = encodeURIComponent(`groupId eq '${group}'`);
+    for (const [name, path] of [
+      [
+        'groupEligibilityScheduleInstances',
+        `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=${filter}&$select=id`,
+      ],
+      [
+        'groupAssignmentScheduleInstances',
+        `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=${filter}&$select=id`,
+      ],
+      [
+        'groupPolicyAssignments',
+        `/policies/roleManagementPolicyAssignments?$filter=${encodeURIComponent(`scopeId eq '${group}' and scopeType eq 'Group'`)}&$select=id`,
+      ],
+    ] as const)
+      await probe(
+        `snapshot: ${name}`,
+        async () => {
+          await graph.api(path).get();
+          return 'answers';
+        },
+        `the application permission ${GROUP_PERMISSIONS[name]}`,
+      );
+  }
+  await probe(
+    `snapshot: Azure resources (ARM at ${cloudEndpoints(config).armEndpoint})`,
+    async () => {
+      const seen = await pullArmScopes(credential, {
+        endpoint: cloudEndpoints(config).armEndpoint,
+        scope: armScope(config),
+      });
+      return `${seen.subscriptions} subscription(s), ${seen.managementGroups} management group(s) visible${seen.firstScope ? `; PIM state readable at ${seen.firstScope}` : ''}`;
+    },
+    `${ARM_PERMISSIONS.subscriptions}; ${ARM_PERMISSIONS.scope}`,
+  );
+  return out;
 }

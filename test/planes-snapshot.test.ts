@@ -342,3 +342,35 @@ describe('ingest snapshot: PIM for Groups and Azure resources', () => {
     expect(await main(['node', 'pimops', '--db', db, '--config', accepted, 'ingest', 'snapshot'])).toBe(0);
   });
 });
+
+import { runDoctor } from '../ingest/doctor.js';
+
+describe('doctor: PIM for Groups and Azure resources', () => {
+  it('says what answers, and names the permission or Azure role a refusal needs', async () => {
+    const config = testConfig({ azure: fakeAzureConfig(fake) });
+    const ok = Object.fromEntries((await runDoctor(config)).map((c) => [c.check, c]));
+    expect(ok['snapshot: PIM for Groups (role-assignable groups)'].ok).toBe(true);
+    expect(ok['snapshot: groupEligibilityScheduleInstances'].ok).toBe(true);
+    expect(ok[`snapshot: Azure resources (ARM at ${fake.url})`]).toMatchObject({
+      ok: true,
+      detail: `3 subscription(s), 1 management group(s) visible; PIM state readable at ${MG}`,
+    });
+    const saved = fake.state['/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances'];
+    fake.state['/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances'] = 403;
+    fake.arm.refused.add(MG);
+    try {
+      const bad = Object.fromEntries((await runDoctor(config)).map((c) => [c.check, c]));
+      expect(bad['snapshot: groupEligibilityScheduleInstances']).toMatchObject({
+        ok: false,
+        fix: expect.stringContaining('PrivilegedEligibilitySchedule.Read.AzureADGroup'),
+      });
+      expect(bad[`snapshot: Azure resources (ARM at ${fake.url})`]).toMatchObject({
+        ok: false,
+        fix: expect.stringContaining('Microsoft.Authorization/roleEligibilityScheduleInstances/read'),
+      });
+    } finally {
+      fake.state['/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances'] = saved;
+      fake.arm.refused.delete(MG);
+    }
+  });
+});

@@ -157,3 +157,34 @@ export async function pullArmSnapshot(
   land('armRoleManagementPolicyAssignments', bound);
   return result;
 }
+
+/**
+ * For `pimops doctor`: how many subscriptions and management groups the identity sees, and whether
+ * the first of them lets it read PIM state (one small read of each kind). Throws what ARM answered.
+ */
+export async function pullArmScopes(
+  credential: TokenCredential,
+  target: ArmTarget,
+): Promise<{ subscriptions: number; managementGroups: number; firstScope?: string }> {
+  const options = {
+    endpoint: target.endpoint,
+    credentialScopes: [target.scope],
+    credentials: { scopes: [target.scope] },
+  };
+  const subs: string[] = [];
+  for await (const s of new SubscriptionClient(credential, options).subscriptions.list()) subs.push(String(s.id));
+  let groups = 0;
+  const mgs: string[] = [];
+  for await (const g of new ManagementGroupsAPI(credential, options).managementGroups.list()) {
+    groups++;
+    mgs.push(String(g.id));
+  }
+  const firstScope = mgs[0] ?? subs[0];
+  if (firstScope) {
+    const auth = new AuthorizationManagementClient(credential, '00000000-0000-0000-0000-000000000000', options);
+    const at = firstScope.replace(/^\/+/, '');
+    for await (const x of auth.roleEligibilityScheduleInstances.listForScope(at, { filter: 'atScope()' })) void x;
+    for await (const x of auth.roleManagementPolicyAssignments.listForScope(at)) void x;
+  }
+  return { subscriptions: subs.length, managementGroups: groups, firstScope };
+}
