@@ -47,6 +47,7 @@ describe('docs/schema.md', () => {
       'pim_activations',
       'pim_approvals',
       'pim_requests',
+      'pim_scopes',
       'quarantine',
       'role_assignments',
       'role_definitions',
