@@ -78,7 +78,7 @@ export function metricsText(report: MetricsReport): string {
   );
   for (const i of s.items.filter((x) => !x.breakGlass)) {
     out.push(
-      `  - ${i.principalUpn ?? i.principalId} (${i.principalType ?? '?'}) holds ${i.roleName ?? i.roleId} since ${day(i.since)}, ${i.viaPim === null ? 'how it was assigned is not in the log' : i.viaPim ? 'assigned through PIM' : 'assigned outside PIM'}`,
+      `  - ${i.principalUpn ?? i.principalId} (${i.principalType ?? '?'}) holds ${i.roleName ?? i.roleId}${i.viaGroupId ? ` through the group ${i.viaGroupName ?? i.viaGroupId}` : ''} since ${day(i.since)}, ${i.viaPim === null ? 'how it was assigned is not in the log' : i.viaPim ? 'assigned through PIM' : 'assigned outside PIM'}`,
     );
   }
   const planes = Object.entries(r.byPlane);

@@ -101,6 +101,9 @@ export async function metricsReport(db: Db, config: Config, period: Period) {
     breakGlass: Boolean(r.break_glass),
     // A snapshot cannot tell how an assignment was made: null = unknown.
     viaPim: r.via_pim === null || r.via_pim === undefined ? null : Boolean(r.via_pim),
+    // Held through this role-assignable group: the item is the person's, the group named.
+    viaGroupId: (r.via_group_id as string | null) ?? null,
+    viaGroupName: (r.via_group_name as string | null) ?? null,
   }));
   const breakGlass = items.filter((i) => i.breakGlass).length;
   const servicePrincipals = items.filter((i) => !i.breakGlass && i.principalType === 'service_principal').length;

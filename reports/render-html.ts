@@ -97,11 +97,12 @@ ${chart(
   'standing',
   'At each period end',
   t(
-    ['who', 'type', 'role', 'since', 'break-glass', 'how'],
+    ['who', 'type', 'role', 'through group', 'since', 'break-glass', 'how'],
     a.standingAssignments.items.map((i) => [
       i.principalUpn ?? i.principalId,
       i.principalType ?? '',
       i.roleName ?? i.roleId,
+      i.viaGroupName ?? i.viaGroupId ?? '',
       i.since ?? '',
       i.breakGlass ? 'yes' : '',
       i.viaPim === null ? 'unknown' : i.viaPim ? 'via PIM' : 'outside PIM',

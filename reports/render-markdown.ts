@@ -84,10 +84,11 @@ export function renderMarkdown(m: ReportModel): string {
     '## Standing access',
     '',
     t(
-      ['who', 'role', 'since', 'break-glass', 'how'],
+      ['who', 'role', 'through group', 'since', 'break-glass', 'how'],
       a.standingAssignments.items.map((i) => [
         i.principalUpn ?? i.principalId,
         i.roleName ?? i.roleId,
+        i.viaGroupName ?? i.viaGroupId ?? '',
         i.since ?? '',
         i.breakGlass ? 'yes' : '',
         i.viaPim === null ? 'unknown' : i.viaPim ? 'via PIM' : 'outside PIM',

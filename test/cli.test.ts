@@ -65,7 +65,17 @@ describe('pimops demo (the quick start)', () => {
       expect.arrayContaining(['total', 'breakGlass', 'excludingBreakGlass', 'items']),
     );
     expect(Object.keys(m.standingAssignments.items[0])).toEqual(
-      expect.arrayContaining(['principalId', 'principalUpn', 'roleId', 'roleName', 'since', 'breakGlass', 'viaPim']),
+      expect.arrayContaining([
+        'principalId',
+        'principalUpn',
+        'roleId',
+        'roleName',
+        'since',
+        'breakGlass',
+        'viaPim',
+        'viaGroupId',
+        'viaGroupName',
+      ]),
     );
     // Without the demo's break-glass list in a config, the break-glass accounts count as standing access.
     expect(m.standingAssignments.breakGlass).toBe(0);

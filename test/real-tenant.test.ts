@@ -520,6 +520,185 @@ describe("2-6. the requester's address and client, role-only requests, tenant, a
   });
 });
 
+describe('6. standing access held through a role-assignable group', () => {
+  const d = join(tmp.dir, 'standing-group');
+  const config = testConfig({}, d);
+  const db = join(d, 'p.duckdb');
+  const tier0: Principal = { id: '90000000-0000-4000-8000-000000000009', name: 'Tier0-Operators', type: 'Group' };
+  const exo: Principal = { id: '91000000-0000-4000-8000-000000000091', name: 'Exchange-Ops', type: 'Group' };
+  const groupTarget = (g: Principal) => ({
+    id: g.id,
+    displayName: g.name,
+    type: 'Group',
+    userPrincipalName: null,
+    groupType: 'unknownFutureValue',
+    modifiedProperties: [],
+  });
+  const assigned = (p: Principal, role: { id: string; name: string }, key: string, at: string) =>
+    pim({
+      activity: 'Add member to role in PIM completed (permanent)',
+      at: T(at),
+      role,
+      principal: p,
+      actor: lead,
+      key,
+      keyMode: 'detail',
+    });
+  const graphPrincipal = (p: Principal) => ({
+    '@odata.type': `#microsoft.graph.${p.type === 'Group' ? 'group' : 'user'}`,
+    'id': p.id,
+    'displayName': p.name,
+    'userPrincipalName': p.upn ?? null,
+  });
+  const instance = (
+    id: string,
+    p: Principal,
+    role: { id: string },
+    memberType: 'Direct' | 'Group',
+    ids: Record<string, string>,
+  ) => ({
+    id,
+    principalId: p.id,
+    roleDefinitionId: role.id,
+    directoryScopeId: '/',
+    startDateTime: '2026-10-01T08:00:03Z',
+    endDateTime: null,
+    memberType,
+    ...ids,
+    principal: graphPrincipal(p),
+  });
+  const saved = (name: string, value: unknown[]) => {
+    const f = join(d, 'snap', `${name}.json`);
+    mkdirSync(join(d, 'snap'), { recursive: true });
+    writeFileSync(
+      f,
+      JSON.stringify({
+        '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/${name}(principal())`,
+        value,
+      }),
+    );
+    utimesSync(f, T('2026-10-20T00:00:00Z'), T('2026-10-20T00:00:00Z'));
+    return f;
+  };
+  const standing = (asOf: string) =>
+    withDb(db, config, (x) => runQuery(x, 'standing_assignments', { as_of: asOf, break_glass_accounts: [] }));
+  const row = (r: Record<string, unknown>) => [r.principal_id, r.role_id, r.via_group_name ?? null, r.via_pim ?? null];
+
+  beforeAll(async () => {
+    // The log: PAA assigned to the group; a record about Alice that lists the Group beside her (she
+    // holds PAA through it); GA assigned to Carol directly.
+    const toAlice = assigned(alice, ROLES.privilegedAuthAdmin, 'k-alice', '2026-10-02T08:00:00Z');
+    (toAlice.targetResources as unknown[]).push(groupTarget(tier0));
+    await importPaths(db, config, [
+      write(join(d, 'graph.ndjson'), [
+        assigned(tier0, ROLES.privilegedAuthAdmin, 'k-group', '2026-10-01T08:00:00Z'),
+        toAlice,
+        assigned(carol, ROLES.globalAdmin, 'k-carol', '2026-10-03T08:00:00Z'),
+      ]),
+    ]);
+  });
+
+  it('audit replay: the group named on the member the record lists, the group itself counted in her', async () => {
+    const rows = await withDb(db, config, (x) =>
+      x.all<Record<string, unknown>>(
+        `SELECT principal_id, principal_type, member_type, via_group_id, via_group_name FROM role_assignments ORDER BY start_at`,
+      ),
+    );
+    expect(rows).toEqual([
+      {
+        principal_id: tier0.id,
+        principal_type: 'group',
+        member_type: 'direct',
+        via_group_id: null,
+        via_group_name: null,
+      },
+      {
+        principal_id: alice.id,
+        principal_type: 'user',
+        member_type: 'group',
+        via_group_id: tier0.id,
+        via_group_name: tier0.name,
+      },
+      {
+        principal_id: carol.id,
+        principal_type: 'user',
+        member_type: 'direct',
+        via_group_id: null,
+        via_group_name: null,
+      },
+    ]);
+    // Three assignments seen; the group's is counted in the one member the log names: Alice (through
+    // Tier0-Operators) and Carol, 2.
+    expect((await standing('2026-10-10T00:00:00Z')).map(row)).toEqual([
+      [alice.id, ROLES.privilegedAuthAdmin.id, tier0.name, true],
+      [carol.id, ROLES.globalAdmin.id, null, true],
+    ]);
+  });
+
+  it('snapshot: each member who holds the role through the group, the group named, the group not again', async () => {
+    await importPaths(db, config, [
+      saved('roleAssignmentScheduleInstances', [
+        instance('g', tier0, ROLES.privilegedAuthAdmin, 'Direct', {
+          roleAssignmentScheduleId: 's1',
+          roleAssignmentOriginId: 'o1',
+        }),
+        // Alice by the shared schedule, Bob by the shared origin id.
+        instance('g-a', alice, ROLES.privilegedAuthAdmin, 'Group', {
+          roleAssignmentScheduleId: 's1',
+          roleAssignmentOriginId: 'o1',
+        }),
+        instance('g-b', bob, ROLES.privilegedAuthAdmin, 'Group', { roleAssignmentOriginId: 'o1' }),
+        instance('c', carol, ROLES.globalAdmin, 'Direct', { roleAssignmentScheduleId: 's3' }),
+        // A group whose members the snapshot does not list: the group is all there is to show.
+        instance('x', exo, ROLES.exchangeAdmin, 'Direct', { roleAssignmentScheduleId: 's2' }),
+        // Through a group the snapshot does not hold: a member, group unknown.
+        instance('l', lead, ROLES.securityAdmin, 'Group', { roleAssignmentScheduleId: 's9' }),
+      ]),
+      saved('roleEligibilityScheduleInstances', [
+        instance('ge', tier0, ROLES.securityAdmin, 'Direct', { roleEligibilityScheduleId: 'e1' }),
+        instance('ge-b', bob, ROLES.securityAdmin, 'Group', { roleEligibilityScheduleId: 'e1' }),
+      ]),
+    ]);
+    const snap = await withDb(db, config, (x) =>
+      x.all<Record<string, unknown>>(
+        `SELECT source_event_id, kind, member_type, via_group_name FROM role_assignments WHERE source = 'snapshot' ORDER BY kind, source_event_id`,
+      ),
+    );
+    expect(snap.map((r) => [r.source_event_id, r.kind, r.member_type, r.via_group_name ?? null])).toEqual([
+      ['c', 'active', 'direct', null],
+      ['g', 'active', 'direct', null],
+      ['g-a', 'active', 'group', tier0.name],
+      ['g-b', 'active', 'group', tier0.name],
+      ['l', 'active', 'group', null],
+      ['x', 'active', 'direct', null],
+      ['ge', 'eligible', 'direct', null],
+      ['ge-b', 'eligible', 'group', tier0.name],
+    ]);
+    // Six active instances; Tier0-Operators' is its two members': 5 items. How each was assigned comes
+    // from the log: Alice's and Bob's from the group's PIM assignment (and Alice's own record), Carol's
+    // from hers; Exchange-Ops and Lead the log never saw (NULL).
+    expect((await standing('2026-10-21T00:00:00Z')).map(row)).toEqual(
+      [
+        [alice.id, ROLES.privilegedAuthAdmin.id, tier0.name, true],
+        [bob.id, ROLES.privilegedAuthAdmin.id, tier0.name, true],
+        [carol.id, ROLES.globalAdmin.id, null, true],
+        [lead.id, ROLES.securityAdmin.id, null, null],
+        [exo.id, ROLES.exchangeAdmin.id, null, null],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    const r = await metricsReport_(db, config, '2026-10-01', '2026-10-21');
+    expect(r.standingAssignments).toMatchObject({ basis: 'snapshot', total: 5, excludingBreakGlass: 5 });
+    expect(r.standingAssignments.items.find((i) => i.principalId === bob.id)).toMatchObject({
+      principalUpn: 'bob@fidelity.example',
+      viaGroupId: tier0.id,
+      viaGroupName: tier0.name,
+    });
+    expect(metricsText(r)).toContain(
+      'bob@fidelity.example (user) holds Privileged Authentication Administrator through the group Tier0-Operators since 2026-10-01',
+    );
+  });
+});
+
 describe('7. shapes seen in the field', () => {
   it('imports a bare Graph object, a diagnostic record without envelope or category, and a Graph Explorer paste', async () => {
     const d = join(tmp.dir, 'field-shapes');

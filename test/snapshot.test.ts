@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { generateTenant, groundTruth, ROLES } from '../fixtures/generator/index.js';
+import { generateTenant, groundTruth, scheduleInstances, ROLES } from '../fixtures/generator/index.js';
 import { ingestSnapshot, importPaths, withDb } from '../cli/pipeline.js';
 import { metricsReport } from '../reports/metrics.js';
 import { startFakeAzure, fakeEnv, fakeAzureConfig, type FakeAzure } from './fakes/azure-fake.js';
@@ -27,23 +27,10 @@ beforeAll(async () => {
     'id': p.id,
     'userPrincipalName': p.upn ?? null,
   });
-  const live = t.assignments.filter(
-    (a) => a.startAt <= OBSERVED && !(a.removedAt && a.removedAt <= OBSERVED) && !(a.endAt && a.endAt <= OBSERVED),
-  );
+  // As Graph lists them: a role a group holds is the group's instance and one per member (memberType Group).
+  const instances = scheduleInstances(t, OBSERVED);
   fake.state['/roleManagement/directory/roleAssignmentScheduleInstances'] = [
-    ...live
-      .filter((a) => a.kind === 'active')
-      .map((a, i) => ({
-        id: `asg-${i}`,
-        principalId: a.principal.id,
-        roleDefinitionId: a.role.id,
-        directoryScopeId: '/',
-        startDateTime: a.startAt.toISOString(),
-        endDateTime: a.endAt?.toISOString() ?? null,
-        memberType: 'Direct',
-        assignmentType: 'Assigned',
-        principal: principal(a.principal),
-      })),
+    ...instances.active,
     // An activation in progress: an instance, but not an assignment.
     {
       id: 'act-1',
@@ -57,18 +44,7 @@ beforeAll(async () => {
       principal: principal(t.admins[0]),
     },
   ];
-  fake.state['/roleManagement/directory/roleEligibilityScheduleInstances'] = live
-    .filter((a) => a.kind === 'eligible')
-    .map((a, i) => ({
-      id: `el-${i}`,
-      principalId: a.principal.id,
-      roleDefinitionId: a.role.id,
-      directoryScopeId: '/',
-      startDateTime: a.startAt.toISOString(),
-      endDateTime: null,
-      memberType: 'Direct',
-      principal: principal(a.principal),
-    }));
+  fake.state['/roleManagement/directory/roleEligibilityScheduleInstances'] = instances.eligible;
   fake.state['/policies/roleManagementPolicyAssignments'] = [
     {
       id: `DirectoryRole_x_${ROLES.globalAdmin.id}`,
@@ -167,6 +143,7 @@ describe('ingest snapshot', () => {
       denialRateFlag: 0.2,
       minDecisions: 5,
       breakGlassAccounts: config.breakGlassAccounts,
+      standingBasis: 'snapshot',
     });
     expect(report.standingAssignments).toMatchObject({
       basis: 'snapshot',
@@ -175,9 +152,20 @@ describe('ingest snapshot', () => {
       breakGlass: 2,
       servicePrincipals: 1,
     });
-    expect(report.standingAssignments.items.map((i) => [i.principalId, i.roleId, i.breakGlass]).sort()).toEqual(
-      truth.standingAssignments.items.map((i) => [i.principalId, i.roleId, i.breakGlass]).sort(),
+    // The role the tier-0 group holds is each member's, the group named, and not the group's again.
+    const row = (i: { principalId: string; roleId: string; breakGlass: boolean; viaGroupId: string | null }) => [
+      i.principalId,
+      i.roleId,
+      i.breakGlass,
+      i.viaGroupId,
+    ];
+    expect(report.standingAssignments.items.map(row).sort()).toEqual(truth.standingAssignments.items.map(row).sort());
+    const viaGroup = truth.standingAssignments.items.filter((i) => i.viaGroupId);
+    expect(viaGroup.map((i) => [i.principalUpn, i.viaGroupName])).toEqual(
+      expect.arrayContaining([[expect.stringMatching(/@/), 'PIM-RoleGroup-Tier0']]),
     );
+    expect(viaGroup).toHaveLength(2);
+    expect(report.standingAssignments.items.find((i) => i.viaGroupId)?.viaGroupName).toBe('PIM-RoleGroup-Tier0');
     // Before the snapshot existed, the answer is still audit replay (empty store: nothing seen).
     const before = await withDb(db, config, (x) =>
       metricsReport(x, config, {

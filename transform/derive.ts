@@ -75,7 +75,7 @@ const FULL: Record<DerivedModelName, (db: Db, config: Config) => Promise<void>> 
   // Snapshot rows share the table: only the audit replay's are replaced.
   role_assignments: (db) =>
     db.run(`DELETE FROM role_assignments WHERE source = 'audit_replay';
-    INSERT INTO role_assignments ${modelSql('role_assignments')}`),
+    INSERT INTO role_assignments BY NAME ${modelSql('role_assignments')}`),
   pim_approvals: deriveApprovals,
 };
 
@@ -202,7 +202,7 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
     // role_assignments: whole partitions (assignment events are few; an add's end is its next removal).
     await timed('derive role_assignments', () =>
       db.run(`DELETE FROM role_assignments r WHERE r.source = 'audit_replay' AND EXISTS (SELECT 1 FROM derive_parts p WHERE ${match('r')});
-      INSERT INTO role_assignments
+      INSERT INTO role_assignments BY NAME
         WITH int_pim_events AS (SELECT i.* FROM main.int_pim_events i SEMI JOIN derive_parts p ON ${match('i')}
                                 WHERE i.step IN ('assigned', 'direct_add', 'outside_pim', 'removed', 'direct_remove'))
         SELECT * FROM (${modelSql('role_assignments')});`),

@@ -110,8 +110,13 @@ CREATE TABLE IF NOT EXISTS role_assignments (
   plane VARCHAR, principal_id VARCHAR, principal_upn VARCHAR, principal_type VARCHAR,
   role_id VARCHAR, role_name VARCHAR, scope_id VARCHAR, kind VARCHAR, member_type VARCHAR,
   start_at TIMESTAMPTZ, end_at TIMESTAMPTZ, removed_at TIMESTAMPTZ, is_permanent BOOLEAN, via_pim BOOLEAN,
-  source VARCHAR, observed_at TIMESTAMPTZ, source_event_id VARCHAR
+  source VARCHAR, observed_at TIMESTAMPTZ, source_event_id VARCHAR,
+  -- Appended (issue 18): the role-assignable group the principal holds the role through. A store made
+  -- before gets them by ALTER below, at the end, where every INSERT (by name) puts them.
+  via_group_id VARCHAR, via_group_name VARCHAR
 );
+ALTER TABLE role_assignments ADD COLUMN IF NOT EXISTS via_group_id VARCHAR;
+ALTER TABLE role_assignments ADD COLUMN IF NOT EXISTS via_group_name VARCHAR;
 
 -- Activated assignment schedule instances seen in snapshots: where an activation that began before
 -- the log did gets its start (pim_activations). One set of rows per observation, kept.

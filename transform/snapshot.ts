@@ -63,15 +63,34 @@ const LOADERS: Record<string, PlaneLoader> = {
 function assignmentsSql(file: string, at: string, landed: string, kind: 'active' | 'eligible'): string {
   // Activated instances are activations (pim_activations has them from the log; activation_instances
   // keeps them for starts older than the log): only Assigned ones are assignments. endDateTime NULL = permanent.
-  return `INSERT INTO role_assignments
-    SELECT 'entra_role', lower(json ->> 'principalId'), lower(json ->> '$.principal.userPrincipalName'),
-      CASE json ->> '$.principal."@odata.type"' WHEN '#microsoft.graph.user' THEN 'user' WHEN '#microsoft.graph.servicePrincipal' THEN 'service_principal'
-        WHEN '#microsoft.graph.group' THEN 'group' END,
-      lower(json ->> 'roleDefinitionId'), NULL, coalesce(json ->> 'directoryScopeId', '/'), '${kind}', lower(coalesce(json ->> 'memberType', 'direct')),
+  // A member's instance with memberType Group (or Inherited) holds the role through a role-assignable
+  // group: the group is the principal of the instance that shares its schedule (or, for an active one,
+  // its roleAssignmentOriginId), and is named on the member's row. The group's own row stays as Graph
+  // gave it; standing_assignments counts the members in its place.
+  const schedule = kind === 'active' ? 'roleAssignmentScheduleId' : 'roleEligibilityScheduleId';
+  const origin = kind === 'active' ? "json ->> 'roleAssignmentOriginId'" : 'NULL::VARCHAR';
+  return `INSERT INTO role_assignments (plane, principal_id, principal_upn, principal_type, role_id, role_name, scope_id, kind,
+      member_type, start_at, end_at, removed_at, is_permanent, via_pim, source, observed_at, source_event_id, via_group_id, via_group_name)
+    WITH i AS (
+      SELECT json, lower(json ->> 'principalId') AS principal_id, json ->> '${schedule}' AS schedule_id, ${origin} AS origin_id,
+        lower(coalesce(json ->> 'memberType', 'direct')) AS member_type,
+        CASE json ->> '$.principal."@odata.type"' WHEN '#microsoft.graph.user' THEN 'user' WHEN '#microsoft.graph.servicePrincipal' THEN 'service_principal'
+          WHEN '#microsoft.graph.group' THEN 'group' END AS principal_type
+      FROM ${objects(file)}
+      WHERE ${kind === 'active' ? "coalesce(json ->> 'assignmentType', 'Assigned') = 'Assigned'" : 'true'}
+    ),
+    g AS (SELECT principal_id AS group_id, json ->> '$.principal.displayName' AS group_name, schedule_id, origin_id FROM i WHERE principal_type = 'group')
+    SELECT 'entra_role', i.principal_id, lower(json ->> '$.principal.userPrincipalName'), i.principal_type,
+      lower(json ->> 'roleDefinitionId'), NULL, coalesce(json ->> 'directoryScopeId', '/'), '${kind}', i.member_type,
       TRY_CAST(json ->> 'startDateTime' AS TIMESTAMPTZ), TRY_CAST(json ->> 'endDateTime' AS TIMESTAMPTZ), NULL,
-      (json ->> 'endDateTime') IS NULL, NULL, 'snapshot', ${at}, json ->> 'id'
-    FROM ${objects(file)}
-    WHERE ${kind === 'active' ? "coalesce(json ->> 'assignmentType', 'Assigned') = 'Assigned'" : 'true'}`;
+      (json ->> 'endDateTime') IS NULL, NULL, 'snapshot', ${at}, json ->> 'id',
+      v.group_id, v.group_name
+    FROM i LEFT JOIN LATERAL (
+      SELECT g.group_id, g.group_name FROM g
+      WHERE i.member_type IN ('group', 'inherited') AND coalesce(i.principal_type, '') <> 'group'
+        AND (g.schedule_id = i.schedule_id OR g.origin_id = i.origin_id)
+      ORDER BY g.group_id LIMIT 1
+    ) v ON true`;
 }
 
 /** Loads one landed snapshot response into its state table. Returns the rows loaded. */
