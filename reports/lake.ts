@@ -45,6 +45,9 @@ export const LAKE_TABLES: Record<string, { source: string; time: string }> = {
   pim_approvals: { source: 'pim_approvals', time: 'decided_at' },
   pim_activations: { source: 'pim_activations', time: 'started_at' },
   role_assignments: { source: 'role_assignments', time: 'coalesce(start_at, observed_at)' },
+  // Every plane's role settings and scope names (issue 23), by observation.
+  role_policies: { source: 'role_policies', time: 'observed_at' },
+  pim_scopes: { source: 'pim_scopes', time: 'observed_at' },
   quarantine: { source: 'quarantine', time: 'quarantined_at' },
   landing_files: { source: 'landing_files', time: 'landed_at' },
   metric_values: { source: 'lake_metric_values', time: 'month_start' },

@@ -14,6 +14,9 @@ import { configParams } from '../queries/params.js';
 import { metricsReport } from '../reports/metrics.js';
 import { snapshotEndpointOf } from '../ingest/files/recognise.js';
 import { buildReport } from '../reports/report.js';
+import { exportLake } from '../reports/lake.js';
+import { currentRows } from '../reports/sentinel/rows.js';
+import { tableByName } from '../reports/sentinel/tables.js';
 import { renderMarkdown } from '../reports/render-markdown.js';
 import { renderHtml } from '../reports/render-html.js';
 import { tempDir, testConfig } from './helpers.js';
@@ -135,6 +138,28 @@ describe('PIM for Groups and Azure resources: pipeline = ground truth, per plane
     }
     expect(md).toContain('| Owner | prod-subscription |');
     expect(model.metrics.byPlane.azure_resource.standingItems.map((i) => i.scopeName)).toContain('Tenant Root Group');
+  });
+
+  it('Sentinel findings and the Parquet lake carry the plane', async () => {
+    const rows = await withDb(db, config, (x) => currentRows(x, config, tableByName('PIMFindings_CL'), asOf));
+    const planes = (plane: string) =>
+      rows
+        .filter((r) => r.content.Plane === plane && SETTINGS_RULES.includes(String(r.content.RuleId)))
+        .map((r) => `${String(r.content.RuleId)}|${String(r.content.SubjectId)}`)
+        .sort();
+    expect(planes('azure_resource')).toEqual(truth.azure_resource.settingsFindings);
+    expect(planes('group')).toEqual(truth.group.settingsFindings);
+    const lake = join(dir, 'lake');
+    await withDb(db, config, (x) => exportLake(x, config, lake));
+    const byPlane = await withDb(db, config, (x) =>
+      x.all<{ plane: string; n: bigint }>(
+        `SELECT plane, count(*) AS n FROM read_parquet('${lake}/role_policies/**/*.parquet', hive_partitioning = true) GROUP BY plane ORDER BY plane`,
+      ),
+    );
+    expect(byPlane.map((r) => [r.plane, Number(r.n)])).toEqual([
+      ['azure_resource', s.policies.filter((p) => p.plane === 'azure_resource').length],
+      ['group', s.policies.filter((p) => p.plane === 'group').length],
+    ]);
   });
 
   it('keeps the Entra-role standing figure to the Entra plane', async () => {

@@ -8,6 +8,7 @@ import type { Config } from '../../core/config.js';
 import { runQuery, pickParams } from '../../queries/registry.js';
 import { configParams } from '../../queries/params.js';
 import { findingColumns, runChecks } from '../checks.js';
+import { planeOfFinding } from '../planes-section.js';
 import { metricValues } from '../metric-values.js';
 import { SENTINEL_TABLES, type SentinelTable, type SentinelColumn } from './tables.js';
 import { asText } from '../../core/text.js';
@@ -94,6 +95,7 @@ async function sourceRows(db: Db, config: Config, t: SentinelTable, asOf: Date):
     rule_id: f.ruleId,
     tenant_id: f.tenantId,
     ...findingColumns(f),
+    plane: planeOfFinding(f),
   }));
 }
 

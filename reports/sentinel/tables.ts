@@ -181,6 +181,8 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       c('ExceptionReason', 'string', 'exception_reason'),
       c('ExceptionOwner', 'string', 'exception_owner'),
       c('ExceptionExpires', 'datetime', 'exception_expires'),
+      // Appended (issue 23): which PIM plane the finding is about.
+      c('Plane', 'string', 'plane', 'entra_role, group or azure_resource'),
     ],
   },
 ];
