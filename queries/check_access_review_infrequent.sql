@@ -8,12 +8,14 @@
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
+--   tier0_azure_roles VARCHAR[]: Azure role definition ids that are tier 0 at subscription or management-group scope
 --   review_max_interval_months DOUBLE: the longest recurrence for tier-0 roles
 --   lower_tier_review_max_interval_months DOUBLE: the longest recurrence for other privileged roles
 -- thresholds:
 --   review_max_interval_months: checks.reviewMaxIntervalMonths (3)
 --   lower_tier_review_max_interval_months: checks.lowerTierReviewMaxIntervalMonths (6)
 --   tier0_roles: checks.tier0Roles
+--   tier0_azure_roles: checks.tier0AzureRoles
 -- include: access_review_coverage
 ,
 findings AS (

@@ -8,8 +8,10 @@
 -- parameters:
 --   as_of TIMESTAMPTZ: which snapshot to read (the newest at or before it)
 --   tier0_roles VARCHAR[]: list of extra tier-0 role names or ids
+--   tier0_azure_roles VARCHAR[]: Azure role definition ids that are tier 0 at subscription or management-group scope
 -- thresholds:
 --   tier0_roles: checks.tier0Roles
+--   tier0_azure_roles: checks.tier0AzureRoles
 -- include: access_review_coverage
 ,
 latest AS (

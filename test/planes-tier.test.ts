@@ -27,6 +27,11 @@ const MG = '/providers/microsoft.management/managementgroups/root';
 const G_GA = 'aaaaaaaa-0000-4000-8000-00000000000a';
 const G_UA = 'aaaaaaaa-0000-4000-8000-00000000000b';
 const G_OLD = 'aaaaaaaa-0000-4000-8000-00000000000c';
+const NAMES: Record<string, string> = {
+  [OWNER]: 'Owner',
+  [UAA]: 'User Access Administrator',
+  [CONTRIB]: 'Contributor',
+};
 
 const policy = (plane: string, scope: string, role: string) =>
   `INSERT INTO role_policies (observed_at, plane, scope_id, role_id, max_activation, max_activation_seconds, mfa_required, justification_required, approval_required, approvers)
@@ -79,5 +84,40 @@ describe('tier 0 per plane', () => {
     expect(of('role_max_activation')).toEqual(tier0);
     expect(new Set(findings.map((f) => f.severity))).toEqual(new Set(['high']));
     expect(findings.find((f) => f.subjectId === `group:${G_GA}:member`)?.subjectType).toBe('group_role');
+  });
+
+  it('access reviews: a tier-0 subject of another plane needs a review that names its group, or its scope and role', async () => {
+    const dir = join(tmp.dir, 'reviews');
+    const config = testConfig({}, dir);
+    const asOf = new Date('2026-11-01T00:00:00Z');
+    const held = (plane: string, principal: string, role: string, scope: string) =>
+      `INSERT INTO role_assignments (plane, principal_id, principal_type, role_id, role_name, scope_id, kind, start_at, is_permanent, source, observed_at)
+       VALUES ('${plane}', '${principal}', 'user', '${role}', '${NAMES[role] ?? role}', '${scope}', 'eligible', '2026-01-01', true, 'snapshot', '2026-10-15')`;
+    const review = (id: string, query: string) =>
+      `INSERT INTO access_review_definitions (observed_at, review_id, display_name, status, scope, settings, reviewers)
+       VALUES ('2026-10-15', '${id}', '${id}', 'InProgress', '{"resourceScopes":[{"query":"${query}"}]}',
+               '{"recurrence":{"pattern":{"type":"absoluteMonthly","interval":3}},"defaultDecision":"None"}', '[]')`;
+    const findings = await withDb(join(dir, 'p.duckdb'), config, async (x) => {
+      await derivePim(x, config);
+      for (const sql of [
+        entra('2026-10-15', G_GA, GA),
+        held('group', 'u1', 'member', G_GA),
+        held('group', 'u2', 'member', G_UA), // not tier 0: no review asked
+        held('azure_resource', 'u3', OWNER, SUB),
+        held('azure_resource', 'u4', UAA, MG),
+        held('azure_resource', 'u5', OWNER, RG), // below a subscription: not tier 0
+        held('azure_resource', 'u6', CONTRIB, SUB),
+        review('r-group', `/groups/${G_GA}/transitiveMembers`),
+        review('r-mg', `${MG}/providers/Microsoft.Authorization/roleDefinitions/${UAA}`),
+        review('r-ga', `/roleManagement/directory/roleDefinitions/${GA}`),
+      ])
+        await x.run(sql);
+      return runChecks(x, config, { from: new Date('2026-10-01T00:00:00Z'), to: asOf, asOf }, [
+        'access_review_missing',
+      ]);
+    });
+    expect(findings.map((f) => [f.subjectId, f.subjectName])).toEqual([
+      [`azure_resource:${SUB}:${OWNER}`, `Owner at ${SUB}`],
+    ]);
   });
 });
