@@ -16,10 +16,17 @@
 --   hours: active hours inside that month and the period
 --   lower_bound_activations: activations with an unknown start that add hours to that month
 --   hours_lower_bound: true when lower_bound_activations > 0 (the true hours are at least `hours`)
-WITH w AS (
-  SELECT plane, principal_id, principal_upn, started_at AS s, start_known,
+-- A member's activation of a group that held an Entra role when it began counts under entra_role
+-- (group_carried_roles), once.
+-- include: group_carried_roles
+,
+w AS (
+  SELECT CASE WHEN a.plane = 'group' AND lower(a.role_id) <> 'owner' AND EXISTS (
+              SELECT 1 FROM carried c WHERE c.group_id = a.scope_id AND coalesce(c.start_at <= a.started_at, true)
+                AND (c.until IS NULL OR c.until > a.started_at)) THEN 'entra_role' ELSE a.plane END AS plane,
+         principal_id, principal_upn, started_at AS s, start_known,
          least(coalesce(ended_at, scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ) AS e
-  FROM pim_activations
+  FROM pim_activations a
   WHERE started_at < $as_of::TIMESTAMPTZ
 ),
 pieces AS (

@@ -19,11 +19,17 @@
 -- thresholds:
 --   self_target_seconds: targets.selfActivationSeconds (300)
 --   approval_target_seconds: targets.approvalSeconds (1800)
-WITH r AS (
-  SELECT plane,
+-- A member's activation of a group that held an Entra role when it was requested counts under
+-- entra_role (group_carried_roles), once.
+-- include: group_carried_roles
+,
+r AS (
+  SELECT CASE WHEN q.plane = 'group' AND lower(q.role_id) <> 'owner' AND EXISTS (
+              SELECT 1 FROM carried c WHERE c.group_id = q.scope_id AND coalesce(c.start_at <= q.requested_at, true)
+                AND (c.until IS NULL OR c.until > q.requested_at)) THEN 'entra_role' ELSE q.plane END AS plane,
          CASE WHEN approval_required THEN 'approval' ELSE 'self' END AS route,
          (epoch_us(activated_at) - epoch_us(requested_at)) / 1e6 AS seconds
-  FROM pim_requests
+  FROM pim_requests q
   WHERE request_type = 'activate' AND activated_at IS NOT NULL AND requested_at IS NOT NULL
     AND requested_at >= $from::TIMESTAMPTZ AND requested_at < $to::TIMESTAMPTZ
 ),

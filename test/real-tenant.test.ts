@@ -699,6 +699,101 @@ describe('6. standing access held through a role-assignable group', () => {
   });
 });
 
+describe('issue 23: a member activation of a group that carries an Entra role', () => {
+  const d = join(tmp.dir, 'carried');
+  const config = testConfig({}, d);
+  const db = join(d, 'p.duckdb');
+  const carrier = { id: '92000000-0000-4000-8000-000000000092', name: 'Tier0-Carrier' };
+  const plain = { id: '93000000-0000-4000-8000-000000000093', name: 'Plain-Group' };
+  const member = { id: 'member', name: 'Member' };
+  // A PIM for Groups activation: GroupManagement records only, the group as the scope.
+  const groupActivation = (p: Principal, g: { id: string; name: string }, key: string, at: string, hours: number) => {
+    const granted = new Date(T(at).getTime() + 30_000);
+    const ends = new Date(granted.getTime() + hours * 3_600_000);
+    const ev = { role: member, principal: p, actor: p, key, keyMode: 'detail' as const, plane: 'group' as const };
+    return [
+      pimRecord(
+        {
+          ...ev,
+          activity: 'Add member to role requested (PIM activation)',
+          at: T(at),
+          scope: g,
+          auditType: 'X',
+          operationType: 'Update',
+          extraDetails: { IsActivationRequireApproval: 'false' },
+        },
+        tenant,
+        rng,
+      ),
+      pimRecord(
+        {
+          ...ev,
+          activity: 'Add member to role completed (PIM activation)',
+          at: granted,
+          scope: g,
+          auditType: 'X',
+          operationType: 'Update',
+          extraDetails: { StartTime: granted.toISOString(), ExpirationTime: ends.toISOString() },
+        },
+        tenant,
+        rng,
+      ),
+    ];
+  };
+
+  beforeAll(async () => {
+    await importPaths(db, config, [
+      write(join(d, 'graph.ndjson'), [
+        // Tier0-Carrier holds Privileged Authentication Administrator from 1 October 08:00.
+        pim({
+          activity: 'Add member to role in PIM completed (permanent)',
+          at: T('2026-10-01T08:00:00Z'),
+          role: ROLES.privilegedAuthAdmin,
+          principal: { ...carrier, type: 'Group' },
+          actor: lead,
+          key: 'k-carrier',
+          keyMode: 'detail',
+        }),
+        // Carol activates the group on 30 September, before it held the role: a group activation (1 h).
+        ...groupActivation(carol, carrier, 'k-before', '2026-09-30T10:00:00Z', 1),
+        // Alice activates it on 5 October: an elevation into PAA (2 h, granted in 30 s).
+        ...groupActivation(alice, carrier, 'k-carried', '2026-10-05T09:00:00Z', 2),
+        // Bob activates a group that holds no role: a group activation (1 h, 30 s).
+        ...groupActivation(bob, plain, 'k-plain', '2026-10-05T12:00:00Z', 1),
+      ]),
+    ]);
+  });
+
+  it('counts in active hours and time to activate under Entra roles, once, and not under the group plane', async () => {
+    const hours = await withDb(db, config, (x) =>
+      runQuery(x, 'active_hours', { from: '2026-09-01', to: '2026-11-01', as_of: '2026-11-01' }),
+    );
+    expect(hours.map((h) => [h.plane, h.principal_upn, h.month, Number(h.activations), h.hours])).toEqual([
+      ['entra_role', 'alice@fidelity.example', '2026-10', 1, 2],
+      ['group', 'bob@fidelity.example', '2026-10', 1, 1],
+      ['group', 'carol@fidelity.example', '2026-09', 1, 1],
+    ]);
+    const tta = await withDb(db, config, (x) =>
+      runQuery(x, 'time_to_activate', {
+        from: '2026-09-01',
+        to: '2026-11-01',
+        self_target_seconds: 300,
+        approval_target_seconds: 1800,
+      }),
+    );
+    expect(tta.map((t) => [t.plane, t.route, Number(t.count), t.max_seconds])).toEqual([
+      ['entra_role', 'self', 1, 30],
+      ['group', 'self', 2, 30],
+    ]);
+    const r = await metricsReport_(db, config, '2026-10-01', '2026-11-01');
+    expect(r.activeHours).toEqual([
+      expect.objectContaining({ principalUpn: 'alice@fidelity.example', activations: 1, hours: 2 }),
+    ]);
+    expect(r.timeToActivate.self.count).toBe(1);
+    expect(r.byPlane.group?.activeHours.map((h) => h.principalUpn)).toEqual(['bob@fidelity.example']);
+  });
+});
+
 describe('7. shapes seen in the field', () => {
   it('imports a bare Graph object, a diagnostic record without envelope or category, and a Graph Explorer paste', async () => {
     const d = join(tmp.dir, 'field-shapes');
