@@ -234,7 +234,7 @@ export async function ingestSnapshot(
       tenantId,
     );
     pulled.landed.push(...arm.landed);
-    pulled.endpoints.push(...arm.endpoints.map((e) => ({ ...e, records: 0 })));
+    pulled.endpoints.push(...arm.endpoints);
     const transformed = await transform(db, store, config);
     return { ...pulled, transformed, gaps: classifyGaps(pulled.endpoints, config.acknowledgedGaps) };
   });

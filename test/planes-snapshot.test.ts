@@ -217,6 +217,9 @@ describe('ingest snapshot: PIM for Groups and Azure resources', () => {
         reason: expect.stringMatching(/^403 at .*roleEligibilityScheduleInstances\/read/),
       },
     ]);
+    // What each scope answered: the first subscription lists its three and the one it inherits.
+    expect(r.endpoints.find((e) => e.name === `azureResources:/subscriptions/${SUBS[0]}`)?.records).toBe(4);
+    expect(r.endpoints.find((e) => e.name === 'armSubscriptions')?.records).toBe(3);
     // The 429 was waited out (Retry-After: 1 s) and the page asked again.
     const throttled = fake.arm.requests.findIndex((q) => q.status === 429);
     expect(throttled).toBe(2);

@@ -27,7 +27,7 @@ export const ARM_PERMISSIONS = {
 };
 
 export interface ArmSnapshotResult {
-  endpoints: PullOutcome[];
+  endpoints: (PullOutcome & { records: number })[];
   landed: ManifestEntry[];
   /** The scopes read, management groups first. */
   scopes: string[];
@@ -93,9 +93,13 @@ export async function pullArmSnapshot(
   try {
     const client = new SubscriptionClient(credential, options);
     for await (const s of client.subscriptions.list()) subscriptions.push({ ...s });
-    result.endpoints.push({ name: 'armSubscriptions' });
+    result.endpoints.push({ name: 'armSubscriptions', records: subscriptions.length });
   } catch (err) {
-    result.endpoints.push({ name: 'armSubscriptions', error: reason(err, ARM_PERMISSIONS.subscriptions, '/') });
+    result.endpoints.push({
+      name: 'armSubscriptions',
+      records: 0,
+      error: reason(err, ARM_PERMISSIONS.subscriptions, '/'),
+    });
   }
   land('armSubscriptions', subscriptions);
 
@@ -103,10 +107,11 @@ export async function pullArmSnapshot(
   try {
     const client = new ManagementGroupsAPI(credential, options);
     for await (const g of client.managementGroups.list()) groups.push({ ...g });
-    result.endpoints.push({ name: 'armManagementGroups' });
+    result.endpoints.push({ name: 'armManagementGroups', records: groups.length });
   } catch (err) {
     result.endpoints.push({
       name: 'armManagementGroups',
+      records: 0,
       error: reason(err, ARM_PERMISSIONS.managementGroups, '/providers/Microsoft.Management/managementGroups'),
     });
   }
@@ -144,10 +149,11 @@ export async function pullArmSnapshot(
         // "@pimops.*" says what pimops attached; ARM's own fields are untouched.
         bound.push({ ...pa, '@pimops.policy': byId.get(policyId) ?? null });
       }
-      result.endpoints.push({ name: `azureResources:${scope}` });
+      result.endpoints.push({ name: `azureResources:${scope}`, records: e.length + a.length + assignments.length });
     } catch (err) {
       result.endpoints.push({
         name: `azureResources:${scope}`,
+        records: 0,
         error: reason(err, ARM_PERMISSIONS.scope, scope),
       });
     }
