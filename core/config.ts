@@ -134,6 +134,18 @@ export const ConfigSchema = z.strictObject({
       rightSizingMinActivations: z.number().int().min(1).default(5),
       justificationMinLength: z.number().int().min(0).default(10),
       boilerplateRepeats: z.number().int().min(2).default(10),
+      // after_hours_activation judges each admin against their own habits: an activation is usual when at
+      // least minShare of their activations in the historyDays before it began within toleranceHours of
+      // the same local time of day, on the same kind of day (business day or not). With fewer than
+      // minHistory earlier activations there is no habit yet, and businessHours judge instead.
+      usualHours: z
+        .strictObject({
+          historyDays: z.number().positive().default(90),
+          minHistory: z.number().int().min(1).default(3),
+          minShare: z.number().min(0).max(1).default(0.05),
+          toleranceHours: z.number().min(0).max(12).default(2),
+        })
+        .prefault({}),
     })
     .prefault({}),
   sentinel: z

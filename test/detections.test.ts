@@ -136,16 +136,57 @@ describe('security operations', () => {
     const utc = await findings(SECURITY_OPERATIONS, rows);
     expect(
       utc
-        .filter((x) => x.observed?.includes('outside business hours'))
+        .filter((x) => x.ruleId === 'after_hours_activation')
         .map((x) => x.subjectId)
         .sort(),
     ).toEqual(['early', 'weekend']);
     const berlin = await findings(SECURITY_OPERATIONS, rows, {
       detections: { businessHours: { timeZone: 'Europe/Berlin' } },
     });
-    expect(berlin.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId)).toEqual([
-      'weekend',
+    expect(berlin.filter((x) => x.ruleId === 'after_hours_activation').map((x) => x.subjectId)).toEqual(['weekend']);
+  });
+
+  it("activations judged against the admin's own hours once there is a habit (3 earlier, 5%, ±2 h, 90 days)", async () => {
+    // Weekday nights at 22:00 (Mon 21 to Wed 23 September, before the period) make a habit; it needs 3.
+    const nights = ['21', '22', '23'].map((d) => act('night', UA, `2026-09-${d}T22:00:00Z`, 30, 'expired', `n${d}`));
+    const days = ['21', '22', '23'].map((d) => act('day', UA, `2026-09-${d}T09:00:00Z`, 30, 'expired', `d${d}`));
+    const f = await findings(SECURITY_OPERATIONS, [
+      ...nights,
+      ...days,
+      act('night', UA, '2026-10-08T23:59:00Z', 30, 'expired', 'n-usual'), // 1 h 59 from 22:00: usual
+      act('day', UA, '2026-10-08T11:00:00Z', 30, 'expired', 'd-usual'), // exactly 2 h: usual
+      act('day', UA, '2026-10-09T03:10:00Z', 30, 'expired', 'd-night'), // a day admin at 03:10: unusual
+      act('night', UA, '2026-10-10T22:00:00Z', 30, 'expired', 'n-sat'), // Saturday: no weekend habit yet
+      // Only two earlier activations: no habit, so business hours judge (09:00 on a Friday is fine).
+      act('new', UA, '2026-10-01T09:00:00Z', 30, 'expired', 'x1'),
+      act('new', UA, '2026-10-02T09:00:00Z', 30, 'expired', 'x2'),
+      act('new', UA, '2026-10-09T09:00:00Z', 30, 'expired', 'x3'),
     ]);
+    const hits = f.filter((x) => x.ruleId === 'after_hours_activation');
+    expect(hits.map((x) => [x.subjectId, x.observed])).toEqual([
+      ['day', '1 activation(s) outside their usual hours'],
+      ['night', '1 activation(s) outside their usual hours'],
+    ]);
+    expect(hits[0].detail).toBe(
+      'day@x.example activated Role fe93 at Fri 2026-10-09 03:10 UTC, outside their usual hours',
+    );
+    expect(hits[1].firstSeen).toBe('2026-10-10T22:00:00.000Z');
+    // Before the period: three weekday nights at 22:00 and one at 02:00. At 00:30 only the 02:00 one is within
+    // 2 h: 1 of 4 earlier activations is 25 %, usual at a 25 % share, unusual at 30 %.
+    const shares = async (minShare: number) =>
+      (
+        await findings(
+          SECURITY_OPERATIONS,
+          [
+            ...['21', '22', '23'].map((d) => act('owl', UA, `2026-09-${d}T22:00:00Z`, 30, 'expired', `o${d}`)),
+            act('owl', UA, '2026-09-24T02:00:00Z', 30, 'expired', 'o24'),
+            act('owl', UA, '2026-10-01T00:30:00Z', 30, 'expired', 'o-judged'),
+          ],
+          { detections: { usualHours: { minShare } } },
+        )
+      ).filter((x) => x.ruleId === 'after_hours_activation').length;
+    expect(await shares(0.25)).toBe(0);
+    expect(await shares(0.3)).toBe(1);
   });
 });
 
@@ -190,6 +231,7 @@ describe('right-sizing and justification quality', () => {
 });
 
 import { generateTenant, emitFiles, detectionTruth } from '../fixtures/generator/index.js';
+import { UNUSUAL_ADMIN } from '../fixtures/generator/activations.js';
 import { importPaths } from '../cli/pipeline.js';
 
 describe.each([
@@ -208,20 +250,25 @@ describe.each([
       to: new Date('2026-08-01T00:00:00Z'),
       asOf: new Date('2026-08-01T00:00:00Z'),
     };
-    const truth = detectionTruth(t, {
-      ...p,
-      startHour: 7,
-      endHour: 19,
-      unusedDays: 30,
-      minJustification: 10,
-      boilerplateRepeats: 10,
-    });
+    const truthOptions = { startHour: 7, endHour: 19, unusedDays: 30, minJustification: 10, boilerplateRepeats: 10 };
+    const truth = detectionTruth(t, { ...truthOptions, ...p });
     const f = await withDb(db, config, (x) =>
       runChecks(x, config, p, [...SECURITY_OPERATIONS, ...PIM_ALERTS, ...JUSTIFICATION]),
     );
-    expect(new Set(f.filter((x) => x.observed?.includes('outside business hours')).map((x) => x.subjectId))).toEqual(
+    expect(new Set(f.filter((x) => x.ruleId === 'after_hours_activation').map((x) => x.subjectId))).toEqual(
       truth.afterHours,
     );
+    // The last ten days hold the planted unusual activation; the night-shift admin's nights are their habit.
+    const last = { from: new Date(t.end.getTime() - 10 * 86_400_000), to: t.end, asOf: t.end };
+    const lastTruth = detectionTruth(t, { ...truthOptions, ...last });
+    const lastFound = await withDb(db, config, (x) => runChecks(x, config, last, ['after_hours_activation']));
+    expect(new Set(lastFound.map((x) => x.subjectId))).toEqual(lastTruth.afterHours);
+    expect(lastTruth.afterHours.has(t.admins[UNUSUAL_ADMIN].id)).toBe(true);
+    expect(lastTruth.afterHours.has(t.admins[c.admins - 1].id)).toBe(false);
+    const nightly = t.activations.filter((m) => m.principal.id === t.admins[c.admins - 1].id && m.activatedAt);
+    expect(
+      nightly.filter((m) => m.activatedAt!.getUTCHours() >= 21 || m.activatedAt!.getUTCHours() < 5).length,
+    ).toBeGreaterThan(10);
     expect(new Set(f.filter((x) => x.ruleId === 'unused_eligibility').map((x) => x.subjectId))).toEqual(truth.unused);
     expect(new Set(f.filter((x) => x.ruleId === 'short_justification').map((x) => x.subjectId))).toEqual(truth.shortBy);
     expect(new Set(f.filter((x) => x.subjectType === 'text').map((x) => x.subjectName))).toEqual(truth.boilerplate);
