@@ -377,3 +377,18 @@ describe('doctor: PIM for Groups and Azure resources', () => {
     }
   });
 });
+
+import { cloudEndpoints } from '../core/cloud.js';
+
+describe('ARM host and audience follow the cloud', () => {
+  it.each([
+    ['public', undefined, 'https://management.azure.com', 'https://management.azure.com'],
+    ['usgov', undefined, 'https://management.usgovcloudapi.net', 'https://management.usgovcloudapi.net'],
+    ['china', undefined, 'https://management.chinacloudapi.cn', 'https://management.chinacloudapi.cn'],
+    // A proxy or fake answers; tokens are still for the cloud's ARM.
+    ['public', 'https://127.0.0.1:8443', 'https://127.0.0.1:8443', 'https://management.azure.com'],
+  ])('%s with armEndpoint %s', (cloud, armEndpoint, endpoint, audience) => {
+    const e = cloudEndpoints(testConfig({ azure: { cloud, ...(armEndpoint ? { armEndpoint } : {}) } }));
+    expect([e.armEndpoint, e.armAudience]).toEqual([endpoint, audience]);
+  });
+});
