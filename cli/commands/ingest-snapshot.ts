@@ -6,7 +6,7 @@ export function register(ingest: Command): void {
   ingest
     .command('snapshot')
     .description(
-      'PIM state from Graph: eligible and active assignments, role settings, role definitions, access reviews, users',
+      'PIM state of every plane (Entra roles and PIM for Groups from Graph, Azure resources from ARM): eligible and active assignments, role settings, role definitions, access reviews, users',
     )
     .action(async (_o, cmd: Command) => {
       const { ingestSnapshot } = await import('../pipeline.js');
