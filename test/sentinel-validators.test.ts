@@ -432,6 +432,8 @@ describe('data collection rule and tables', () => {
         'ViaPim',
         'BreakGlass',
         'Basis',
+        'ViaGroupId',
+        'ViaGroupName',
       ],
       PIMMetrics_CL: [
         'TimeGenerated',

@@ -115,6 +115,12 @@ describe('export sentinel', () => {
     expect(r.tables.PIMRequests_CL.current).toBeGreaterThan(500);
     expect(r.tables.PIMFindings_CL.current).toBeGreaterThan(0);
     expect(r.tables.PIMAssignments_CL.current).toBeGreaterThan(0);
+    // The tenant's tier-0 group from audit replay, which never sees its members: the group itself, no
+    // group beside it (a snapshot names the group on each member's row: test/real-tenant.test.ts).
+    const groups = ndjson(join(out, 'payloads/PIMAssignments_CL.ndjson')).filter((x) => x.PrincipalType === 'group');
+    expect(groups.map((x) => [x.RoleName, x.ViaGroupId ?? null])).toEqual([
+      ['Privileged Authentication Administrator', null],
+    ]);
 
     // The workbook's arithmetic over PIMRequests_CL gives pimops' own time_to_activate for the month.
     const reqs = latest(ndjson(join(out, 'payloads/PIMRequests_CL.ndjson'))).filter(

@@ -138,6 +138,9 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       c('ViaPim', 'boolean', 'via_pim', 'false: assigned outside PIM; empty: unknown'),
       c('BreakGlass', 'boolean', 'break_glass'),
       c('Basis', 'string', 'basis', 'snapshot or audit_replay'),
+      // Appended (issue 18): deployed tables keep the columns above in place.
+      c('ViaGroupId', 'string', 'via_group_id', 'the role-assignable group the person holds the role through'),
+      c('ViaGroupName', 'string', 'via_group_name'),
     ],
   },
   {
