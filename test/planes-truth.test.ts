@@ -7,7 +7,7 @@ import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
 import { emitPlaneSnapshot, planeState, planeTruth } from '../fixtures/generator/planes.js';
-import { importPaths, withDb } from '../cli/pipeline.js';
+import { importPaths, rebuildAll, withDb } from '../cli/pipeline.js';
 import { runQuery } from '../queries/registry.js';
 import { runChecks } from '../reports/checks.js';
 import { configParams } from '../queries/params.js';
@@ -160,6 +160,19 @@ describe('PIM for Groups and Azure resources: pipeline = ground truth, per plane
       ['azure_resource', s.policies.filter((p) => p.plane === 'azure_resource').length],
       ['group', s.policies.filter((p) => p.plane === 'group').length],
     ]);
+  });
+
+  it('rebuild gives the same state of the other planes', async () => {
+    const state = (x: Parameters<Parameters<typeof withDb>[2]>[0]) =>
+      Promise.all(
+        ['pim_scopes', 'role_policies', "role_assignments WHERE plane <> 'entra_role' AND source = 'snapshot'"].map(
+          (t) => x.one<{ n: bigint }>(`SELECT count(*) AS n FROM ${t}`).then((r) => Number(r?.n)),
+        ),
+      );
+    const before = await withDb(db, config, state);
+    await rebuildAll(db, config);
+    expect(await withDb(db, config, state)).toEqual(before);
+    expect(before[0]).toBe(s.groups.length + s.subscriptions.length + 1);
   });
 
   it('keeps the Entra-role standing figure to the Entra plane', async () => {

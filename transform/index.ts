@@ -50,6 +50,7 @@ export async function rebuild(
     'coverage_starts',
     'role_policies',
     'role_definitions',
+    'pim_scopes',
     'directory_users',
     'access_review_definitions',
     'access_review_instances',
