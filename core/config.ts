@@ -210,6 +210,8 @@ export const ConfigSchema = z.strictObject({
       // minPopulation of them) is one line in the report, "fires for 40 of 41 admins: tune …", not a list.
       saturationShare: z.number().min(0).max(1).default(0.5),
       minPopulation: z.number().int().min(1).default(5),
+      // The report's line of eligible and active assignments that end within this many days.
+      expiringDays: z.number().positive().default(30),
     })
     .prefault({}),
   // Endpoints of a pull whose failure is a known, accepted gap (a permission not granted on purpose):

@@ -49,6 +49,7 @@ export function configParams(config: Config, period?: ParamPeriod): Record<strin
     usual_min_history: d.usualHours.minHistory,
     usual_min_share: d.usualHours.minShare,
     usual_tolerance_hours: d.usualHours.toleranceHours,
+    expiring_days: config.report.expiringDays,
     short_activation_minutes: d.shortActivationMinutes,
     right_sizing_share: d.rightSizingShare,
     right_sizing_min_activations: d.rightSizingMinActivations,

@@ -101,3 +101,57 @@ export function appendixMd(m: ReportModel, table: (h: string[], rows: unknown[][
     '',
   ];
 }
+
+const minutes = (s: number | null) => (s === null ? '—' : `${Math.round(s / 6) / 10} min`);
+
+/** The four asked-for lines: what expires, denials not applied, licences, grant to first action. */
+export function askedLines(m: ReportModel): { id: string; text: string }[] {
+  const a = m.asked;
+  const f = a.firstAction;
+  const total = a.licences.find((l) => l.category.startsWith('total'))?.people ?? 0;
+  return [
+    {
+      id: 'expiring',
+      text: `${a.expiring.length} eligible or active assignment(s) end in the next ${a.expiringDays} days${
+        a.expiring.length
+          ? `: ${a.expiring
+              .slice(0, 5)
+              .map((e) => `${e.principal} (${e.role}, ${e.kind}, ${e.daysLeft} d)`)
+              .join(', ')}${a.expiring.length > 5 ? ` and ${a.expiring.length - 5} more` : ''}`
+          : ''
+      }.`,
+    },
+    {
+      id: 'denials-not-applied',
+      text: `${a.denialsNotApplied.length} access-review denial(s) not applied (the assignment is still there)${
+        a.denialsNotApplied.length
+          ? `: ${a.denialsNotApplied
+              .slice(0, 5)
+              .map((d) => `${d.principal} (${d.role}, ${d.review}, ${d.daysSince} d ago)`)
+              .join(', ')}`
+          : ''
+      }.`,
+    },
+    {
+      id: 'licences',
+      text: `${total} people need a Microsoft Entra ID P2 or ID Governance licence for PIM (${a.licences
+        .filter((l) => !l.category.startsWith('total'))
+        .map((l) => `${l.category} ${l.people}`)
+        .join(', ')}; approvers as seen deciding in the period).`,
+    },
+    {
+      id: 'first-action',
+      text: `Grant to first action with the role: p50 ${minutes(f.p50Seconds)}, p90 ${minutes(f.p90Seconds)} over ${f.withAction} of ${f.activations} activations (an upper bound on the activation delay people report).`,
+    },
+  ];
+}
+
+export function askedHtml(m: ReportModel, esc: Esc): string {
+  return `<h2 id="asked">Asked for</h2><ul class="asked">${askedLines(m)
+    .map((l) => `<li data-asked="${esc(l.id)}">${esc(l.text)}</li>`)
+    .join('')}</ul>`;
+}
+
+export function askedMd(m: ReportModel, esc: Esc): string[] {
+  return ['## Asked for', '', ...askedLines(m).map((l) => `- ${esc(l.text)}`), ''];
+}

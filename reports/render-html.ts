@@ -3,7 +3,7 @@ import type { ReportModel } from './report.js';
 import { planesHtml } from './planes-section.js';
 import { changes, excepted, hoursCell, lowerBoundNote, ruleTrend } from './render-common.js';
 import { asText } from './neutralise.js';
-import { appendixHtml, attentionHtml, rulesHtml } from './render-findings.js';
+import { appendixHtml, askedHtml, attentionHtml, rulesHtml } from './render-findings.js';
 
 export function escapeHtml(v: unknown): string {
   return asText(v).replace(
@@ -113,6 +113,7 @@ ${planesHtml(m, escapeHtml, t)}<h2>Findings</h2>
 ${chart('findings', 'By severity, per period', t(['period', ...['critical', 'high', 'medium', 'low', 'info']], [...m.previous.map((p) => [p.label, p.findings.critical, p.findings.high, p.findings.medium, p.findings.low, p.findings.info]), ['this period', m.findings.summary.critical, m.findings.summary.high, m.findings.summary.medium, m.findings.summary.low, m.findings.summary.info]]))}
 ${ruleTrend(m).length ? `<h3>Per rule, per period</h3>${t(['rule', ...m.previous.map((p) => p.label.slice(0, 7)), 'this period'], ruleTrend(m))}` : ''}
 ${rulesHtml(m, escapeHtml, t)}
+${askedHtml(m, escapeHtml)}
 ${excepted(m).length ? `<h3>Excepted findings (accepted until they expire; they do not count)</h3>${t(['severity', 'rule', 'subject', 'reason', 'owner', 'expires', 'detail'], excepted(m))}` : ''}
 <h2>Data coverage</h2>
 ${t(

@@ -3,7 +3,7 @@ import type { ReportModel } from './report.js';
 import { planesMarkdown } from './planes-section.js';
 import { asText, markdownCell } from './neutralise.js';
 import { ICON, changes, excepted, hoursCell, lowerBoundNote, ruleTrend } from './render-common.js';
-import { appendixMd, attentionMd, rulesMd } from './render-findings.js';
+import { appendixMd, askedMd, attentionMd, rulesMd } from './render-findings.js';
 
 function escapeMd(v: unknown): string {
   return markdownCell(asText(v));
@@ -106,6 +106,7 @@ export function renderMarkdown(m: ReportModel): string {
       '',
     );
   out.push(...rulesMd(m, t, escapeMd));
+  out.push(...askedMd(m, escapeMd));
   if (excepted(m).length)
     out.push(
       '## Excepted findings',

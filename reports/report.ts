@@ -8,6 +8,7 @@ import type { Config } from '../core/config.js';
 import { PimopsError } from '../core/errors.js';
 import { asText } from '../core/text.js';
 import { runQuery } from '../queries/registry.js';
+import { askedFor, type Asked } from './report-asked.js';
 import { metricsReport, type MetricsReport, type Period } from './metrics.js';
 import { runChecks, summarize, counting, SEVERITIES, type Finding } from './checks.js';
 import { renderSvg, ttaHistogram, outcomesByRole, activeHoursTop, standingTrend, findingsTrend } from './charts.js';
@@ -52,6 +53,8 @@ export interface ReportModel {
     /** The period the new / recurring / resolved counts compare with. */
     comparedWith: string;
   };
+  /** What admins keep asking for, one line each (reports/report-asked.ts). */
+  asked: Asked;
   /** At most five things to act on first, and how many more there were. */
   attention: { items: AttentionItem[]; more: number };
   coverage: {
@@ -249,6 +252,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
     }))
     .sort((a, b) => b.hours - a.hours);
   const topN = opts.topN ?? 15;
+  const asked = await askedFor(db, config, period);
   const rules = await rulesTable(db, config, period, findingItems, last.findings);
   const findings = {
     summary: summarize(findingItems),
@@ -270,6 +274,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
     pseudonymized: opts.pseudonymize,
     targets,
     attention,
+    asked,
     metrics,
     previous,
     findings,

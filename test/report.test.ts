@@ -146,6 +146,15 @@ describe('pimops report', () => {
     expect(md.indexOf('## Needs attention')).toBeLessThan(md.indexOf('## Targets'));
     expect(md).toMatch(/^1\. \*\*New critical: Break-glass account/m);
     expect(md.indexOf('## Findings by rule')).toBeLessThan(md.indexOf('## Appendix: every finding'));
+    // The four asked-for lines, each from its query.
+    const asked = md.slice(md.indexOf('## Asked for'), md.indexOf('## Appendix'));
+    expect(asked).toMatch(/^- \d+ eligible or active assignment\(s\) end in the next 30 days/m);
+    expect(asked).toMatch(/^- \d+ access-review denial\(s\) not applied/m);
+    const total = json.asked.licences.find((l: { category: string }) => l.category.startsWith('total')).people;
+    expect(total).toBeGreaterThan(0);
+    expect(asked).toContain(`- ${total} people need a Microsoft Entra ID P2 or ID Governance licence for PIM`);
+    expect(json.asked.firstAction.activations).toBeGreaterThan(0);
+    expect(asked).toMatch(/^- Grant to first action with the role: p50 /m);
     const csv = readFileSync(join(tmp.dir, 'out', 'report.findings.csv'), 'utf8')
       .trim()
       .split('\n');
