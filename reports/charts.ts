@@ -82,14 +82,21 @@ export function activeHoursTop(rows: { admin: string; hours: number }[]): Spec {
 }
 
 export function standingTrend(rows: { period: string; standing: number; kind: string }[]): Spec {
+  // Bars side by side, not lines: equal counts (two standing, two break-glass) drew one line over the other.
   return {
     title: 'Standing assignments at each period end',
     data: { values: rows },
-    mark: { type: 'line', point: true },
+    mark: 'bar',
     encoding: {
       x: { field: 'period', type: 'ordinal', title: null },
-      y: { field: 'standing', type: 'quantitative', title: 'assignments' },
-      color: { field: 'kind', type: 'nominal' },
+      xOffset: { field: 'kind', type: 'nominal', sort: ['standing (target 0)', 'break-glass'] },
+      y: { field: 'standing', type: 'quantitative', title: 'assignments', axis: { tickMinStep: 1 } },
+      color: {
+        field: 'kind',
+        type: 'nominal',
+        scale: { domain: ['standing (target 0)', 'break-glass'], range: ['#e53e3e', '#718096'] },
+        legend: { orient: 'bottom', title: null, labelLimit: 0 },
+      },
     },
   };
 }

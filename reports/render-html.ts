@@ -49,7 +49,7 @@ ${attentionHtml(m, escapeHtml)}
 <div class="meta">Headline: <span data-metric="tta-self-count">${a.timeToActivate.self.count}</span> self-activations, <span data-metric="tta-approval-count">${a.timeToActivate.approval.count}</span> with approval; approved <span data-metric="approved">${a.approvals.approved}</span>, denied <span data-metric="denied">${a.approvals.denied}</span>; standing <span data-metric="standing">${a.standingAssignments.excludingBreakGlass}</span>.</div>
 ${
   ch.length
-    ? `<h2>Change since ${escapeHtml(m.previous.at(-1)!.label)}</h2>${t(
+    ? `<h2>Change since ${escapeHtml(m.previous.at(-1)!.name)}</h2>${t(
         ['metric', 'this period', 'previous', 'change'],
         ch.map((c) => [c.metric, c.now, c.before, c.change]),
       )}`

@@ -37,7 +37,7 @@ export function renderMarkdown(m: ReportModel): string {
   const ch = changes(m);
   if (ch.length)
     out.push(
-      `## Change since ${escapeMd(m.previous.at(-1)!.label)}`,
+      `## Change since ${escapeMd(m.previous.at(-1)!.name)}`,
       '',
       t(
         ['metric', 'this period', 'previous', 'change'],

@@ -9,6 +9,7 @@ import { PimopsError } from '../core/errors.js';
 import { asText } from '../core/text.js';
 import { runQuery } from '../queries/registry.js';
 import { askedFor, type Asked } from './report-asked.js';
+import { humanPeriod } from './dates.js';
 import { metricsReport, type MetricsReport, type Period } from './metrics.js';
 import { runChecks, summarize, counting, SEVERITIES, type Finding } from './checks.js';
 import { renderSvg, ttaHistogram, outcomesByRole, activeHoursTop, standingTrend, findingsTrend } from './charts.js';
@@ -40,6 +41,8 @@ export interface ReportModel {
   metrics: MetricsReport;
   previous: {
     label: string;
+    /** The period as a heading says it: "September 2026, UTC". */
+    name: string;
     metrics: MetricsReport;
     findings: Record<string, number>;
     byRule: Record<string, number>;
@@ -191,7 +194,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
   const months = Math.max(1, differenceInCalendarMonths(period.to, period.from));
   // The previous period is always computed: what is new, resolved or worse is judged against it,
   // even when no earlier period is shown beside this one (--compare 0).
-  const earlier: { label: string; metrics: MetricsReport; findings: Finding[] }[] = [];
+  const earlier: { label: string; name: string; metrics: MetricsReport; findings: Finding[] }[] = [];
   for (let i = 1; i <= Math.max(1, opts.compare); i++) {
     const p = {
       from: subMonths(period.from, months * i),
@@ -200,13 +203,20 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
     };
     earlier.push({
       label: `${p.from.toISOString().slice(0, 10)} → ${p.to.toISOString().slice(0, 10)}`,
+      name: humanPeriod(p.from, p.to),
       metrics: await metricsReport(db, config, p),
       findings: await runChecks(db, config, p),
     });
   }
   const previous: ReportModel['previous'] = earlier
     .slice(0, opts.compare)
-    .map((e) => ({ label: e.label, metrics: e.metrics, findings: summarize(e.findings), byRule: byRule(e.findings) }))
+    .map((e) => ({
+      label: e.label,
+      name: e.name,
+      metrics: e.metrics,
+      findings: summarize(e.findings),
+      byRule: byRule(e.findings),
+    }))
     .reverse();
   const last = earlier[0];
   const coverageRows = await runQuery(db, 'data_coverage', { as_of: period.asOf });
@@ -259,7 +269,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
     byRule: byRule(findingItems),
     items: findingItems,
     rules,
-    comparedWith: last.label,
+    comparedWith: last.name,
   };
   const targets = targetsOf(metrics, findings.summary, config);
   const attention = attentionItems(findingItems, last.findings, rules, ruleInfos(), {
@@ -268,7 +278,7 @@ export async function buildReport(db: Db, config: Config, period: Period, opts: 
   });
   let model: ReportModel = {
     schemaVersion: 1,
-    title: `PIM operations report ${period.from.toISOString().slice(0, 10)} → ${period.to.toISOString().slice(0, 10)}`,
+    title: `PIM operations report, ${humanPeriod(period.from, period.to)}`,
     generatedAt: new Date().toISOString(),
     period: metrics.period,
     pseudonymized: opts.pseudonymize,

@@ -144,6 +144,8 @@ describe('pimops report', () => {
     );
     const md = readFileSync(join(tmp.dir, 'out', 'report.md'), 'utf8');
     expect(md.indexOf('## Needs attention')).toBeLessThan(md.indexOf('## Targets'));
+    expect(md).toMatch(/^# PIM operations report, October 2026, UTC$/m);
+    expect(md).toMatch(/^## Change since September 2026, UTC$/m);
     expect(md).toMatch(/^1\. \*\*New critical: Break-glass account/m);
     expect(md.indexOf('## Findings by rule')).toBeLessThan(md.indexOf('## Appendix: every finding'));
     // The four asked-for lines, each from its query.
