@@ -21,7 +21,9 @@ import {
 import { metricsReport } from '../reports/metrics.js';
 import type { Period } from '../core/time.js';
 import { runChecks, summarize, atOrAbove } from '../reports/checks.js';
-import { buildReport, targetsOf } from '../reports/report.js';
+import { buildReport, targetsOf, type ReportModel } from '../reports/report.js';
+import { reportMail } from '../reports/mail.js';
+import { sendMail } from '../ingest/graph/mail.js';
 import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
 import { findingsCsv } from '../reports/report-file.js';
 import { exportLake } from '../reports/lake.js';
@@ -166,10 +168,12 @@ export async function runJob(
         `stale: the newest audit record is ${Number.isFinite(ageHours) ? `${Math.round(ageHours)} h` : 'missing'} old at ${period.asOf.toISOString()} (limit ${config.run.maxDataAgeHours} h)`,
       );
 
+    let built: { model: ReportModel; html: string } | undefined;
     await step('reports', async () => {
       const db = await Db.openReadOnly(dbPath, { memoryLimit: config.storage.memoryLimit });
       try {
         const model = await buildReport(db, config, period, { compare: config.run.compare, pseudonymize: false });
+        built = { model, html: renderHtml(model) };
         const dir = resolve(config.run.reportDir);
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         const stem = `pimops-${period.from.toISOString().slice(0, 10)}`;
@@ -191,6 +195,20 @@ export async function runJob(
         db.close();
       }
     });
+    const mail = config.run.mail;
+    if (mail && built) {
+      const { model, html } = built;
+      await step('mail', async () => {
+        const message = reportMail(model, html, {
+          to: mail.to,
+          subjectPrefix: mail.subjectPrefix,
+          fileName: `pimops-${period.from.toISOString().slice(0, 10)}.html`,
+        });
+        await sendMail(config, createCredential(config), mail.from, message);
+        // Who and how many, never the message or a token: the log is read by more people than the report.
+        return `sent to ${mail.to.length} recipient(s)${message.attachments.length ? ', report attached' : ', report too large to attach'}`;
+      });
+    }
     if (config.run.lakeDir)
       await step('export parquet', async () =>
         withDb(dbPath, config, async (db) => {

@@ -202,6 +202,15 @@ export const ConfigSchema = z.strictObject({
       // changed rows sent through the Logs Ingestion API (sentinel.* settings).
       sentinelDir: z.string().optional(),
       sentinelUpload: z.boolean().default(false),
+      // Mail the report after it is written: Graph sendMail as the mailbox `from` (application permission
+      // Mail.Send, restricted to that mailbox: docs/azure-setup.md), summary in the body, HTML attached.
+      mail: z
+        .strictObject({
+          from: z.string().min(1).describe('the sending mailbox: UPN or object id'),
+          to: z.array(z.email()).min(1),
+          subjectPrefix: z.string().max(60).default('PIM report'),
+        })
+        .optional(),
     })
     .prefault({}),
   report: z

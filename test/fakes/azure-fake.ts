@@ -63,6 +63,9 @@ export interface FakeAzure {
   audiences: { graph?: string; logAnalytics?: string; ingestion: string };
   /** Requests to the snapshot state endpoints, with their query. */
   stateRequests: string[];
+  /** Mailboxes sendMail may send as (an application access policy's scope), lower case; and what was sent. */
+  mailboxes: string[];
+  mails: { from: string; message: Record<string, unknown>; raw: string }[];
   /** Azure Resource Manager (arm-fake.ts): set armEndpoint to `url` to read it. */
   arm: FakeArm;
   close(): Promise<void>;
@@ -118,14 +121,21 @@ function filterState(path: string, url: URL, items: unknown[]): unknown[] | 'fil
   const rows = items as Record<string, unknown>[];
   if (path.startsWith('/identityGovernance/privilegedAccess/group/')) {
     if (!eq.groupId && !eq.principalId) return 'filter-required';
-    return rows.filter((r) => (!eq.groupId || r.groupId === eq.groupId) && (!eq.principalId || r.principalId === eq.principalId));
+    return rows.filter(
+      (r) => (!eq.groupId || r.groupId === eq.groupId) && (!eq.principalId || r.principalId === eq.principalId),
+    );
   }
   if (path === '/policies/roleManagementPolicyAssignments' && eq.scopeType)
     return rows.filter((r) =>
-      r.scopeType === undefined ? eq.scopeType === 'DirectoryRole' : r.scopeType === eq.scopeType && r.scopeId === eq.scopeId,
+      r.scopeType === undefined
+        ? eq.scopeType === 'DirectoryRole'
+        : r.scopeType === eq.scopeType && r.scopeId === eq.scopeId,
     );
   if (path === '/groups') {
-    const ids = /id in \((.*)\)/.exec(filter)?.[1].split(',').map((v) => v.trim().replace(/^'|'$/g, ''));
+    const ids = /id in \((.*)\)/
+      .exec(filter)?.[1]
+      .split(',')
+      .map((v) => v.trim().replace(/^'|'$/g, ''));
     if (ids) return rows.filter((r) => ids.includes(String(r.id)));
     if (/isAssignableToRole eq true/.test(filter)) return rows.filter((r) => r.isAssignableToRole === true);
   }
@@ -216,6 +226,8 @@ export async function startFakeAzure(
     signInRequests: [],
     audiences: { ingestion: 'https://monitor.azure.com' },
     stateRequests: [],
+    mailboxes: [],
+    mails: [],
   };
   const throttled: number[] = [];
   const audienceOk = (token: string, audience: string | undefined) =>
@@ -402,6 +414,22 @@ export async function startFakeAzure(
               : r,
           );
         return json(res, 200, { '@odata.context': `${fake.url}/${signInPath[1]}/$metadata#auditLogs/signIns`, value });
+      }
+      // --- Graph sendMail (application permission Mail.Send): 202 and no body; only mailboxes the fake knows
+      const mail = /^\/v1\.0\/users\/([^/]+)\/sendMail$/.exec(path);
+      if (mail && req.method === 'POST') {
+        const token = req.headers.authorization?.replace(/^Bearer /, '');
+        if (!token || !validTokens.has(token))
+          return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'expired' } });
+        const from = decodeURIComponent(mail[1]);
+        if (!fake.mailboxes.includes(from.toLowerCase()))
+          return json(res, 403, {
+            error: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
+          });
+        const body = JSON.parse(await readBody(req)) as { message: Record<string, unknown> };
+        fake.mails.push({ from, message: body.message, raw: JSON.stringify(body) });
+        res.writeHead(202).end();
+        return;
       }
       // --- Graph state (snapshot endpoints), one page each
       const statePath = path.replace(/^\/v1\.0/, '');
