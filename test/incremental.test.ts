@@ -49,7 +49,7 @@ async function difference(
 describe('incremental derivation', () => {
   it('derives the same tables file by file, in shuffled order, as from everything at once', async () => {
     const t = generateTenant({ seed: 42, admins: 10, start: new Date('2026-03-01T00:00:00Z'), days: 40 });
-    const emitted = emitFiles(t.records, t.tenant.id, { dir: join(tmp.dir, 'in'), seed: 42, chunk: 120, overlap: 7 });
+    const emitted = emitFiles(t.records, t.tenant.id, { dir: join(tmp.dir, 'in'), seed: 42, chunk: 100, overlap: 7 });
     expect(emitted.files.length).toBeGreaterThan(15);
     const config = testConfig({}, join(tmp.dir, 'all'));
     const all = join(tmp.dir, 'all', 'p.duckdb');
