@@ -13,6 +13,7 @@ export interface GlobalOptions {
   format?: string;
   json?: boolean;
   verbose?: boolean;
+  tenant?: string;
 }
 
 /** A command's own options with the global ones, as commander hands them to an action. */

@@ -48,6 +48,10 @@ export function buildProgram(): Command {
         'parquet',
       ]),
     )
+    .option(
+      '--tenant <id|name>',
+      'one tenant of a store that holds several (its id or configured name); for import: the tenant of records that name none',
+    )
     .option('--json', 'same as --format json')
     .option('-v, --verbose', 'progress for every file on stderr')
     .version(pimopsVersion(), '-V, --version', 'the pimops version')

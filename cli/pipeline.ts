@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { Db } from '../core/db.js';
 import type { Config } from '../core/config.js';
-import { landingDirFor } from '../core/config.js';
+import { configFor, landingDirFor } from '../core/config.js';
+import { applyTenant, findTenant, scopeToTenant, storeTenants, type StoreTenant } from '../core/tenants.js';
 import { LandingStore } from '../core/landing.js';
 import { classifyGaps } from '../core/gaps.js';
 import { fileSource } from '../ingest/files/index.js';
@@ -38,6 +39,35 @@ export async function withReadOnlyDb<T>(dbPath: string, config: Config, fn: (db:
   }
 }
 
+/** A reader that answers for one tenant (`--tenant`, else the store's only one), with that tenant's configuration. */
+export async function withTenantDb<T>(
+  dbPath: string,
+  config: Config,
+  wanted: string | undefined,
+  fn: (db: Db, config: Config, tenant?: StoreTenant) => Promise<T>,
+): Promise<T> {
+  return withReadOnlyDb(dbPath, config, async (db) => {
+    const scoped = await applyTenant(db, config, wanted);
+    return fn(db, scoped.config, scoped.tenant);
+  });
+}
+
+/** A reader that answers for every tenant in turn (`--all-tenants`), each scoped and with its own configuration. */
+export async function forEachTenant<T>(
+  dbPath: string,
+  config: Config,
+  fn: (db: Db, config: Config, tenant: StoreTenant) => Promise<T>,
+): Promise<{ tenant: StoreTenant; result: T }[]> {
+  return withReadOnlyDb(dbPath, config, async (db) => {
+    const out: { tenant: StoreTenant; result: T }[] = [];
+    for (const tenant of await storeTenants(db, config)) {
+      await scopeToTenant(db, tenant.id);
+      out.push({ tenant, result: await fn(db, configFor(config, tenant.id), tenant) });
+    }
+    return out;
+  });
+}
+
 export function landingStore(dbPath: string, config: Config): LandingStore {
   return new LandingStore(landingDirFor(resolve(dbPath), config));
 }
@@ -51,11 +81,13 @@ export async function importPaths(
   config: Config,
   paths: string[],
   progress?: (m: string) => void,
+  tenant?: string,
 ): Promise<ImportSummary> {
   const store = landingStore(dbPath, config);
   // Open the database first: its lock keeps two imports from landing into one store at once.
   return withDb(dbPath, config, async (db) => {
-    const batch = await fileSource.land(store, { paths }, progress);
+    const tenantId = tenant ? findTenant(await storeTenants(db, config), tenant, { anyGuid: true }).id : undefined;
+    const batch = await fileSource.land(store, { paths, tenantId }, progress);
     const transformedNow = new Set<number>();
     const counts = await transform(db, store, config, (e, c) => {
       transformedNow.add(e.seq);

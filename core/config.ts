@@ -17,7 +17,49 @@ function isIanaZone(zone: string): boolean {
 
 // One schema, validated once at the edge; every stage receives the parsed object. Every level is
 // strict: a misspelt key would otherwise keep its default without a word.
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The per-tenant settings that may differ from the shared ones (validated merged over them, at the edge). */
+export const TENANT_OVERRIDES = [
+  'azure',
+  'breakGlassAccounts',
+  'targets',
+  'checks',
+  'detections',
+  'exceptions',
+] as const;
+
+const TenantSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(GUID, 'a tenant id (GUID)')
+    .transform((v) => v.toLowerCase()),
+  // Names the tenant in summaries and its report's file name, and picks its secrets from the environment
+  // (AZURE_CLIENT_SECRET__<NAME>): letters, digits, '-' and '_' only.
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+      "letters, digits, '-' and '_' (it names files and environment variables)",
+    ),
+  // Checked in full once merged over the shared settings (parseConfig): here only their presence.
+  azure: z.unknown().optional(),
+  breakGlassAccounts: z.unknown().optional(),
+  targets: z.unknown().optional(),
+  checks: z.unknown().optional(),
+  detections: z.unknown().optional(),
+  exceptions: z.unknown().optional(),
+});
+
 export const ConfigSchema = z.strictObject({
+  // The tenant a single-tenant store holds when its records do not say (Graph records without a tid detail).
+  tenant: z
+    .string()
+    .regex(GUID, 'a tenant id (GUID)')
+    .transform((v) => v.toLowerCase())
+    .optional(),
+  // Several tenants in one store: each tenant's settings over the shared ones below. Unset: one implicit tenant.
+  tenants: z.array(TenantSchema).default([]),
   breakGlassAccounts: z
     .array(z.string().min(1))
     .default([])
@@ -268,15 +310,74 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 export const DEFAULT_CONFIG_FILE = 'pimops.config.json';
 
-export function parseConfig(raw: unknown, source = 'config'): Config {
-  const secrets = secretKeys(raw);
-  if (secrets.length) throw new PimopsError('config-invalid', `Invalid ${source}:\n${secrets.join('\n')}`);
+export interface TenantConfig {
+  id: string;
+  name: string;
+  config: Config;
+}
+
+// Each parsed config's tenants, resolved once at the edge (kept beside the object, not in it, so the
+// parsed config stays what the schema says).
+const resolvedTenants = new WeakMap<Config, TenantConfig[]>();
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Objects merge key by key; anything else (a list, a value) in the override replaces the shared one. */
+function mergeOver(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeOver(base[k], v);
+  return out;
+}
+
+function parseOne(raw: unknown, source: string, prefix: (string | number)[] = []): Config {
   const result = ConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
-    const lines = result.error.issues.flatMap((i) => describeIssue(i, knownKeysOf(ConfigSchema, i.path)));
+    const lines = result.error.issues.flatMap((i) =>
+      describeIssue({ ...i, path: [...prefix, ...i.path] }, knownKeysOf(ConfigSchema, i.path)),
+    );
     throw new PimopsError('config-invalid', `Invalid ${source}:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const secrets = secretKeys(raw);
+  if (secrets.length) throw new PimopsError('config-invalid', `Invalid ${source}:\n${secrets.join('\n')}`);
+  const config = parseOne(raw, source);
+  const shared = isPlainObject(raw) ? { ...raw, tenants: [] } : {};
+  const seen = new Map<string, string>();
+  const tenants = config.tenants.map((t, i): TenantConfig => {
+    for (const [what, v] of [
+      ['id', t.id],
+      ['name', t.name.toLowerCase()],
+    ] as const) {
+      if (seen.has(`${what}:${v}`))
+        throw new PimopsError('config-invalid', `Invalid ${source}:\ntenants[${i}].${what}: '${v}' is listed twice`);
+      seen.set(`${what}:${v}`, t.name);
+    }
+    const own = Object.fromEntries(TENANT_OVERRIDES.filter((k) => t[k] !== undefined).map((k) => [k, t[k]]));
+    const merged = mergeOver({ ...shared, tenant: t.id }, own);
+    return { id: t.id, name: t.name, config: parseOne(merged, source, ['tenants', i]) };
+  });
+  resolvedTenants.set(config, tenants);
+  for (const t of tenants) resolvedTenants.set(t.config, []);
+  return config;
+}
+
+/** The tenants the configuration names (none: a single-tenant configuration). */
+export function configuredTenants(config: Config): TenantConfig[] {
+  return resolvedTenants.get(config) ?? [];
+}
+
+/** The configuration that applies to one tenant: its own settings over the shared ones. */
+export function configFor(config: Config, tenantId: string | null | undefined): Config {
+  if (!tenantId) return config;
+  return (
+    configuredTenants(config).find((t) => t.id === tenantId.toLowerCase())?.config ?? { ...config, tenant: tenantId }
+  );
 }
 
 /** Loads `--config FILE`, else ./pimops.config.json when present, else the defaults. */

@@ -15,7 +15,8 @@ import { PimopsError } from './errors.js';
 
 /**
  * The landing store is the system of record: every file as received (or split losslessly to one
- * record per line), gzip-compressed, named by the sha256 of the bytes received, listed in an
+ * record per line), gzip-compressed, named by the sha256 of the bytes received (with the tenant, when
+ * imported or pulled for one: the same bytes are then each tenant's own), listed in an
  * append-only manifest. DuckDB tables are derived from it and can be rebuilt at any time.
  */
 export interface ManifestEntry {

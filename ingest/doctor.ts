@@ -141,12 +141,7 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
  */
 async function planeProbes(config: Config, credential: RefreshableCredential): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
-  const graph = createGraphClient(
-    config,
-    credential,
-    undefined,
-    'directory',
-  );
+  const graph = createGraphClient(config, credential, undefined, 'directory');
   const probe = async (check: string, run: () => Promise<string>, permission: string) => {
     try {
       out.push({ check, ok: true, detail: await run() });

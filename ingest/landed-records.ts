@@ -30,6 +30,8 @@ export function landRecords(
     .update(meta.observedAt ?? '')
     .update('\0')
     .update(text)
+    // Two tenants' identical answers (an empty list) are two tenants' files.
+    .update(meta.tenantId ? `\0tenant:${meta.tenantId}` : '')
     // An empty file is a marker that a kind of data was asked for (the sign-in kinds a store covers):
     // two empty answers of one pull must not collapse into one file under the first one's shape.
     .update(records.length ? '' : `\0${meta.shape}`)

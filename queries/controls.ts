@@ -129,6 +129,8 @@ export const CONTROL_MAP: Record<string, Mapping> = {
     'soc2': ['CC6.3'],
   },
   audit_coverage: {},
+  // Names scopes for the per-plane sections: evidences no control on its own.
+  plane_scopes: {},
 
   // Evidence-pack queries (reports/evidence/)
   evidence_access_at: {

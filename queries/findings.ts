@@ -15,7 +15,7 @@ export const FINDING_COLUMNS = [
     type: 'VARCHAR',
     meaning: 'the rule: its check file name without check_ (docs/rules.md#<rule_id>)',
   },
-  { name: 'tenant_id', type: 'VARCHAR', meaning: 'the tenant (NULL until one store holds several tenants)' },
+  { name: 'tenant_id', type: 'VARCHAR', meaning: 'the tenant the reader answered for' },
   { name: 'severity', type: 'VARCHAR', meaning: 'info, low, medium, high or critical' },
   { name: 'subject_type', type: 'VARCHAR', meaning: 'what the finding is about: account, assignment, role, actor, …' },
   { name: 'subject_id', type: 'VARCHAR', meaning: 'its id (what an exception names)' },

@@ -58,7 +58,8 @@ export async function runChecks(db: Db, config: Config, period: Period, only?: s
     for (const r of await runQuery(db, queryId, pickParams(queryId, all))) {
       findings.push({
         ruleId: String(r.rule_id),
-        tenantId: (r.tenant_id as string | null) ?? null,
+        // A reader scoped to one tenant (core/tenants.ts) answers for that tenant's configuration.
+        tenantId: (r.tenant_id as string | null) ?? config.tenant ?? null,
         severity: r.severity as Severity,
         subjectType: String(r.subject_type),
         subjectId: (r.subject_id as string | null) ?? null,

@@ -153,7 +153,7 @@ describe('thresholds, just under and just over', () => {
       months: number,
       decision: string,
       auto: boolean,
-    ) => `INSERT INTO access_review_definitions VALUES ('2026-10-20', '${id}', '${id}', 'InProgress',
+    ) => `INSERT INTO access_review_definitions (observed_at, review_id, display_name, status, scope, settings, reviewers, landing_file) VALUES ('2026-10-20', '${id}', '${id}', 'InProgress',
       '{"query": "/roleManagement/directory/roleDefinitions/${role}"}', '{"recurrence": {"pattern": {"type": "absoluteMonthly", "interval": ${months}}}, "defaultDecision": "${decision}", "autoApplyDecisionsEnabled": ${auto}}', '[]', 'f')`;
     const f = await withSettings([
       assign(ROLES.globalAdmin.id),
@@ -163,7 +163,7 @@ describe('thresholds, just under and just over', () => {
       review('r-ga', ROLES.globalAdmin.id, 3, 'Deny', true),
       review('r-pra', ROLES.privilegedRoleAdmin.id, 6, 'Deny', true), // tier 0: quarterly at most
       review('r-ua', ROLES.userAdmin.id, 6, 'None', false), // lower tier: semi-annual is fine; silence keeps access
-      `INSERT INTO access_review_instances VALUES ('2026-10-20', 'r-ga', 'i-ga', '2026-09-01', '2026-09-15', 'InProgress', 'f')`,
+      `INSERT INTO access_review_instances (observed_at, definition_id, instance_id, start_at, end_at, status, landing_file) VALUES ('2026-10-20', 'r-ga', 'i-ga', '2026-09-01', '2026-09-15', 'InProgress', 'f')`,
     ]);
     expect(
       f

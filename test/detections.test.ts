@@ -45,7 +45,7 @@ async function findings(rules: string[], rows: string[], over: Record<string, un
 const GA = ROLES.globalAdmin.id;
 const UA = ROLES.userAdmin.id;
 const act = (who: string, role: string, start: string, minutes: number, reason = 'expired', key = `${who}-${start}`) =>
-  `INSERT INTO pim_activations VALUES ('${key}', 'entra_role', '${who}', '${who}@x.example', 'user', '${role}', 'Role ${role.slice(0, 4)}', '/', '${start}', '${start}', '${start}'::TIMESTAMPTZ + INTERVAL ${minutes} MINUTES, '${start}'::TIMESTAMPTZ + INTERVAL ${minutes} MINUTES, '${reason}', true, 'activation', NULL, NULL, NULL)`;
+  `INSERT INTO pim_activations VALUES ('${key}', 'entra_role', '${who}', '${who}@x.example', 'user', '${role}', 'Role ${role.slice(0, 4)}', '/', '${start}', '${start}', '${start}'::TIMESTAMPTZ + INTERVAL ${minutes} MINUTES, '${start}'::TIMESTAMPTZ + INTERVAL ${minutes} MINUTES, '${reason}', true, 'activation', NULL, NULL, NULL, NULL)`;
 const eligible = (who: string, role: string, since: string) =>
   `INSERT INTO role_assignments (plane, principal_id, principal_upn, role_id, role_name, scope_id, kind, start_at, is_permanent, source) VALUES ('entra_role', '${who}', '${who}@x.example', '${role}', 'R', '/', 'eligible', '${since}', true, 'audit_replay')`;
 

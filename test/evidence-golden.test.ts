@@ -213,7 +213,7 @@ describe('activations in a period', () => {
 
 describe('access reviews in a period', () => {
   const instance = (observed: string, id: string, start: string, end: string, status: string) =>
-    `INSERT INTO access_review_instances VALUES ('${observed}', 'd1', '${id}', '${start}', '${end}', '${status}', 'f')`;
+    `INSERT INTO access_review_instances (observed_at, definition_id, instance_id, start_at, end_at, status, landing_file) VALUES ('${observed}', 'd1', '${id}', '${start}', '${end}', '${status}', 'f')`;
   const decision = (observed: string, inst: string, who: string, d: string, apply: string | null) =>
     `INSERT INTO access_review_decisions (observed_at, definition_id, instance_id, decision_id, principal_id, principal_upn, decision, reviewed_by, apply_result)
      VALUES ('${observed}', 'd1', '${inst}', 'x-${who}', 'id-${who}', '${who}@x.example', '${d}', 'dave@x.example', ${apply ? `'${apply}'` : 'NULL'})`;

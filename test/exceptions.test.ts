@@ -140,12 +140,19 @@ describe('exceptions', () => {
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout) as { rule: string; severity: string; thresholds: string; doc: string }[];
+    const rows = JSON.parse(r.stdout) as {
+      rule: string;
+      severity: string;
+      thresholds: string;
+      doc: string;
+      action: string;
+    }[];
     expect(rows.find((x) => x.rule === 'exception_expiring')).toEqual({
       rule: 'exception_expiring',
       severity: 'info',
       thresholds: 'checks.exceptionWarningDays (14); exceptions',
       doc: 'docs/rules.md#exception_expiring',
+      action: 'Renew the exception with a reason and an owner, or fix what it hides before it expires.',
     });
     expect(rows.find((x) => x.rule === 'too_frequent_activation')?.thresholds).toBe(
       'detections.frequentActivations (3); detections.frequentWindowMinutes (60)',

@@ -1,5 +1,6 @@
 // The Parquet lake read back by DuckDB itself: same rows, same content, after a full and after an
 // incremental export; untouched partitions are not rewritten.
+import { expandIncludes } from '../queries/registry.js';
 import { describe, it, expect, afterAll } from 'vitest';
 import { statSync, readFileSync, existsSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -177,7 +178,8 @@ describe('arrow and parquet files from query and sql', () => {
     db.close();
     const direct = await withDb(dbPath, config, (d) =>
       d.all(
-        `SELECT * FROM (${readFileSync('queries/active_hours.sql', 'utf8')
+        // With its fragments expanded, as the registry runs it.
+        `SELECT * FROM (${expandIncludes('active_hours.sql', readFileSync('queries/active_hours.sql', 'utf8'))
           .replace(/^--.*$/gm, '')
           .replace(/;\s*$/, '')}) ORDER BY principal_id, month`,
         { from: '2026-05-01T00:00:00.000Z', to: '2026-06-01T00:00:00.000Z', as_of: '2026-06-01T00:00:00.000Z' },

@@ -19,7 +19,7 @@ import {
  * are derived from audit_events, in full or for only what new landed files touch, one model at a
  * time in the order transform/models.ts declares (FULL and INCREMENTAL say how each is derived).
  *
- * Incremental derivation works on partitions, (plane, principal, role, scope): keyless pairing and
+ * Incremental derivation works on partitions, (tenant, plane, principal, role, scope): keyless pairing and
  * time-matched ends never look outside one. In each partition new events fall in, from the earliest
  * new event t: int_pim_events rows at or after t are derived again, reading inputs from one pairing
  * window before t (the oldest request a keyless step can pair with); activations from the one in
@@ -38,8 +38,15 @@ import {
 const PARTITION_MATCH = (
   a: string,
   b: string,
-) => `${a}.plane = ${b}.plane AND ${a}.principal_id IS NOT DISTINCT FROM ${b}.principal_id
+) => `${a}.tenant_id IS NOT DISTINCT FROM ${b}.tenant_id AND ${a}.plane = ${b}.plane AND ${a}.principal_id IS NOT DISTINCT FROM ${b}.principal_id
   AND ${a}.role_id IS NOT DISTINCT FROM ${b}.role_id AND ${a}.scope_id IS NOT DISTINCT FROM ${b}.scope_id`;
+const PARTITION_COLUMNS = 'tenant_id, plane, principal_id, role_id, scope_id';
+
+// A record is (tenant, id) and a request key is one tenant's: the same id in two tenants is two.
+const sameEvent = (a: string, b: string) =>
+  `${a}.event_id = ${b}.event_id AND ${a}.tenant_id IS NOT DISTINCT FROM ${b}.tenant_id`;
+const sameKey = (a: string, b: string) =>
+  `${a}.request_key = ${b}.request_key AND ${a}.tenant_id IS NOT DISTINCT FROM ${b}.tenant_id`;
 
 function windowParams(config: Config): Params {
   return { pairing_window_hours: config.correlation.pairingWindowHours };
@@ -105,27 +112,30 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
       db.run(
         `CREATE OR REPLACE TEMP TABLE derive_probe AS
       WITH audit_events AS (${newEvents})
-      SELECT event_id, event_time, plane, principal_id, role_id, scope_id FROM (${modelSql('int_pim_events')})`,
+      SELECT event_id, event_time, ${PARTITION_COLUMNS} FROM (${modelSql('int_pim_events')})`,
         windowParams(config),
       ),
     );
     await db.run(`CREATE OR REPLACE TEMP TABLE derive_parts AS
-      SELECT plane, principal_id, role_id, scope_id, min(event_time) AS t FROM derive_probe GROUP BY ALL`);
+      SELECT ${PARTITION_COLUMNS}, min(event_time) AS t FROM derive_probe GROUP BY ALL`);
 
     // int_pim_events: every event at or after t in its partition is derived again; the inputs reach back
     // one pairing window, as far as a keyless step can look for its request.
     await timed('derive int_pim_events', async () => {
       await db.run(
         `CREATE OR REPLACE TEMP TABLE derive_old AS
-        SELECT i.event_id, i.request_key, i.event_time >= p.t AS replaced
+        SELECT i.tenant_id, i.event_id, i.request_key, i.event_time >= p.t AS replaced
         FROM int_pim_events i JOIN derive_parts p ON ${match('i')}
          AND i.event_time >= p.t - to_hours(CAST($pairing_window_hours AS BIGINT))`,
         windowParams(config),
       );
-      await db.run('DELETE FROM int_pim_events WHERE event_id IN (SELECT event_id FROM derive_old WHERE replaced)');
+      await db.run(
+        `DELETE FROM int_pim_events i WHERE EXISTS (SELECT 1 FROM derive_old o WHERE o.replaced AND ${sameEvent('o', 'i')})`,
+      );
       await db.run(
         `INSERT INTO int_pim_events SELECT x.* FROM (
-          WITH audit_events AS (SELECT * FROM main.audit_events WHERE event_id IN (SELECT event_id FROM derive_old UNION ALL SELECT event_id FROM derive_probe))
+          WITH audit_events AS (SELECT * FROM main.audit_events a WHERE EXISTS (
+            SELECT 1 FROM (SELECT tenant_id, event_id FROM derive_old UNION ALL SELECT tenant_id, event_id FROM derive_probe) o WHERE ${sameEvent('o', 'a')}))
           SELECT * FROM (${modelSql('int_pim_events')})) x
         SEMI JOIN derive_parts p ON ${match('x')} AND x.event_time >= p.t`,
         windowParams(config),
@@ -140,46 +150,50 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
       // An end matches by key across partitions (an expiry without its user target): the partitions of
       // rows sharing a key with the new rows are touched too, from their first row with that key.
       await db.run(`CREATE OR REPLACE TEMP TABLE derive_touched AS
-        SELECT plane, principal_id, role_id, scope_id, min(t) AS t FROM (
-          SELECT plane, principal_id, role_id, scope_id, t FROM derive_parts
+        SELECT ${PARTITION_COLUMNS}, min(t) AS t FROM (
+          SELECT ${PARTITION_COLUMNS}, t FROM derive_parts
           UNION ALL
-          SELECT i.plane, i.principal_id, i.role_id, i.scope_id, i.event_time FROM int_pim_events i
-          WHERE i.keyed AND i.request_key IN (SELECT n.request_key FROM int_pim_events n SEMI JOIN derive_parts p ON ${match('n')} AND n.event_time >= p.t WHERE n.keyed)
+          SELECT i.tenant_id, i.plane, i.principal_id, i.role_id, i.scope_id, i.event_time FROM int_pim_events i
+          WHERE i.keyed AND EXISTS (SELECT 1 FROM (SELECT n.tenant_id, n.request_key FROM int_pim_events n SEMI JOIN derive_parts p ON ${match('n')} AND n.event_time >= p.t WHERE n.keyed) k
+                                    WHERE ${sameKey('k', 'i')})
         ) GROUP BY ALL`);
       await db.run(`CREATE OR REPLACE TEMP TABLE derive_cut AS
         WITH acts AS (
-          SELECT i.plane, i.principal_id, i.role_id, i.scope_id, i.event_time, coalesce(i.start_time, i.event_time) AS started_at
+          SELECT i.tenant_id, i.plane, i.principal_id, i.role_id, i.scope_id, i.event_time, coalesce(i.start_time, i.event_time) AS started_at
           FROM int_pim_events i SEMI JOIN derive_touched p ON ${match('i')} WHERE i.step = 'activated'
         ),
         first_touched AS (
-          SELECT p.plane, p.principal_id, p.role_id, p.scope_id,
+          SELECT p.tenant_id, p.plane, p.principal_id, p.role_id, p.scope_id,
                  least(p.t, coalesce(min(a.started_at) FILTER (WHERE a.event_time >= p.t), p.t)) AS s
-          FROM derive_touched p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.t
+          FROM derive_touched p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.tenant_id, p.plane, p.principal_id, p.role_id, p.scope_id, p.t
         ),
         cut AS (
-          SELECT p.plane, p.principal_id, p.role_id, p.scope_id, coalesce(max(a.started_at) FILTER (WHERE a.started_at <= p.s), p.s) AS s
-          FROM first_touched p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.s
+          SELECT p.tenant_id, p.plane, p.principal_id, p.role_id, p.scope_id, coalesce(max(a.started_at) FILTER (WHERE a.started_at <= p.s), p.s) AS s
+          FROM first_touched p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.tenant_id, p.plane, p.principal_id, p.role_id, p.scope_id, p.s
         )
         -- An activation can start after its record (a scheduled start): read from the earliest record of one in scope.
-        SELECT p.plane, p.principal_id, p.role_id, p.scope_id, p.s, least(p.s, coalesce(min(a.event_time) FILTER (WHERE a.started_at >= p.s), p.s)) AS read_from
-        FROM cut p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.plane, p.principal_id, p.role_id, p.scope_id, p.s`);
+        SELECT p.tenant_id, p.plane, p.principal_id, p.role_id, p.scope_id, p.s, least(p.s, coalesce(min(a.event_time) FILTER (WHERE a.started_at >= p.s), p.s)) AS read_from
+        FROM cut p LEFT JOIN acts a ON ${PARTITION_MATCH('a', 'p')} GROUP BY p.tenant_id, p.plane, p.principal_id, p.role_id, p.scope_id, p.s`);
       // A row for an end whose activation the data does not hold (no activated_at) is made by its end:
       // it is derived again with the partition when that end is, whatever start stands in for it.
       const cut = (a: string) => `EXISTS (SELECT 1 FROM derive_cut p WHERE ${match(a)}
         AND (CASE WHEN ${a}.activated_at IS NULL THEN ${a}.ended_at ELSE ${a}.started_at END) >= p.s)`;
       // Inputs: the partition from the cut, and every row sharing a key with those (ends or activations elsewhere).
       await db.run(`CREATE OR REPLACE TEMP TABLE derive_act_in AS
-        SELECT i.event_id, i.request_key FROM int_pim_events i SEMI JOIN derive_cut p ON ${match('i')} AND i.event_time >= p.read_from`);
+        SELECT i.tenant_id, i.event_id, i.request_key FROM int_pim_events i SEMI JOIN derive_cut p ON ${match('i')} AND i.event_time >= p.read_from`);
       await db.run(
-        `CREATE OR REPLACE TEMP TABLE derive_act_keys AS SELECT request_key FROM pim_activations a WHERE ${cut('a')}`,
+        `CREATE OR REPLACE TEMP TABLE derive_act_keys AS SELECT tenant_id, request_key FROM pim_activations a WHERE ${cut('a')}`,
       );
       await db.run(`DELETE FROM pim_activations a WHERE ${cut('a')}`);
       await db.run(`INSERT INTO pim_activations SELECT x.* FROM (
-          WITH int_pim_events AS (SELECT * FROM main.int_pim_events
-            WHERE event_id IN (SELECT event_id FROM derive_act_in) OR request_key IN (SELECT request_key FROM derive_act_in))
+          WITH int_pim_events AS (SELECT * FROM main.int_pim_events i
+            WHERE EXISTS (SELECT 1 FROM derive_act_in d WHERE ${sameEvent('d', 'i')})
+               OR EXISTS (SELECT 1 FROM derive_act_in d WHERE ${sameKey('d', 'i')}))
           SELECT * FROM (${modelSql('pim_activations')})) x
         WHERE ${cut('x')}`);
-      await db.run(`INSERT INTO derive_act_keys SELECT request_key FROM pim_activations a WHERE ${cut('a')}`);
+      await db.run(
+        `INSERT INTO derive_act_keys SELECT tenant_id, request_key FROM pim_activations a WHERE ${cut('a')}`,
+      );
     });
   },
 
@@ -187,13 +201,13 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
     // pim_requests: every key whose rows or activation changed, from all its rows.
     await timed('derive pim_requests', () =>
       db.run(`CREATE OR REPLACE TEMP TABLE derive_keys AS
-        SELECT request_key FROM derive_old WHERE replaced
-        UNION SELECT request_key FROM int_pim_events i SEMI JOIN derive_parts p ON ${match('i')} AND i.event_time >= p.t
-        UNION SELECT request_key FROM derive_act_keys;
-      DELETE FROM pim_requests WHERE request_key IN (SELECT request_key FROM derive_keys);
+        SELECT tenant_id, request_key FROM derive_old WHERE replaced
+        UNION SELECT i.tenant_id, i.request_key FROM int_pim_events i SEMI JOIN derive_parts p ON ${match('i')} AND i.event_time >= p.t
+        UNION SELECT tenant_id, request_key FROM derive_act_keys;
+      DELETE FROM pim_requests r WHERE EXISTS (SELECT 1 FROM derive_keys k WHERE ${sameKey('k', 'r')});
       INSERT INTO pim_requests
-        WITH int_pim_events AS (SELECT * FROM main.int_pim_events WHERE request_key IN (SELECT request_key FROM derive_keys)),
-             pim_activations AS (SELECT * FROM main.pim_activations WHERE request_key IN (SELECT request_key FROM derive_keys))
+        WITH int_pim_events AS (SELECT * FROM main.int_pim_events i WHERE EXISTS (SELECT 1 FROM derive_keys k WHERE ${sameKey('k', 'i')})),
+             pim_activations AS (SELECT * FROM main.pim_activations a WHERE EXISTS (SELECT 1 FROM derive_keys k WHERE ${sameKey('k', 'a')}))
         SELECT * FROM (${modelSql('pim_requests')});`),
     );
   },

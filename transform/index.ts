@@ -1,5 +1,6 @@
 import type { Db } from '../core/db.js';
 import type { Config } from '../core/config.js';
+import { configuredTenants } from '../core/config.js';
 import type { LandingStore, ManifestEntry } from '../core/landing.js';
 import { modelSql } from './sql.js';
 import { activityMapValuesSql } from './activities.js';
@@ -30,8 +31,37 @@ export async function transform(
   force = false,
 ): Promise<StageCounts & { derived: DeriveMode }> {
   await ensureSchema(db);
-  const counts = await stageNew(db, store, onFile);
-  return { ...counts, derived: await derive(db, config, force) };
+  const counts = await stageNew(db, store, onFile, {
+    configured: configuredTenants(config).map((t) => t.id),
+    implicit: config.tenant,
+  });
+  // After staging, so the outcome never depends on how files were batched: a file's tenant-less
+  // records staged before any record named the tenant are placed once one has.
+  const placed = await placeUntenanted(db, config);
+  return { ...counts, derived: await derive(db, config, force || placed) };
+}
+
+/**
+ * Records stored without a tenant (a store made before tenants were kept: Graph records without a
+ * tid detail) belong to the store's one tenant: the configured `tenant`, else the only tenant the
+ * configuration or the records name. With several, they stay unplaced (tenant_id NULL) rather than
+ * guessed. Returns whether any moved (the PIM tables are then derived in full).
+ */
+export async function placeUntenanted(db: Db, config: Config): Promise<boolean> {
+  const unplaced = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events WHERE tenant_id IS NULL');
+  if (!unplaced || unplaced.n === 0n) return false;
+  let tenant = config.tenant;
+  if (!tenant) {
+    const stored = await db.all<{ t: string }>(
+      'SELECT DISTINCT tenant_id AS t FROM audit_events WHERE tenant_id IS NOT NULL',
+    );
+    const all = new Set([...configuredTenants(config).map((t) => t.id), ...stored.map((r) => r.t)]);
+    if (all.size !== 1) return false;
+    tenant = [...all][0];
+  }
+  for (const table of ['audit_events', 'id_conflicts', 'landing_files'])
+    await db.run(`UPDATE ${table} SET tenant_id = $t WHERE tenant_id IS NULL`, { t: tenant });
+  return true;
 }
 
 /** Drops everything derived and replays the landing store in manifest order: same input, same tables. */

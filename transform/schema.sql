@@ -14,8 +14,12 @@ CREATE TABLE IF NOT EXISTS landing_files (
   transformed_at TIMESTAMPTZ,
   new_records    BIGINT,
   duplicates     BIGINT,
-  quarantined    BIGINT
+  quarantined    BIGINT,
+  -- Appended (issue 21): the tenant the file was pulled from or imported for, else the one tenant its
+  -- records name (NULL when they name several: such a file belongs to no single tenant's coverage).
+  tenant_id      VARCHAR
 );
+ALTER TABLE landing_files ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
 
 CREATE TABLE IF NOT EXISTS audit_events (
   event_id        VARCHAR NOT NULL,      -- unique: staging inserts only ids not yet stored (no index to maintain)
@@ -117,6 +121,8 @@ CREATE TABLE IF NOT EXISTS role_assignments (
 );
 ALTER TABLE role_assignments ADD COLUMN IF NOT EXISTS via_group_id VARCHAR;
 ALTER TABLE role_assignments ADD COLUMN IF NOT EXISTS via_group_name VARCHAR;
+-- Appended (issue 21): whose tenant. Audit replay rows take their records' tenant, snapshot rows the snapshot's.
+ALTER TABLE role_assignments ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
 
 -- Activated assignment schedule instances seen in snapshots: where an activation that began before
 -- the log did gets its start (pim_activations). One set of rows per observation, kept.
@@ -221,8 +227,22 @@ CREATE OR REPLACE MACRO role_settings_at(as_of, tier0_roles, tier0_azure_roles) 
   LEFT JOIN defs d ON d.role_id = p.role_id
   LEFT JOIN scope_names sn ON sn.scope_id = p.scope_id;
 
+-- Appended (issue 21): every state table says whose tenant its rows are (the snapshot's, stamped by
+-- transform/snapshot.ts), so a reader scoped to one tenant sees only its own state.
+ALTER TABLE activation_instances ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
+ALTER TABLE role_policies ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
+ALTER TABLE role_definitions ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
+ALTER TABLE directory_users ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
+ALTER TABLE sign_ins ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
+ALTER TABLE access_review_definitions ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
+ALTER TABLE access_review_instances ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
+ALTER TABLE access_review_decisions ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;
+
 -- The same record id seen again with different content (other than what differs by source shape).
 -- The first copy in manifest order is kept; the conflict is reported here, never resolved silently.
+-- A record's identity is (tenant_id, event_id): the same id in two tenants is two records.
 CREATE TABLE IF NOT EXISTS id_conflicts (
-  event_id VARCHAR, kept_file VARCHAR, kept_line BIGINT, other_file VARCHAR, other_line BIGINT, differs VARCHAR, detected_at TIMESTAMPTZ
+  event_id VARCHAR, kept_file VARCHAR, kept_line BIGINT, other_file VARCHAR, other_line BIGINT, differs VARCHAR, detected_at TIMESTAMPTZ,
+  tenant_id VARCHAR
 );
+ALTER TABLE id_conflicts ADD COLUMN IF NOT EXISTS tenant_id VARCHAR;

@@ -12,7 +12,7 @@ function objects(file: string): string {
 
 const LOADERS: Record<string, PlaneLoader> = {
   roleAssignmentScheduleInstances: (file, at, landed) => `${assignmentsSql(file, at, landed, 'active')};
-    INSERT INTO activation_instances
+    INSERT INTO activation_instances (observed_at, principal_id, role_id, scope_id, start_at, end_at, member_type, instance_id, landing_file)
     SELECT ${at}, lower(json ->> 'principalId'), lower(json ->> 'roleDefinitionId'), coalesce(json ->> 'directoryScopeId', '/'),
       TRY_CAST(json ->> 'startDateTime' AS TIMESTAMPTZ), TRY_CAST(json ->> 'endDateTime' AS TIMESTAMPTZ), lower(json ->> 'memberType'), json ->> 'id', ${landed}
     FROM ${objects(file)} WHERE json ->> 'assignmentType' = 'Activated'`,
@@ -24,28 +24,51 @@ const LOADERS: Record<string, PlaneLoader> = {
   ) => `INSERT INTO role_definitions (observed_at, role_id, role_name, is_built_in, is_privileged, landing_file, plane)
     SELECT ${at}, lower(json ->> 'id'), json ->> 'displayName', (json ->> 'isBuiltIn')::BOOLEAN, TRY_CAST(json ->> 'isPrivileged' AS BOOLEAN), ${landed}, 'entra_role'
     FROM ${objects(file)}`,
-  users: (file, at, landed) => `INSERT INTO directory_users
+  users: (
+    file,
+    at,
+    landed,
+  ) => `INSERT INTO directory_users (observed_at, user_id, user_principal_name, display_name, account_enabled,
+      last_sign_in, last_password_change, manager_id, landing_file, sign_in_known, sign_in_missing)
     SELECT ${at}, lower(json ->> 'id'), lower(json ->> 'userPrincipalName'), json ->> 'displayName', TRY_CAST(json ->> 'accountEnabled' AS BOOLEAN),
       TRY_CAST(coalesce(json ->> '$.signInActivity.lastSuccessfulSignInDateTime', json ->> '$.signInActivity.lastSignInDateTime') AS TIMESTAMPTZ),
       TRY_CAST(json ->> 'lastPasswordChangeDateTime' AS TIMESTAMPTZ), lower(json ->> '$.manager.id'), ${landed},
       coalesce(json_type(json, '$.signInActivity') = 'OBJECT', false), json ->> '$."@pimops.signInActivityMissing"'
     FROM ${objects(file)}`,
-  signIns: (file, _at, landed) => `INSERT INTO sign_ins
+  signIns: (
+    file,
+    _at,
+    landed,
+  ) => `INSERT INTO sign_ins (sign_in_id, created_at, user_id, user_principal_name, app_display_name,
+      ip_address, error_code, conditional_access_status, landing_file, event_type)
     SELECT json ->> 'id', TRY_CAST(json ->> 'createdDateTime' AS TIMESTAMPTZ), lower(json ->> 'userId'), lower(json ->> 'userPrincipalName'),
       json ->> 'appDisplayName', json ->> 'ipAddress', TRY_CAST(json ->> '$.status.errorCode' AS INTEGER), json ->> 'conditionalAccessStatus', ${landed},
       -- v1.0 signIns and SigninLogs hold interactive sign-ins only; the other kinds say what they are.
       coalesce(json ->> '$.signInEventTypes[0]', 'interactiveUser')
     FROM ${objects(file)} s WHERE NOT EXISTS (SELECT 1 FROM sign_ins i WHERE i.sign_in_id = (s.json ->> 'id'))
     QUALIFY row_number() OVER (PARTITION BY json ->> 'id') = 1`,
-  accessReviewInstances: (file, at, landed) => `INSERT INTO access_review_instances
+  accessReviewInstances: (
+    file,
+    at,
+    landed,
+  ) => `INSERT INTO access_review_instances (observed_at, definition_id, instance_id, start_at, end_at, status, landing_file)
     SELECT ${at}, json ->> '@pimops.definitionId', json ->> 'id', TRY_CAST(json ->> 'startDateTime' AS TIMESTAMPTZ), TRY_CAST(json ->> 'endDateTime' AS TIMESTAMPTZ), json ->> 'status', ${landed}
     FROM ${objects(file)}`,
-  accessReviewDecisions: (file, at, landed) => `INSERT INTO access_review_decisions
+  accessReviewDecisions: (
+    file,
+    at,
+    landed,
+  ) => `INSERT INTO access_review_decisions (observed_at, definition_id, instance_id, decision_id, principal_id,
+      principal_upn, decision, recommendation, reviewed_by, reviewed_at, apply_result, landing_file)
     SELECT ${at}, json ->> '@pimops.definitionId', json ->> '@pimops.instanceId', json ->> 'id', lower(json ->> '$.principal.id'), lower(json ->> '$.principal.userPrincipalName'),
       json ->> 'decision', json ->> 'recommendation', lower(nullif(json ->> '$.reviewedBy.id', '00000000-0000-0000-0000-000000000000')),
       TRY_CAST(json ->> 'reviewedDateTime' AS TIMESTAMPTZ), json ->> 'applyResult', ${landed}
     FROM ${objects(file)}`,
-  accessReviewDefinitions: (file, at, landed) => `INSERT INTO access_review_definitions
+  accessReviewDefinitions: (
+    file,
+    at,
+    landed,
+  ) => `INSERT INTO access_review_definitions (observed_at, review_id, display_name, status, scope, settings, reviewers, landing_file)
     SELECT ${at}, json ->> 'id', json ->> 'displayName', json ->> 'status', json -> 'scope', json -> 'settings', json -> 'reviewers', ${landed}
     FROM ${objects(file)}`,
   roleManagementPolicyAssignments: (file, at, landed) =>
@@ -93,6 +116,30 @@ function assignmentsSql(file: string, at: string, landed: string, kind: 'active'
     ) v ON true`;
 }
 
+/** The state tables a snapshot fills, each with the tenant of its rows (issue 21). */
+export const STATE_TABLES = [
+  'activation_instances',
+  'role_policies',
+  'role_definitions',
+  'directory_users',
+  'sign_ins',
+  'access_review_definitions',
+  'access_review_instances',
+  'access_review_decisions',
+  'pim_scopes',
+] as const;
+
+/** The rows a file just loaded belong to the tenant it was pulled from (or imported for). */
+async function stampTenant(db: Db, e: ManifestEntry): Promise<void> {
+  const t = { t: e.tenantId!.toLowerCase(), f: e.landedFile };
+  for (const table of STATE_TABLES)
+    await db.run(`UPDATE ${table} SET tenant_id = $t WHERE landing_file = $f AND tenant_id IS NULL`, t);
+  await db.run(
+    `UPDATE role_assignments SET tenant_id = $t WHERE source = 'snapshot' AND tenant_id IS NULL AND observed_at = $at::TIMESTAMPTZ`,
+    { t: t.t, at: e.observedAt! },
+  );
+}
+
 /** Loads one landed snapshot response into its state table. Returns the rows loaded. */
 export async function loadSnapshot(db: Db, file: string, e: ManifestEntry): Promise<number> {
   const endpoint = e.endpoint === 'groupPolicyAssignments' ? 'roleManagementPolicyAssignments' : e.endpoint;
@@ -101,6 +148,7 @@ export async function loadSnapshot(db: Db, file: string, e: ManifestEntry): Prom
   if (e.records === 0) return 0;
   const tenant = e.tenantId ? sqlString(e.tenantId) : 'NULL::VARCHAR';
   await db.run(loader(file, `${sqlString(e.observedAt)}::TIMESTAMPTZ`, sqlString(e.landedFile), tenant));
+  if (e.tenantId) await stampTenant(db, e);
   // Role names: from the role definitions snapshot, else from what the audit log called the role.
   await db.run(`UPDATE role_assignments SET role_name = n.role_name FROM (
       SELECT role_id, arg_max(role_name, observed_at) AS role_name FROM role_definitions GROUP BY role_id

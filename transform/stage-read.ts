@@ -71,8 +71,8 @@ export function stageSql(source: string, flavor: Flavor): string {
 
 export async function registerFile(db: Db, e: ManifestEntry): Promise<void> {
   await db.run(
-    `INSERT INTO landing_files (seq, sha256, original_path, landed_file, shape, flavor, origin, records, landed_at)
-     VALUES ($seq, $sha, $orig, $landed, $shape, $flavor, $origin, $records, $landed_at::TIMESTAMPTZ) ON CONFLICT DO NOTHING`,
+    `INSERT INTO landing_files (seq, sha256, original_path, landed_file, shape, flavor, origin, records, landed_at, tenant_id)
+     VALUES ($seq, $sha, $orig, $landed, $shape, $flavor, $origin, $records, $landed_at::TIMESTAMPTZ, $tenant) ON CONFLICT DO NOTHING`,
     {
       seq: e.seq,
       sha: e.sha256,
@@ -83,6 +83,7 @@ export async function registerFile(db: Db, e: ManifestEntry): Promise<void> {
       origin: e.origin,
       records: e.records,
       landed_at: e.landedAt,
+      tenant: e.tenantId?.toLowerCase() ?? null,
     },
   );
 }

@@ -27,7 +27,46 @@ const REASON_TEXT: Record<string, string> = {
   bad_time: 'activityDateTime is not a timestamp',
   invalid_encoding: 'the line is not valid UTF-8',
   unreadable_line: 'the line cannot be read as text',
+  no_tenant:
+    'the record names no tenant and the store holds several: import the file again with --tenant ID (a file already landed: rebuild after setting it)',
 };
+
+/**
+ * Which tenant a record belongs to when it does not say (a Graph record without a tid detail): the
+ * tenant its file was pulled from or imported for (`import --tenant`), else the configured `tenant`,
+ * else the store's only tenant. A store with several tenants refuses to guess (reason no_tenant).
+ */
+export class TenantPlacement {
+  private readonly known: Set<string>;
+  constructor(
+    stored: string[],
+    configured: string[] = [],
+    private readonly implicit?: string,
+  ) {
+    this.known = new Set([...configured, ...stored].map((t) => t.toLowerCase()));
+  }
+  static async of(db: Db, configured: string[] = [], implicit?: string): Promise<TenantPlacement> {
+    const rows = await db.all<{ t: string }>(
+      'SELECT DISTINCT tenant_id AS t FROM audit_events WHERE tenant_id IS NOT NULL',
+    );
+    return new TenantPlacement(
+      rows.map((r) => r.t),
+      configured,
+      implicit,
+    );
+  }
+  fallback(e: ManifestEntry): string | null {
+    if (e.tenantId) return e.tenantId.toLowerCase();
+    if (this.implicit) return this.implicit;
+    return this.known.size === 1 ? [...this.known][0] : null;
+  }
+  get several(): boolean {
+    return this.known.size > 1;
+  }
+  add(tenants: string[]): void {
+    for (const t of tenants) this.known.add(t);
+  }
+}
 
 /** A landed file of audit records (not a snapshot, not refused at landing). */
 function holdsAuditRecords(e: ManifestEntry): e is ManifestEntry & { flavor: Flavor } {
@@ -40,7 +79,12 @@ async function prepareOne(db: Db, store: LandingStore, e: ManifestEntry): Promis
 }
 
 /** Moves what prepareOne staged into audit_events and quarantine, with the manifest mark, atomically. */
-async function commitOne(db: Db, store: LandingStore, e: ManifestEntry): Promise<StageCounts> {
+async function commitOne(
+  db: Db,
+  store: LandingStore,
+  e: ManifestEntry,
+  placement: TenantPlacement,
+): Promise<StageCounts> {
   if (e.flavor === 'snapshot' && !e.rejectReason) {
     return db.transaction(async () => {
       await registerFile(db, e);
@@ -65,7 +109,7 @@ async function commitOne(db: Db, store: LandingStore, e: ManifestEntry): Promise
       });
       counts = { records: 1, new: 0, duplicates: 0, quarantined: 1 };
     } else {
-      counts = await timed(`insert ${e.seq}`, () => insertStaged(db, e));
+      counts = await timed(`insert ${e.seq}`, () => insertStaged(db, e, placement));
     }
     await db.run(
       `UPDATE landing_files SET transformed_at = now(), new_records = $n, duplicates = $d, quarantined = $q WHERE seq = $seq`,
@@ -81,7 +125,17 @@ function sourceKind(e: ManifestEntry): 'graph' | 'log_analytics' | 'file' {
   return e.source === 'graph' || e.source === 'log_analytics' ? e.source : 'file';
 }
 
-async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
+/**
+ * Two copies of one id are one record unless both name their tenant and the tenants differ: a copy
+ * whose tenant is not known yet (a Graph record without tid staged before anything named the
+ * tenant) is the same record as its enveloped copy, never a second one.
+ */
+const SAME_TENANT = (a: string, b: string) => `(${a} = ${b} OR ${a} IS NULL OR ${b} IS NULL)`;
+
+async function insertStaged(db: Db, e: ManifestEntry, placement: TenantPlacement): Promise<StageCounts> {
+  const tenant = placement.fallback(e);
+  if (tenant === null && placement.several)
+    await db.run(`UPDATE stage SET reject_reason = 'no_tenant' WHERE reject_reason IS NULL AND tenant_id IS NULL`);
   const reasons = Object.entries(REASON_TEXT)
     .map(([k, v]) => `(${sqlString(k)}, ${sqlString(v)})`)
     .join(', ');
@@ -98,16 +152,23 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
   // One pass over the stored ids (the table only grows): the copies of ids already stored, with what
   // is needed to tell a repeat from a conflict. Everything after works on the file's own rows.
   await timed(`  seen ${e.seq}`, () =>
-    db.run(`CREATE OR REPLACE TEMP TABLE stage_seen AS
-    SELECT s.line_no, a.event_id, a.landing_file, a.landing_line, a.event_time, a.activity, a.result, a.result_reason,
+    db.run(
+      `CREATE OR REPLACE TEMP TABLE stage_seen AS
+    SELECT s.line_no, a.tenant_id, a.event_id, a.landing_file, a.landing_line, a.event_time, a.activity, a.result, a.result_reason,
            a.request_key, a.actor_id, a.principal_id, a.role_id
-    FROM stage s JOIN audit_events a USING (event_id) WHERE s.reject_reason IS NULL`),
+    FROM stage s JOIN audit_events a ON a.event_id = s.event_id
+    WHERE s.reject_reason IS NULL AND ${SAME_TENANT('a.tenant_id', 'coalesce(s.tenant_id, $tenant)')}`,
+      { tenant },
+    ),
   );
   // Decide which lines to keep on narrow columns (ids and line numbers), then copy the wide rows once.
-  await db.run(`CREATE OR REPLACE TEMP TABLE stage_keep AS
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE stage_keep AS
     SELECT line_no FROM stage s WHERE reject_reason IS NULL
-      AND NOT EXISTS (SELECT 1 FROM stage_seen x WHERE x.event_id = s.event_id)
-    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no) = 1`);
+      AND NOT EXISTS (SELECT 1 FROM stage_seen x WHERE x.line_no = s.line_no)
+    QUALIFY row_number() OVER (PARTITION BY coalesce(tenant_id, $tenant), event_id ORDER BY line_no) = 1`,
+    { tenant },
+  );
   const all = await db.one<{ all: boolean }>(
     `SELECT (SELECT count(*) FROM stage_keep) = (SELECT count(*) FROM stage) AS "all"`,
   );
@@ -122,7 +183,7 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
       {
         shape: `${e.shape}:${e.flavor}`,
         file: e.landedFile,
-        tenant: e.tenantId?.toLowerCase() ?? null,
+        tenant,
         source_kind: sourceKind(e),
       },
     ),
@@ -134,7 +195,7 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
     WITH firsts AS (
       SELECT * FROM stage_seen
       UNION ALL
-      SELECT s.line_no, s.event_id, $file, s.line_no, s.event_time, s.activity, s.result, s.result_reason, s.request_key, s.actor_id, s.principal_id, s.role_id
+      SELECT s.line_no, coalesce(s.tenant_id, $tenant), s.event_id, $file, s.line_no, s.event_time, s.activity, s.result, s.result_reason, s.request_key, s.actor_id, s.principal_id, s.role_id
       FROM stage s WHERE s.line_no IN (SELECT line_no FROM stage_keep)
     )
     SELECT a.event_id, a.landing_file, a.landing_line, $file, s.line_no,
@@ -142,15 +203,26 @@ async function insertStaged(db: Db, e: ManifestEntry): Promise<StageCounts> {
         CASE WHEN a.result IS DISTINCT FROM s.result THEN 'result' END, CASE WHEN a.result_reason IS DISTINCT FROM s.result_reason THEN 'result_reason' END,
         CASE WHEN a.request_key IS DISTINCT FROM s.request_key THEN 'request_key' END, CASE WHEN a.actor_id IS DISTINCT FROM s.actor_id THEN 'actor_id' END,
         CASE WHEN a.principal_id IS DISTINCT FROM s.principal_id THEN 'principal_id' END, CASE WHEN a.role_id IS DISTINCT FROM s.role_id THEN 'role_id' END),
-      now()
-    FROM stage s JOIN (SELECT DISTINCT ON (event_id) * FROM firsts) a USING (event_id)
+      now(), a.tenant_id
+    FROM stage s JOIN (SELECT DISTINCT ON (tenant_id, event_id) * FROM firsts) a
+      ON a.event_id = s.event_id AND ${SAME_TENANT('a.tenant_id', 'coalesce(s.tenant_id, $tenant)')}
     WHERE s.reject_reason IS NULL AND NOT (a.landing_file = $file AND a.landing_line = s.line_no)
       AND (a.event_time, a.activity, a.result, a.result_reason, a.request_key, a.actor_id, a.principal_id, a.role_id)
           IS DISTINCT FROM (s.event_time, s.activity, s.result, s.result_reason, s.request_key, s.actor_id, s.principal_id, s.role_id)`,
-      { file: e.landedFile },
+      { file: e.landedFile, tenant },
     );
   }
   const after = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
+  const fileTenants = (
+    await db.all<{ t: string }>(
+      `SELECT DISTINCT coalesce(tenant_id, $tenant) AS t FROM stage WHERE reject_reason IS NULL AND coalesce(tenant_id, $tenant) IS NOT NULL`,
+      { tenant },
+    )
+  ).map((r) => r.t);
+  placement.add(fileTenants);
+  // An imported file's tenant is its records' own when they name one tenant (several: none).
+  if (!e.tenantId && fileTenants.length === 1)
+    await db.run('UPDATE landing_files SET tenant_id = $t WHERE seq = $seq', { t: fileTenants[0], seq: e.seq });
   const c = await db.one<{ total: bigint; rejected: bigint }>(
     'SELECT count(*) AS total, count(*) FILTER (WHERE reject_reason IS NOT NULL) AS rejected FROM stage',
   );
@@ -172,6 +244,7 @@ export async function stageNew(
   db: Db,
   store: LandingStore,
   onFile?: (e: ManifestEntry, c: StageCounts) => void,
+  tenants: { configured?: string[]; implicit?: string } = {},
 ): Promise<StageCounts> {
   const done = new Set(
     (await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) =>
@@ -182,6 +255,7 @@ export async function stageNew(
   const pruned = store.pruned();
   const pending = store.manifest().filter((e) => !done.has(e.seq) && !pruned.has(e.seq));
   if (pending.length === 0) return total;
+  const placement = await TenantPlacement.of(db, tenants.configured, tenants.implicit);
   const connections = [db];
   for (let i = 1; i < Math.min(READERS, pending.length); i++) connections.push(await db.fork());
   // A file commits only after every file before it: the first copy of an id is the one in the earlier
@@ -208,7 +282,7 @@ export async function stageNew(
             await prepareOne(conn, store, e);
             await myTurn(i);
             if (i > failedAt) return;
-            const c = await commitOne(conn, store, e);
+            const c = await commitOne(conn, store, e, placement);
             total.records += c.records;
             total.new += c.new;
             total.duplicates += c.duplicates;

@@ -43,7 +43,7 @@ export function register(program: Command): void {
       const { runChecks, summarize, atOrAbove, ruleList, checkExceptions } = await import('../../reports/checks.js');
       const { parseFormat, renderRows } = await import('../../reports/format.js');
       const { requireDatabase } = await import('../../core/db.js');
-      const { withReadOnlyDb } = await import('../pipeline.js');
+      const { withTenantDb } = await import('../pipeline.js');
       // Resolved before anything else: an unknown framework is a usage error (exit 2) even with --list.
       let only = o.rule as string[];
       let controls: Map<string, string[]> | undefined;
@@ -75,7 +75,10 @@ export function register(program: Command): void {
       checkExceptions(config);
       const period = periodOf(o);
       requireDatabase(o.db);
-      const findings = await withReadOnlyDb(o.db, config, (db) => runChecks(db, config, period, only));
+      const findings = await withTenantDb(o.db, config, o.tenant, (db, tenantConfig) => {
+        checkExceptions(tenantConfig);
+        return runChecks(db, tenantConfig, period, only);
+      });
       const summary = summarize(findings);
       if (wantsJson(o)) {
         const p = { from: period.from.toISOString(), to: period.to.toISOString(), asOf: period.asOf.toISOString() };

@@ -80,6 +80,10 @@ export function register(program: Command): void {
     .option('--admins <n>', 'number of admins', '40')
     .option('--through <YYYY-MM>', 'the last of the four months the demo covers (default: the last full month)')
     .option('--dir <dir>', 'where the demo audit files are written', './pimops-demo')
+    .option(
+      '--tenants <n>',
+      'several tenants in one store (2 or more: one requires approval on every tier-0 role, one has no snapshots, one is Free tier with 7 days of log)',
+    )
     .option('--force', 'replace the folder, config file and store even if an earlier demo did not make them')
     .action(async (_o, cmd: Command) => {
       const { writeFileAtomic } = await import('../../core/output.js');
@@ -100,6 +104,14 @@ export function register(program: Command): void {
       const { generateTenant, emitFiles, emitSignIns, emitSnapshot } =
         await import('../../fixtures/generator/index.js');
       const DEMO = demoWindow(o.through as string | undefined);
+      if (o.tenants !== undefined) {
+        const n = Number(o.tenants);
+        if (!Number.isInteger(n) || n < 2 || n > 20)
+          throw new PimopsError('usage', '--tenants takes a whole number from 2 to 20');
+        const { demoTenants } = await import('../demo-tenants.js');
+        await demoTenants({ o, config, seed, admins, n, dir, configFile, window: DEMO, marker: MARKER, sha256 });
+        return;
+      }
       const tenant = generateTenant({ seed, admins, start: DEMO.start, days: DEMO.days });
       if (existsSync(dir)) rmSync(dir, { recursive: true });
       const emitted = emitFiles(tenant.records, tenant.tenant.id, { dir, seed });

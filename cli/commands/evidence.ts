@@ -34,7 +34,9 @@ export function register(program: Command): void {
       const db = await Db.openReadOnly(o.db, { memoryLimit: config.storage.memoryLimit });
       let pack;
       try {
-        pack = await buildPack(db, config, {
+        const { applyTenant } = await import('../../core/tenants.js');
+        const scoped = await applyTenant(db, config, o.tenant);
+        pack = await buildPack(db, scoped.config, {
           quarter: optString(o.quarter) ?? '',
           asOf: o.asOf as string | undefined,
           pseudonymize: Boolean(o.pseudonymize),

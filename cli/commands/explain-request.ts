@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { optionsOf, out } from '../context.js';
+import { configOf, optionsOf, out } from '../context.js';
 
 export function register(program: Command): void {
   program
@@ -11,9 +11,11 @@ export function register(program: Command): void {
     .action(async (key: string, _o, cmd: Command) => {
       const { Db } = await import('../../core/db.js');
       const { explainRequest } = await import('../../reports/explain.js');
+      const { applyTenant } = await import('../../core/tenants.js');
       const o = optionsOf(cmd);
       const db = await Db.openReadOnly(o.db);
       try {
+        await applyTenant(db, configOf(o), o.tenant);
         out(await explainRequest(db, key));
       } finally {
         db.close();

@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .action(async (paths: string[], _o, cmd: Command) => {
       const { importPaths } = await import('../pipeline.js');
       const o = optionsOf(cmd);
-      const summary = await importPaths(o.db, configOf(o), paths, progressOf(o));
+      const summary = await importPaths(o.db, configOf(o), paths, progressOf(o), o.tenant);
       printImportSummary(o, { ...summary }, 'imported');
     });
 }

@@ -35,12 +35,16 @@ export function register(program: Command): void {
         out(renderRows(['id', 'title', 'parameters'], rows, parseFormat(o.format, o.json, defaultRowFormat())));
         return;
       }
-      const config = configOf(o);
+      const shared = configOf(o);
       const q = getQuery(id);
-      const params = pickParams(q.id, configParams(config, periodOf(o)));
-      for (const [k, v] of (o.param as string[]).map(parseParam)) params[k] = v;
-      const db = await Db.openReadOnly(o.db, { memoryLimit: config.storage.memoryLimit });
+      const period = periodOf(o);
+      const extra = (o.param as string[]).map(parseParam);
+      const db = await Db.openReadOnly(o.db, { memoryLimit: shared.storage.memoryLimit });
       try {
+        const { applyTenant } = await import('../../core/tenants.js');
+        const { config } = await applyTenant(db, shared, o.tenant);
+        const params = pickParams(q.id, configParams(config, period));
+        for (const [k, v] of extra) params[k] = v;
         const res = await streamQuery(db, q.id, params).catch((err: unknown) => {
           throw sqlError(err);
         });

@@ -22,6 +22,8 @@ export function register(program: Command): void {
       const timeoutSeconds = o.timeout === undefined ? config.sql.timeoutSeconds : Number(o.timeout);
       if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
         throw new PimopsError('usage', `--timeout takes seconds, got '${String(o.timeout)}'`);
+      if (o.write && o.tenant)
+        throw new PimopsError('usage', '--tenant scopes a read-only session; a --write session sees every tenant');
       requireDatabase(o.db);
       const db = o.write
         ? await Db.open(o.db, { memoryLimit: config.storage.memoryLimit })
@@ -29,6 +31,8 @@ export function register(program: Command): void {
       try {
         // Even a writer's session reaches no file unless asked: COPY TO and read_* are how data leaves.
         if (o.write && !o.allowFiles) await db.run('SET enable_external_access = false');
+        // Scoping is for answers, not a boundary: a statement naming <store>.main.<table> still sees every tenant.
+        if (!o.write) await (await import('../../core/tenants.js')).applyTenant(db, config, o.tenant, { all: true });
         const res = await runAdHoc(db, statement, { timeoutSeconds, sandboxed: !o.write });
         await emitResult(o, res);
       } finally {

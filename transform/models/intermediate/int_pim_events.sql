@@ -1,7 +1,7 @@
 -- int_pim_events: every PIM lifecycle record with its step and its request key.
 -- Request key = RoleAssignmentRequestId, else the Request target's id (both resolved in audit_records),
 -- else a keyless activation step is paired with the latest keyless request for the same
--- (plane, principal, role, scope) within the pairing window. correlationId is never a key:
+-- (tenant, plane, principal, role, scope) within the pairing window. Nothing pairs across tenants. correlationId is never a key:
 -- it differs across PIM's asynchronous steps.
 -- Core Directory role-membership records initiated by MS-PIM are companions of PIM's own records;
 -- the same records by anyone else are assignments made outside PIM.
@@ -29,9 +29,7 @@ WITH base_all AS (
     NULL, 'active', true, 'entra_role',
     a.principal_id, a.principal_upn, a.principal_type, a.role_id, a.role_name, coalesce(a.scope_id, '/'),
     a.actor_type, a.actor_id, a.actor_upn, a.actor_name, a.result_reason, a.details,
-    -- Core Directory records name no tenant (no tid): a Graph-shaped copy and an envelope copy of one
-    -- record would differ by which came first. They never end an activation, which is all the tenant is for here.
-    NULL, a.source_kind, a.actor_ip, a.user_agent, a.actor_agent_type, a.principal_agent_type, a.via_group_id, a.via_group_name
+    a.tenant_id, a.source_kind, a.actor_ip, a.user_agent, a.actor_agent_type, a.principal_agent_type, a.via_group_id, a.via_group_name
   FROM audit_events a
   WHERE a.service = 'Core Directory' AND a.activity IN ('Add member to role', 'Remove member from role')
     AND coalesce(a.result, 'success') <> 'failure'
@@ -50,14 +48,14 @@ base AS (
   FROM (SELECT *, pim_detail_keys(details) AS detail_keys FROM base_all)
 ),
 keyless_requests AS (
-  SELECT event_id, event_time, plane, principal_id, role_id, scope_id FROM base WHERE raw_key IS NULL AND step = 'act_requested'
+  SELECT event_id, event_time, tenant_id, plane, principal_id, role_id, scope_id FROM base WHERE raw_key IS NULL AND step = 'act_requested'
 ),
 paired AS (
-  SELECT b.event_id, r.event_id AS request_event_id, r.event_time AS request_time, b.event_time
+  SELECT b.event_id, b.tenant_id, r.event_id AS request_event_id, r.event_time AS request_time, b.event_time
   FROM (SELECT * FROM base WHERE raw_key IS NULL
           AND step IN ('approval_requested', 'approved', 'denied', 'approval_expired', 'canceled', 'activated')) b
   ASOF JOIN keyless_requests r
-    ON b.plane = r.plane AND b.principal_id = r.principal_id AND b.role_id = r.role_id AND b.scope_id = r.scope_id
+    ON b.tenant_id IS NOT DISTINCT FROM r.tenant_id AND b.plane = r.plane AND b.principal_id = r.principal_id AND b.role_id = r.role_id AND b.scope_id = r.scope_id
    AND b.event_time >= r.event_time
 )
 SELECT
@@ -72,4 +70,4 @@ SELECT
   b.justification, b.ticket_number, b.ticket_system, b.mfa_flag, b.approval_flag, b.start_time, b.expiration_time,
   b.result_reason,
   b.tenant_id, b.source_kind, b.actor_ip, b.user_agent, b.actor_agent_type, b.principal_agent_type, b.via_group_id, b.via_group_name
-FROM base b LEFT JOIN paired p ON p.event_id = b.event_id
+FROM base b LEFT JOIN paired p ON p.event_id = b.event_id AND p.tenant_id IS NOT DISTINCT FROM b.tenant_id

@@ -11,8 +11,8 @@ d AS (
     e.actor_id AS approver_id, e.actor_upn AS approver_upn, e.actor_name AS approver_name,
     CASE WHEN e.step IN ('approved', 'extend_approved') THEN 'approved' ELSE 'denied' END AS decision,
     e.event_time AS decided_at, e.result_reason AS approver_justification,
-    r.principal_id AS requester_id, r.principal_upn AS requester_upn, r.role_id, r.role_name, r.requested_at
-  FROM int_pim_events e JOIN pim_requests r USING (request_key)
+    r.principal_id AS requester_id, r.principal_upn AS requester_upn, r.role_id, r.role_name, r.requested_at, e.tenant_id
+  FROM int_pim_events e JOIN pim_requests r ON r.request_key = e.request_key AND r.tenant_id IS NOT DISTINCT FROM e.tenant_id
   WHERE e.step IN ('approved', 'denied', 'extend_approved', 'extend_denied')
 )
 SELECT d.*,

@@ -1,11 +1,11 @@
--- pim_requests: one row per PIM request. The decision (what the approver did) and the activation's
+-- pim_requests: one row per PIM request (a request key is one tenant's). The decision (what the approver did) and the activation's
 -- life (pim_activations.end_reason) are separate columns: "expired" never means both.
 WITH ev AS (
   SELECT * FROM int_pim_events
   WHERE step NOT IN ('companion', 'direct_add', 'direct_remove', 'outside_pim', 'policy_updated', 'expired')
 ),
 g AS (
-  SELECT request_key,
+  SELECT tenant_id, request_key,
     CASE
       WHEN bool_or(step IN ('act_requested', 'approval_requested', 'approved', 'denied', 'approval_expired', 'canceled', 'activated')) THEN 'activate'
       WHEN bool_or(step IN ('deact_requested', 'deactivated')) THEN 'deactivate'
@@ -34,7 +34,7 @@ g AS (
     min(event_time) FILTER (WHERE step IN ('activated', 'deactivated', 'assigned', 'removed')) AS completed_at,
     bool_and(keyed) AS keyed,
     count(*) AS events
-  FROM ev GROUP BY request_key
+  FROM ev GROUP BY tenant_id, request_key
 )
 SELECT g.request_key, g.request_type, g.plane, g.principal_id, g.principal_upn, g.principal_type, g.role_id, g.role_name, g.scope_id,
   g.requested_at, g.justification, g.ticket_number, g.ticket_system, g.mfa, g.approval_required,
@@ -48,5 +48,5 @@ SELECT g.request_key, g.request_type, g.plane, g.principal_id, g.principal_upn, 
   END AS decision,
   g.decided_at, g.approver_id, g.approver_upn, g.activated_at, g.completed_at,
   a.ended_at, a.end_reason, a.scheduled_end - a.started_at AS requested_duration,
-  g.keyed, g.events
-FROM g LEFT JOIN pim_activations a ON a.request_key = g.request_key
+  g.keyed, g.events, g.tenant_id
+FROM g LEFT JOIN pim_activations a ON a.request_key = g.request_key AND a.tenant_id IS NOT DISTINCT FROM g.tenant_id
