@@ -47,12 +47,7 @@ export function label(t: StoreTenant): string {
  * The tenant a one-tenant answer is for: the one asked for; else the store's only tenant; a store
  * with several refuses to mix them.
  */
-export async function chooseTenant(
-  db: Db,
-  config: Config,
-  wanted: string | undefined,
-): Promise<StoreTenant | undefined> {
-  const tenants = await storeTenants(db, config);
+export function pickTenant(tenants: StoreTenant[], wanted: string | undefined): StoreTenant | undefined {
   if (wanted) return findTenant(tenants, wanted);
   if (tenants.length <= 1) return tenants[0];
   throw new PimopsError(
@@ -100,7 +95,7 @@ export async function applyTenant(
 ): Promise<{ tenant?: StoreTenant; config: Config }> {
   const tenants = await storeTenants(db, config);
   if (!wanted && opts.all && tenants.length > 1) return { config };
-  const tenant = wanted ? findTenant(tenants, wanted) : await chooseTenant(db, config, undefined);
+  const tenant = pickTenant(tenants, wanted);
   if (tenant && tenants.length > 1) await scopeToTenant(db, tenant.id);
   return { tenant, config: configFor(config, tenant?.id) };
 }

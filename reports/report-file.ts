@@ -6,7 +6,8 @@ import { Db } from '../core/db.js';
 import { PimopsError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/output.js';
 import type { Period } from '../core/time.js';
-import { buildReport } from './report.js';
+import { buildReport, type ReportModel } from './report.js';
+import { applyTenant } from '../core/tenants.js';
 import { renderHtml, renderJson, renderMarkdown } from './render.js';
 import { renderCsv } from './format.js';
 import { findingColumns, type Finding } from './checks.js';
@@ -18,6 +19,8 @@ export interface ReportRequest {
   pseudonymize: boolean;
   out?: string;
   type?: ReportType;
+  /** One tenant of a store that holds several (id or configured name); the store's only one when unset. */
+  tenant?: string;
 }
 
 export function reportTypeOf(out: string | undefined, type?: ReportType): ReportType {
@@ -30,23 +33,29 @@ export async function writeReport(dbPath: string, config: Config, period: Period
     throw new PimopsError('usage', '--compare takes a number of periods from 0 to 24, or "previous"');
   }
   const db = await Db.openReadOnly(dbPath, { memoryLimit: config.storage.memoryLimit });
-  let text: string;
-  let findings: Finding[] = [];
+  let model: ReportModel;
   try {
-    const model = await buildReport(db, config, period, {
+    const scoped = await applyTenant(db, config, o.tenant);
+    model = await buildReport(db, scoped.config, period, {
       compare: o.compare,
       pseudonymize: o.pseudonymize,
       key: process.env.PIMOPS_PSEUDONYM_KEY,
     });
-    text = type === 'html' ? renderHtml(model) : type === 'md' ? renderMarkdown(model) : renderJson(model);
-    findings = model.findings.items;
   } finally {
     db.close();
   }
-  const out = o.out ?? join('pimops-reports', `pimops-${period.from.toISOString().slice(0, 10)}.${type}`);
-  // The page lists findings by rule; every finding (info and excepted ones too) goes beside it as CSV
-  // for the people who work through them. JSON already carries every finding.
-  if (type !== 'json') writeFileAtomic(findingsCsvPath(out), findingsCsv(findings));
+  return writeRendered(
+    model,
+    o.out ?? join('pimops-reports', `pimops-${period.from.toISOString().slice(0, 10)}.${type}`),
+    type,
+  );
+}
+
+/** Renders a report model to its file and, for a page, every finding beside it as CSV (info and
+ *  excepted ones too, for the people who work through them; JSON already carries every finding). */
+export function writeRendered(model: ReportModel, out: string, type: ReportType): string {
+  const text = type === 'html' ? renderHtml(model) : type === 'md' ? renderMarkdown(model) : renderJson(model);
+  if (type !== 'json') writeFileAtomic(findingsCsvPath(out), findingsCsv(model.findings.items));
   return writeFileAtomic(out, text);
 }
 

@@ -10,10 +10,9 @@ import { writeFileAtomic } from '../core/output.js';
 import type { Period } from '../core/time.js';
 import { label, scopeToTenant, storeTenants, type StoreTenant } from '../core/tenants.js';
 import { buildReport, targetsOf, type Status } from './report.js';
-import { renderHtml, renderJson, renderMarkdown } from './render.js';
 import { escapeHtml } from './render-html.js';
 import { markdownCell } from './neutralise.js';
-import { reportTypeOf, type ReportRequest } from './report-file.js';
+import { reportTypeOf, writeRendered, type ReportRequest } from './report-file.js';
 
 export interface TenantTargetRow {
   tenant: string;
@@ -70,8 +69,7 @@ export async function writeTenantsReport(
         key: process.env.PIMOPS_PSEUDONYM_KEY,
       });
       const file = `${base}-${tenantSlug(tenant)}.${type}`;
-      const text = type === 'html' ? renderHtml(report) : type === 'md' ? renderMarkdown(report) : renderJson(report);
-      reports.push(writeFileAtomic(join(dir, file), text));
+      reports.push(writeRendered(report, join(dir, file), type));
       const last = report.previous.at(-1);
       const before = last ? targetsOf(last.metrics, last.findings, tenantConfig) : [];
       for (const t of report.targets) {

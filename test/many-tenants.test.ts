@@ -3,13 +3,15 @@
 // its tenant in a one-tenant store and is refused in a store of several.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { importPaths, withReadOnlyDb } from '../cli/pipeline.js';
 import { writeDemoTenants } from '../cli/demo-tenants.js';
 import { parseConfig, type Config } from '../core/config.js';
 import { applyTenant, storeTenants } from '../core/tenants.js';
 import { metricsReport } from '../reports/metrics.js';
 import { runChecks } from '../reports/checks.js';
+import { writeReport } from '../reports/report-file.js';
+import { writeTenantsReport } from '../reports/tenants-report.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -74,6 +76,35 @@ describe('many tenants in one store', () => {
   it('refuses to mix tenants when none is named, and names them', async () => {
     await expect(answers(combined, shared)).rejects.toThrow(/holds 3 tenants.*contoso-prod/);
   });
+
+  it("writes one tenant's report, and with --all-tenants each tenant's report with its findings CSV and a summary", async () => {
+    const request = { compare: 1, pseudonymize: false, type: 'json' as const };
+    await expect(
+      writeReport(combined, shared, period, { ...request, out: join(tmp.dir, 'mixed.json') }),
+    ).rejects.toThrow(/holds 3 tenants/);
+    const dev = tenants.find((t) => t.profile.name === 'contoso-dev')!;
+    const one = writeReport(combined, shared, period, {
+      ...request,
+      tenant: 'contoso-dev',
+      out: join(tmp.dir, 'dev.json'),
+    });
+    const report = JSON.parse(readFileSync(await one, 'utf8')) as { metrics: unknown };
+    const alone = (await answers(combined, shared, dev.tenant.tenant.id)) as { m: unknown };
+    expect(report.metrics).toEqual(alone.m);
+    const all = await writeTenantsReport(combined, shared, period, {
+      compare: 1,
+      pseudonymize: false,
+      out: join(tmp.dir, 'sum', 'pimops-2026-08-tenants.md'),
+    });
+    expect(all.reports.map((f) => f.replace(/.*\//, '')).sort()).toEqual([
+      'pimops-2026-08-contoso-dev.md',
+      'pimops-2026-08-contoso-prod.md',
+      'pimops-2026-08-fabrikam-free.md',
+    ]);
+    for (const f of all.reports) expect(existsSync(f.replace(/\.md$/, '.findings.csv')), f).toBe(true);
+    expect(all.model.rows.filter((r) => r.tenantName === 'contoso-dev').length).toBeGreaterThan(3);
+    expect(readFileSync(all.summary, 'utf8')).toContain('(pimops-2026-08-contoso-dev.md)');
+  }, 120_000);
 
   it('keeps a record id two tenants share as two records, and refuses to guess the tenant of a record naming none', async () => {
     const [a, b] = tenants;
