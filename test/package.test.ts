@@ -29,6 +29,25 @@ function finalStageRuns(dockerfile: string): string[][] {
 }
 
 describe('the package', () => {
+  it('installs on the Node it declares: no runtime dependency asks for a newer one', () => {
+    // @azure/arm-resources-subscriptions 3.0.0 declares node >=22; npm only warns, engine-strict refuses.
+    const ours = Number(/>=\s*(\d+)/.exec(JSON.parse(readFileSync('package.json', 'utf8')).engines.node)![1]);
+    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
+      packages: Record<string, { dev?: boolean; engines?: { node?: string } | string[] }>;
+    };
+    const tooNew = Object.entries(lock.packages)
+      .filter(([path, p]) => path && !p.dev && p.engines && !Array.isArray(p.engines) && p.engines.node)
+      .filter(([, p]) => {
+        const range = (p.engines as { node: string }).node;
+        // Each alternative's lower bound: a package is fine when one alternative admits our major.
+        return !range
+          .split('||')
+          .some((alt) => Number(/>=?\s*v?(\d+)/.exec(alt)?.[1] ?? /\^?(\d+)/.exec(alt)?.[1] ?? 0) <= ours);
+      })
+      .map(([path, p]) => `${path}: node ${(p.engines as { node: string }).node}`);
+    expect(tooNew).toEqual([]);
+  });
+
   it('packs only what runs, installs offline like the container does, and runs the demo without a checkout', () => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const packDir = join(tmp.dir, 'pkg');
