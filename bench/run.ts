@@ -58,6 +58,8 @@ if (sizes.length === 0) throw new Error('no sizes to run');
 const filesWanted = Number(arg('files', '10'));
 const graphRecords = Number(arg('graph-records', '200000'));
 const planOnly = flag('plan-only');
+/** --generate-only: write the data of every size and stop (it can run niced while the machine is busy). */
+const generateOnly = flag('generate-only');
 const INCREMENTAL = 1000;
 const root = resolve('bench/data');
 const resultsDir = resolve('bench/results');
@@ -446,6 +448,11 @@ for (const requested of sizes) {
     console.error(`${fmtN(requested)} records need ~${fmtGB(needed)} GB, ${fmtGB(free)} GB free`);
   }
   planned.add(n);
+  if (generateOnly) {
+    const data = await makeData(n);
+    console.log(`${fmtN(n)}: ${data.files.length} files${data.generatedSeconds === null ? ' (cached)' : `, generated in ${data.generatedSeconds.toFixed(1)} s`}`);
+    continue;
+  }
   if (planOnly) {
     console.log(`would run ${fmtN(n)}`);
     continue;
@@ -453,7 +460,7 @@ for (const requested of sizes) {
   runs.push(await benchSize(n, requested, { neededBytes: needed, freeBytes: free }));
 }
 
-if (planOnly) process.exit(0);
+if (planOnly || generateOnly) process.exit(0);
 
 let graph: (GraphOut & { processSeconds: number; rssKB: number | null }) | undefined;
 let graphError: string | undefined;

@@ -76,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
   // Audit data names people: everything pimops writes is for its owner only.
   process.umask(0o077);
   registerSecret(process.env.AZURE_CLIENT_SECRET);
+  // A tenant's own secret (AZURE_CLIENT_SECRET__<TENANT>) is as secret as the shared one.
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('AZURE_CLIENT_SECRET__')) registerSecret(v);
   registerSecret(process.env.PIMOPS_WEBHOOK_URL);
   registerSecret(process.env.PIMOPS_PSEUDONYM_KEY);
   const program = buildProgram();

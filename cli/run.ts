@@ -9,15 +9,8 @@ import type { Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { gapError } from '../core/gaps.js';
 import { Db } from '../core/db.js';
-import {
-  ingestGraph,
-  ingestSnapshot,
-  ingestLogAnalytics,
-  transformPending,
-  withDb,
-  withReadOnlyDb,
-  pruneLanding,
-} from './pipeline.js';
+import { transformPending, withDb, withReadOnlyDb, pruneLanding } from './pipeline.js';
+import { ingestGraph, ingestSnapshot, ingestLogAnalytics } from './pulls.js';
 import { metricsReport } from '../reports/metrics.js';
 import type { Period } from '../core/time.js';
 import { runChecks, summarize, atOrAbove } from '../reports/checks.js';

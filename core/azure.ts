@@ -139,6 +139,64 @@ export function pullTenant(env: NodeJS.ProcessEnv = process.env): string | undef
   return env.AZURE_TENANT_ID?.trim().toLowerCase() || undefined;
 }
 
+/** The credential variables a tenant may have its own of: `<NAME>__<TENANT>` beside the shared `<NAME>`. */
+export const PER_TENANT_VARIABLES = [
+  'AZURE_CLIENT_ID',
+  'AZURE_CLIENT_SECRET',
+  'AZURE_CLIENT_CERTIFICATE_PATH',
+] as const;
+
+/** A configured tenant's name as an environment-variable suffix: upper case, `-` as `_` (contoso-prod → CONTOSO_PROD). */
+export function tenantEnvSuffix(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+/**
+ * The environment one tenant's pull signs in with. The token is always asked of that tenant
+ * (AZURE_TENANT_ID is its id); the app and its secret or certificate are the tenant's own
+ * (`AZURE_CLIENT_SECRET__CONTOSO_PROD`) when set, else the shared ones: one multi-tenant app
+ * registration consented in every tenant, with a token per tenant.
+ */
+export function tenantEnv(env: NodeJS.ProcessEnv, tenant: { id: string; name?: string }): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, AZURE_TENANT_ID: tenant.id };
+  if (!tenant.name) return out;
+  const suffix = tenantEnvSuffix(tenant.name);
+  for (const v of PER_TENANT_VARIABLES) {
+    const own = env[`${v}__${suffix}`];
+    if (own) out[v] = own;
+  }
+  registerSecret(out.AZURE_CLIENT_SECRET);
+  return out;
+}
+
+/** What the sign-in errors a tenant gives most often mean, and what fixes them. */
+const SIGN_IN_ERRORS: Record<string, string> = {
+  '700016':
+    'the app is not in this tenant: it was never consented here. An administrator of the tenant grants admin consent to the app (docs/azure-setup.md, "Several tenants")',
+  '7000215':
+    'the client secret is wrong or expired (AZURE_CLIENT_SECRET, or AZURE_CLIENT_SECRET__<TENANT> for this tenant)',
+  '7000222': 'the client secret has expired: create a new one and set it',
+  '90002': 'no such tenant: check the tenant id in the configuration',
+  '700027': 'the client certificate or federated assertion is not valid for this app',
+  '50034': 'the account does not exist in this tenant',
+};
+
+/**
+ * A sign-in refused by Microsoft Entra (an AADSTS code in the error, however the SDK client wrapped
+ * it) as an `azure-auth` error saying what it means; undefined for any other error.
+ */
+export function signInError(err: unknown, tenantId?: string): PimopsError | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = /AADSTS(\d+)/.exec(message)?.[1];
+  if (!code) return undefined;
+  const meaning = SIGN_IN_ERRORS[code] ?? 'Microsoft Entra refused the sign-in';
+  return new PimopsError(
+    'azure-auth',
+    `Sign-in${tenantId ? ` to tenant ${tenantId}` : ''} refused (AADSTS${code}): ${meaning}.`,
+    { cause: err },
+  );
+}
+
 /** Token scopes follow azure.cloud (core/cloud.ts), so a national cloud needs no other setting. */
 export function graphScope(config: Config): string {
   return scopeOf(cloudEndpoints(config).graphAudience);

@@ -117,6 +117,9 @@ export const ConfigSchema = z.strictObject({
       pimOnly: z.boolean().default(false),
       maxRetries: z.number().int().min(0).max(10).default(6),
       requestTimeoutSeconds: z.number().positive().default(120),
+      // --all-tenants: how many tenants are pulled at once. Graph's limits are per app and tenant, so each
+      // tenant has its own throttle; this bounds the connections and memory of one run.
+      parallelTenants: z.number().int().min(1).max(32).default(4),
     })
     .prefault({}),
   checks: z

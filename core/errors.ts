@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   'threshold-breached': 1,
   'data-stale': 1,
   'run-failed': 1,
+  // --all-tenants: one or more tenants could not be pulled; the others landed.
+  'tenant-failed': 1,
   'output-unwritable': 1,
   'evidence-invalid': 1,
   'internal': 1,

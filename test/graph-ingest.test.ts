@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { subDays } from 'date-fns';
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
-import { ingestGraph, importPaths, withDb } from '../cli/pipeline.js';
+import { importPaths, withDb } from '../cli/pipeline.js';
+import { ingestGraph } from '../cli/pulls.js';
 import { startFakeAzure, fakeEnv, fakeAzureConfig, type FakeAzure } from './fakes/azure-fake.js';
 import { tempDir, testConfig } from './helpers.js';
 
@@ -226,7 +227,7 @@ describe('ingest graph', () => {
     expect(killed).toBeGreaterThan(5);
     const resumed = await runCli([...args, '--json'], process.env);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout).records, resumed.stdout).toBe(records.length);
+    expect(JSON.parse(resumed.stdout).pulled, resumed.stdout).toBe(records.length);
     const got = await withDb(w.db, w.config, (db) => db.one(CHECKSUM_SQL));
     expect(got).toEqual(want);
   });

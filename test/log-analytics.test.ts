@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { generateTenant, emitFiles, toLogAnalyticsRow } from '../fixtures/generator/index.js';
-import { ingestLogAnalytics, importPaths, withDb } from '../cli/pipeline.js';
+import { importPaths, withDb } from '../cli/pipeline.js';
+import { ingestLogAnalytics } from '../cli/pulls.js';
 import { startFakeAzure, fakeEnv, fakeAzureConfig, sizeLimitAnswer, type FakeAzure } from './fakes/azure-fake.js';
 import { tempDir, testConfig } from './helpers.js';
 

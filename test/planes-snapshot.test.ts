@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ingestSnapshot, withDb } from '../cli/pipeline.js';
+import { withDb } from '../cli/pipeline.js';
+import { ingestSnapshot } from '../cli/pulls.js';
 import { main } from '../cli/index.js';
 import { startFakeAzure, fakeEnv, fakeAzureConfig, type FakeAzure } from './fakes/azure-fake.js';
 import { tempDir, testConfig } from './helpers.js';

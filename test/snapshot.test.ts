@@ -5,7 +5,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { generateTenant, groundTruth, scheduleInstances, ROLES } from '../fixtures/generator/index.js';
-import { ingestSnapshot, importPaths, withDb } from '../cli/pipeline.js';
+import { importPaths, withDb } from '../cli/pipeline.js';
+import { ingestSnapshot } from '../cli/pulls.js';
 import { metricsReport } from '../reports/metrics.js';
 import { startFakeAzure, fakeEnv, fakeAzureConfig, type FakeAzure } from './fakes/azure-fake.js';
 import { tempDir, testConfig } from './helpers.js';
@@ -287,7 +288,7 @@ describe('doctor', () => {
       },
       d,
     );
-    const { ingestGraph } = await import('../cli/pipeline.js');
+    const { ingestGraph } = await import('../cli/pulls.js');
     const r = await ingestGraph(join(d, 'p.duckdb'), config, {
       since: new Date('2026-09-01T00:00:00Z'),
       until: OBSERVED,

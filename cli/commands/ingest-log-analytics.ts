@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { PimopsError } from '../../core/errors.js';
 import { parseSince } from '../../core/time.js';
 import { configOf, optString, optionsOf, printJson, stderr, wantsJson } from '../context.js';
 
@@ -10,36 +9,57 @@ export function register(ingest: Command): void {
     .option('--workspace <id>', 'workspace (customer) id (default: azure.workspaceId)')
     .option('--since <when>', 'start: an ISO time, a date, or an age like 2y / 90d (default: the watermark, else 90d)')
     .option('--until <when>', 'end (default: now)')
+    .option('--all-tenants', 'every tenant the configuration lists, each from its own azure.workspaceId')
     .action(async (_o, cmd: Command) => {
-      const { ingestLogAnalytics } = await import('../pipeline.js');
+      const { ingestLogAnalyticsTenants, pullTargets } = await import('../pulls.js');
+      const { reportTenants, tenantsJson } = await import('../tenant-outcomes.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
-      const workspaceId = (o.workspace as string | undefined) ?? config.azure.workspaceId;
-      if (!workspaceId) throw new PimopsError('usage', 'Give --workspace ID or set azure.workspaceId in the config');
       const now = new Date();
-      const r = await ingestLogAnalytics(
+      const targets = pullTargets(config, { tenant: o.tenant, allTenants: Boolean(o.allTenants) });
+      const many = targets.length > 1 || Boolean(o.tenant || o.allTenants);
+      const r = await ingestLogAnalyticsTenants(
         o.db,
         config,
+        targets,
         {
-          workspaceId,
+          workspaceId: optString(o.workspace),
           now,
           since: optString(o.since) ? parseSince(optString(o.since)!, now, '--since') : undefined,
           until: optString(o.until) ? parseSince(optString(o.until)!, now, '--until') : undefined,
         },
-        (e) => stderr(JSON.stringify({ event: e.split ? 'split' : 'slice', ...e })),
+        (e) =>
+          stderr(JSON.stringify({ event: e.split ? 'split' : 'slice', ...e, tenant: many ? e.tenant : undefined })),
       );
-      if (wantsJson(o)) {
-        printJson({
-          window: r.window,
-          slices: r.slices,
-          splits: r.splits,
-          landedFiles: r.landed.length,
-          ...r.transformed,
-        });
+      const t = r.transformed;
+      const counts = `${t.new} new, ${t.duplicates} duplicates, ${t.quarantined} quarantined`;
+      if (many) {
+        if (wantsJson(o))
+          printJson({
+            tenants: tenantsJson(r.tenants, (p) => ({
+              window: p.window,
+              slices: p.slices,
+              splits: p.splits,
+              rows: p.rows,
+              landedFiles: p.landed.length,
+            })),
+            ...t,
+          });
+        stderr(`log analytics, ${targets.length} tenant(s): ${counts}`);
+        reportTenants(
+          'ingest log-analytics',
+          r.tenants,
+          (p) => `${p.window.from} → ${p.window.to}: ${p.slices} slices, ${p.rows} rows`,
+        );
+        return;
       }
+      const only = r.tenants[0];
+      if (!only.ok) throw only.error;
+      const p = only.result;
+      if (wantsJson(o))
+        printJson({ window: p.window, slices: p.slices, splits: p.splits, landedFiles: p.landed.length, ...t });
       stderr(
-        `log analytics ${r.window.from} → ${r.window.to}: ${r.slices} slices (${r.splits} splits), ${r.rows} rows; ` +
-          `${r.transformed.new} new, ${r.transformed.duplicates} duplicates, ${r.transformed.quarantined} quarantined`,
+        `log analytics ${p.window.from} → ${p.window.to}: ${p.slices} slices (${p.splits} splits), ${p.rows} rows; ${counts}`,
       );
     });
 }

@@ -8,16 +8,46 @@ export function register(ingest: Command): void {
     .description(
       'PIM state of every plane (Entra roles and PIM for Groups from Graph, Azure resources from ARM): eligible and active assignments, role settings, role definitions, access reviews, users',
     )
+    .option('--all-tenants', 'every tenant the configuration lists, each with its own credential')
     .action(async (_o, cmd: Command) => {
-      const { ingestSnapshot } = await import('../pipeline.js');
+      const { ingestSnapshotTenants, pullTargets } = await import('../pulls.js');
+      const { reportTenants, tenantsJson } = await import('../tenant-outcomes.js');
       const o = optionsOf(cmd);
-      const r = await ingestSnapshot(o.db, configOf(o));
+      const config = configOf(o);
+      const targets = pullTargets(config, { tenant: o.tenant, allTenants: Boolean(o.allTenants) });
+      const r = await ingestSnapshotTenants(o.db, config, targets);
       const rows = r.transformed.snapshotRows ?? 0;
+      if (targets.length > 1 || o.tenant || o.allTenants) {
+        if (wantsJson(o))
+          printJson({
+            tenants: tenantsJson(r.tenants, (s) => ({
+              observedAt: s.observedAt,
+              endpoints: s.endpoints,
+              gaps: s.gaps,
+            })),
+            snapshotRows: rows,
+          });
+        stderr(`snapshot, ${targets.length} tenant(s): ${rows} rows loaded`);
+        // An unexpected gap is that tenant's failure; the others' state is loaded all the same.
+        const outcomes = r.tenants.map((t) =>
+          t.ok && t.result.gaps.failures.length
+            ? { ...t, ok: false as const, error: gapError('snapshot', t.result.gaps.failures) }
+            : t,
+        );
+        reportTenants('ingest snapshot', outcomes, (s) => {
+          const failed = s.endpoints.filter((e) => e.error).length;
+          return `observed ${s.observedAt}: ${s.endpoints.length - failed} endpoints answered${s.gaps.warnings.length ? `; not pulled: ${s.gaps.warnings.map((w) => w.name).join(', ')}` : ''}`;
+        });
+        return;
+      }
+      const only = r.tenants[0];
+      if (!only.ok) throw only.error;
+      const s = only.result;
       if (wantsJson(o))
-        printJson({ observedAt: r.observedAt, endpoints: r.endpoints, snapshotRows: rows, gaps: r.gaps });
-      for (const e of r.endpoints) stderr(`${e.error ? '✗' : '✓'} ${e.name}: ${e.error ?? `${e.records} records`}`);
-      stderr(`snapshot observed at ${r.observedAt}: ${rows} rows loaded`);
-      for (const w of r.gaps.warnings) stderr(`warning: ${w.name} not pulled (${w.reason}): ${w.expected}`);
-      if (r.gaps.failures.length) throw gapError('snapshot', r.gaps.failures);
+        printJson({ observedAt: s.observedAt, endpoints: s.endpoints, snapshotRows: rows, gaps: s.gaps });
+      for (const e of s.endpoints) stderr(`${e.error ? '✗' : '✓'} ${e.name}: ${e.error ?? `${e.records} records`}`);
+      stderr(`snapshot observed at ${s.observedAt}: ${rows} rows loaded`);
+      for (const w of s.gaps.warnings) stderr(`warning: ${w.name} not pulled (${w.reason}): ${w.expected}`);
+      if (s.gaps.failures.length) throw gapError('snapshot', s.gaps.failures);
     });
 }

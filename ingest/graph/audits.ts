@@ -19,6 +19,8 @@ export interface PullOptions {
   now?: Date;
   /** The tenant pulled (the credential's), written on each landed page for records without tid. */
   tenantId?: string;
+  /** Several tenants are pulled into this store: the watermark is this tenant's own. */
+  perTenantState?: boolean;
 }
 
 export interface PageEvent {
@@ -43,21 +45,30 @@ export interface PullResult {
 interface GraphState {
   watermark?: string;
   lastRun?: string;
+  /** The tenant the window was pulled from (written since issue 21). */
+  tenantId?: string;
 }
 
-function statePath(store: LandingStore): string {
-  return join(store.dir, 'state', 'graph-directoryAudits.json');
+/** One watermark per tenant once several are pulled: one tenant's run never moves another's start. */
+function statePath(store: LandingStore, tenantId?: string): string {
+  const own = tenantId ? `@${tenantId.replace(/[^\w-]/g, '_')}` : '';
+  return join(store.dir, 'state', `graph-directoryAudits${own}.json`);
 }
 
-export function readGraphState(store: LandingStore): GraphState {
-  const p = statePath(store);
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as GraphState) : {};
+export function readGraphState(store: LandingStore, tenantId?: string): GraphState {
+  const read = (p: string) => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as GraphState) : undefined);
+  if (!tenantId) return read(statePath(store)) ?? {};
+  // A store that pulled this tenant alone before: its one watermark carries on when it names this tenant.
+  const shared = read(statePath(store));
+  return read(statePath(store, tenantId)) ?? (shared?.tenantId === tenantId ? shared : {});
 }
 
-function writeState(store: LandingStore, s: GraphState): void {
+function writeState(store: LandingStore, s: GraphState, perTenant: boolean): void {
   mkdirSync(join(store.dir, 'state'), { recursive: true, mode: 0o700 });
   // State must read back exactly: not passed through the redactor.
-  writeFileAtomic(statePath(store), JSON.stringify(s, null, 2), { redact: false });
+  writeFileAtomic(statePath(store, perTenant ? s.tenantId : undefined), JSON.stringify(s, null, 2), {
+    redact: false,
+  });
 }
 
 /** The filters to pull: everything, or (pimOnly) PIM and the records the metrics need beside it. One stream each:
@@ -95,7 +106,7 @@ export async function pullDirectoryAudits(
 ): Promise<PullResult> {
   const now = opts.now ?? new Date();
   refuseWithoutDirectoryAudits(config);
-  const state = readGraphState(store);
+  const state = readGraphState(store, opts.perTenantState ? opts.tenantId : undefined);
   const retention = await auditRetention(client, config);
   let from =
     opts.since ??
@@ -126,7 +137,11 @@ export async function pullDirectoryAudits(
     await pullStream(client, store, config, stream, from, to, result, onPage, opts.tenantId);
   }
   // Only now is the window complete: the next run starts from here (minus the overlap).
-  writeState(store, { watermark: to.toISOString(), lastRun: now.toISOString() });
+  writeState(
+    store,
+    { watermark: to.toISOString(), lastRun: now.toISOString(), tenantId: opts.tenantId },
+    Boolean(opts.perTenantState && opts.tenantId),
+  );
   return result;
 }
 

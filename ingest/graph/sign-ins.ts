@@ -21,7 +21,7 @@ export async function pullBreakGlassSignIns(
   to: Date,
   // v1.0 signIns hold interactive sign-ins only; non-interactive ones (a refresh token, a script) are
   // in beta signIns with signInEventTypes, asked only when azure.betaSignIns is on (beta can change).
-  opts: { beta?: boolean } = {},
+  opts: { beta?: boolean; tenantId?: string } = {},
 ): Promise<{ records: number; landed: ManifestEntry[]; kinds: string[] }> {
   const landed: ManifestEntry[] = [];
   let records = 0;
@@ -58,6 +58,7 @@ export async function pullBreakGlassSignIns(
           source: 'graph',
           endpoint: 'signIns',
           observedAt: to.toISOString(),
+          tenantId: opts.tenantId,
         });
         if (isNew && items.length) landed.push(entry);
         records += items.length;

@@ -43,6 +43,9 @@ export interface LaOptions {
   until: Date;
   sliceHours?: number;
   rowCap?: number;
+  /** The tenant pulled: on each landed slice for rows that name none; with perTenantState, its own watermark. */
+  tenantId?: string;
+  perTenantState?: boolean;
 }
 export interface LaResult {
   slices: number;
@@ -86,12 +89,15 @@ function rowsOf(table: LogsTable): Record<string, unknown>[] {
   );
 }
 
-function statePath(store: LandingStore, workspaceId: string): string {
-  return join(store.dir, 'state', `log-analytics-${workspaceId.replace(/[^\w-]/g, '_')}.json`);
+const slug = (s: string) => s.replace(/[^\w-]/g, '_');
+
+/** One watermark per workspace, and per tenant when several tenants are pulled (one workspace may serve several). */
+function statePath(store: LandingStore, workspaceId: string, tenantId?: string): string {
+  return join(store.dir, 'state', `log-analytics-${slug(workspaceId)}${tenantId ? `@${slug(tenantId)}` : ''}.json`);
 }
 
-export function readLaWatermark(store: LandingStore, workspaceId: string): string | undefined {
-  const p = statePath(store, workspaceId);
+export function readLaWatermark(store: LandingStore, workspaceId: string, tenantId?: string): string | undefined {
+  const p = statePath(store, workspaceId, tenantId);
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { watermark?: string }).watermark : undefined;
 }
 
@@ -170,6 +176,7 @@ export async function pullLogAnalytics(
       flavor: 'log_analytics',
       source: 'log_analytics',
       window: { from: from.toISOString(), to: to.toISOString() },
+      tenantId: opts.tenantId,
     });
     if (isNew) result.landed.push(entry);
     result.slices++;
@@ -177,7 +184,7 @@ export async function pullLogAnalytics(
     onSlice?.({ from: from.toISOString(), to: to.toISOString(), rows: rows.length, split: false });
   }
   mkdirSync(join(store.dir, 'state'), { recursive: true, mode: 0o700 });
-  const p = statePath(store, opts.workspaceId);
+  const p = statePath(store, opts.workspaceId, opts.perTenantState ? opts.tenantId : undefined);
   // State must read back exactly: not passed through the redactor.
   writeFileAtomic(p, JSON.stringify({ watermark: opts.until.toISOString() }), { redact: false });
   return result;
@@ -193,6 +200,7 @@ export async function pullLogAnalyticsSignIns(
   accounts: string[],
   from: Date,
   to: Date,
+  tenantId?: string,
 ): Promise<{ records: number; kinds: string[]; notCovered: string[] }> {
   const out = { records: 0, kinds: [] as string[], notCovered: [] as string[] };
   if (!accounts.length) return out;
@@ -239,6 +247,7 @@ export async function pullLogAnalyticsSignIns(
       source: 'log_analytics',
       endpoint: 'signIns',
       observedAt: to.toISOString(),
+      tenantId,
     });
     out.records += items.length;
     out.kinds.push(k.kind);

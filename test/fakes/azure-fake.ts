@@ -68,6 +68,17 @@ export interface FakeAzure {
   mails: { from: string; message: Record<string, unknown>; raw: string }[];
   /** Azure Resource Manager (arm-fake.ts): set armEndpoint to `url` to read it. */
   arm: FakeArm;
+  /**
+   * More tenants the authority and Graph serve (a multi-tenant app consented in several): each with
+   * its own audit records, its own app secret if set, and its failures: an app never consented there
+   * (the authority's AADSTS700016) or a Graph status for every directoryAudits request (403: no permission).
+   */
+  tenants: Record<
+    string,
+    { records: Record<string, unknown>[]; clientSecret?: string; notConsented?: boolean; graphStatus?: number }
+  >;
+  /** The tenant each issued token was asked of. */
+  tokenTenants: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -228,6 +239,8 @@ export async function startFakeAzure(
     stateRequests: [],
     mailboxes: [],
     mails: [],
+    tenants: {},
+    tokenTenants: new Map(),
   };
   const throttled: number[] = [];
   const audienceOk = (token: string, audience: string | undefined) =>
@@ -249,8 +262,13 @@ export async function startFakeAzure(
       const url = new URL(req.url ?? '/', fake.url);
       const path = url.pathname;
       // --- token authority
-      if (path === `/${tenantId}/v2.0/.well-known/openid-configuration`) {
-        const base = `${fake.url}/${tenantId}`;
+      const authority = /^\/([0-9a-f-]{36})\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token)$/.exec(
+        path,
+      );
+      const authTenant =
+        authority && (authority[1] === tenantId || fake.tenants[authority[1]]) ? authority[1] : undefined;
+      if (authTenant && authority![2].startsWith('v2.0')) {
+        const base = `${fake.url}/${authTenant}`;
         return json(res, 200, {
           token_endpoint: `${base}/oauth2/v2.0/token`,
           issuer: `${base}/v2.0`,
@@ -264,12 +282,20 @@ export async function startFakeAzure(
           end_session_endpoint: `${base}/oauth2/v2.0/logout`,
         });
       }
-      if (path === `/${tenantId}/oauth2/v2.0/token`) {
+      if (authTenant) {
         const form = new URLSearchParams(await readBody(req));
+        const other = authTenant === tenantId ? undefined : fake.tenants[authTenant];
+        if (other?.notConsented)
+          // What Entra answers a client-credentials request of an app with no service principal in the tenant.
+          return json(res, 400, {
+            error: 'unauthorized_client',
+            error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory '${authTenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+            error_codes: [700016],
+          });
         const assertionOk =
           form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' &&
           form.get('client_assertion') === fake.clientAssertion;
-        if (form.get('client_secret') !== fake.clientSecret && !assertionOk) {
+        if (form.get('client_secret') !== (other?.clientSecret ?? fake.clientSecret) && !assertionOk) {
           return json(res, 401, {
             error: 'invalid_client',
             error_description: 'AADSTS7000215: Invalid client secret provided.',
@@ -278,6 +304,7 @@ export async function startFakeAzure(
         const token = `fake-token-${++tokenCount}-${form.get('scope')}`;
         validTokens.add(token);
         fake.tokensIssued.push(token);
+        fake.tokenTenants.set(token, authTenant);
         return json(res, 200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: token });
       }
       // --- Graph
@@ -296,6 +323,16 @@ export async function startFakeAzure(
           log(401);
           return json(res, 401, {
             error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired or is not yet valid.' },
+          });
+        }
+        const other = token ? fake.tenants[fake.tokenTenants.get(token) ?? ''] : undefined;
+        if (other?.graphStatus) {
+          log(other.graphStatus);
+          return json(res, other.graphStatus, {
+            error: {
+              code: 'Authorization_RequestDenied',
+              message: 'Insufficient privileges to complete the operation.',
+            },
           });
         }
         if (fault?.kind === 'echo-token') {
@@ -335,7 +372,7 @@ export async function startFakeAzure(
         // Computed once per query and kept with its cursor, as a real service keeps its result set.
         const matching =
           cursor.matching ??
-          fake.records
+          (other?.records ?? fake.records)
             .filter((r) => {
               const t = Date.parse(String(r.activityDateTime));
               return t >= cursor.filter.ge && t <= cursor.filter.le && cursor.filter.eq.every(([k, v]) => r[k] === v);
