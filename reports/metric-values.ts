@@ -5,6 +5,8 @@ import type { Db } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import { runQuery, pickParams } from '../queries/registry.js';
 import { configParams } from '../queries/params.js';
+import { configFor } from '../core/config.js';
+import { scopeToTenant, storeTenants } from '../core/tenants.js';
 
 export const METRIC_VALUE_QUERIES = [
   'time_to_activate',
@@ -64,4 +66,32 @@ export async function metricValues(db: Db, config: Config): Promise<MetricValue[
     }
   }
   return out;
+}
+
+/**
+ * The metric values of every tenant of the store, each tagged with its tenant: a tenant's values are
+ * what its own reader answers (`metrics --tenant`), computed through the scoped views on a second
+ * connection, so this one stays unscoped. A store of one tenant (or none known) is measured whole,
+ * as applyTenant answers it.
+ */
+export async function metricValuesByTenant(
+  db: Db,
+  config: Config,
+): Promise<(MetricValue & { tenant_id: string | null })[]> {
+  const tenants = await storeTenants(db, config);
+  if (tenants.length <= 1) {
+    const id = tenants[0]?.id ?? null;
+    return (await metricValues(db, configFor(config, id))).map((v) => ({ tenant_id: id, ...v }));
+  }
+  const scoped = await db.fork();
+  try {
+    const out: (MetricValue & { tenant_id: string | null })[] = [];
+    for (const t of tenants) {
+      await scopeToTenant(scoped, t.id);
+      for (const v of await metricValues(scoped, configFor(config, t.id))) out.push({ tenant_id: t.id, ...v });
+    }
+    return out;
+  } finally {
+    scoped.close();
+  }
 }

@@ -6,29 +6,12 @@ import { statSync, readFileSync, existsSync, readdirSync, mkdirSync, writeFileSy
 import { join } from 'node:path';
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
 import { importPaths, withDb } from '../cli/pipeline.js';
-import { exportLake, isPartitionKey, LAKE_TABLES } from '../reports/lake.js';
-import type { Db } from '../core/db.js';
+import { exportLake, isPartitionKey } from '../reports/lake.js';
 import { tempDir, testConfig } from './helpers.js';
+import { compareLake as compare } from './lake-compare.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-async function compare(db: Db, lake: string) {
-  for (const [table, spec] of Object.entries(LAKE_TABLES)) {
-    if (table === 'metric_values') continue; // a temp table of the export; checked below by its rows
-    const fromDb = await db.one<{ n: bigint; h: bigint }>(
-      `SELECT count(*) AS n, bit_xor(hash(x)) AS h FROM (SELECT * FROM ${spec.source}) x`,
-    );
-    if (fromDb!.n === 0n) {
-      expect(existsSync(join(lake, table)), table).toBe(false);
-      continue;
-    }
-    const fromLake = await db.one<{ n: bigint; h: bigint }>(
-      `SELECT count(*) AS n, bit_xor(hash(x)) AS h FROM (SELECT * EXCLUDE (event_date) FROM read_parquet('${lake}/${table}/*/*.parquet', hive_partitioning = true)) x`,
-    );
-    expect(fromLake, table).toEqual(fromDb);
-  }
-}
 
 describe('export parquet', () => {
   it('round-trips every table, then rewrites only the partitions that changed', async () => {
@@ -50,7 +33,8 @@ describe('export parquet', () => {
     const manifest = JSON.parse(readFileSync(join(lake, '_manifest.json'), 'utf8'));
     expect(manifest.tables.audit_events.rows).toBe(cut);
     expect(manifest.tables.metric_values.rows).toBeGreaterThan(10);
-    const early = join(lake, 'audit_events', 'event_date=2026-03-05');
+    const tenant = `tenant_id=${t.tenant.id}`;
+    const early = join(lake, 'audit_events', tenant, 'event_date=2026-03-05');
     const earlyMtime = statSync(readdirSync(early).map((f) => join(early, f))[0]).mtimeMs;
 
     // Nothing new: nothing rewritten.
@@ -62,7 +46,8 @@ describe('export parquet', () => {
       const r = await exportLake(db, config, lake);
       await compare(db, lake);
       const metrics = await db.one<{ n: bigint }>(
-        `SELECT count(*) AS n FROM read_parquet('${lake}/metric_values/*/*.parquet', hive_partitioning = true) WHERE metric_id = 'time_to_activate' AND measure = 'count'`,
+        `SELECT count(*) AS n FROM read_parquet('${lake}/metric_values/*/*/*.parquet', hive_partitioning = true) WHERE metric_id = 'time_to_activate' AND measure = 'count' AND tenant_id = $t`,
+        { t: t.tenant.id },
       );
       expect(Number(metrics!.n)).toBeGreaterThan(1);
       return r;
@@ -71,17 +56,32 @@ describe('export parquet', () => {
     expect(second.partitionsUnchanged).toBeGreaterThan(second.partitionsWritten);
     expect(statSync(readdirSync(early).map((f) => join(early, f))[0]).mtimeMs).toBe(earlyMtime);
     expect(readdirSync(lake).filter((f) => f.startsWith('.staging'))).toEqual([]);
-    expect(existsSync(join(lake, 'audit_events', 'event_date=2026-04-09'))).toBe(true);
+    expect(existsSync(join(lake, 'audit_events', tenant, 'event_date=2026-04-09'))).toBe(true);
   });
 });
 
 describe('export parquet: a planted manifest', () => {
-  it('takes as partition keys only real calendar days and the unknown partition', () => {
-    expect(['2026-03-01', '2024-02-29', 'unknown'].filter(isPartitionKey)).toHaveLength(3);
+  it('takes as partition keys only a tenant key the lake makes and a real calendar day or the unknown partition', () => {
+    const tid = '8f0c2a1e-1111-4222-8333-944445555666';
     expect(
-      ['2026-02-30', '2026-13-01', '2026-3-1', '/../../../victim', '../x', 'unknown/..', '2026-03-01/..', ''].filter(
-        isPartitionKey,
-      ),
+      [`${tid}/2026-03-01`, `${tid}/2024-02-29`, `${tid}/unknown`, '__unknown/2026-03-01'].filter(isPartitionKey),
+    ).toHaveLength(4);
+    expect(
+      [
+        '2026-03-01',
+        `${tid}/2026-02-30`,
+        `${tid}/2026-13-01`,
+        `${tid}/2026-3-1`,
+        '/../../../victim',
+        '../2026-03-01',
+        `${tid}/..`,
+        `${tid}/2026-03-01/..`,
+        `..`,
+        `_evil/2026-03-01`,
+        `${tid.toUpperCase()}/2026-03-01`,
+        `x/y/2026-03-01`,
+        '',
+      ].filter(isPartitionKey),
     ).toEqual([]);
   });
 
@@ -116,13 +116,15 @@ describe('export parquet: a planted manifest', () => {
     expect(again.partitionsUnchanged).toBe(0);
     expect(again.partitionsWritten).toBe(first.partitionsWritten);
     const rewritten = JSON.parse(readFileSync(join(lake, '_manifest.json'), 'utf8'));
-    expect(Object.keys(rewritten.tables.audit_events.partitions).filter((k) => !/^\d{4}-\d{2}-\d{2}$/.test(k))).toEqual(
-      [],
-    );
+    expect(
+      Object.keys(rewritten.tables.audit_events.partitions).filter(
+        (k) => !new RegExp(`^${t.tenant.id}/\\d{4}-\\d{2}-\\d{2}$`).test(k),
+      ),
+    ).toEqual([]);
     // Files of the lake are the owner's only.
     expect(first.warnings).toEqual([]);
     expect(statSync(join(lake, '_manifest.json')).mode & 0o777).toBe(0o600);
-    const early = join(lake, 'audit_events', 'event_date=2026-03-02');
+    const early = join(lake, 'audit_events', `tenant_id=${t.tenant.id}`, 'event_date=2026-03-02');
     expect(readdirSync(early).map((f) => statSync(join(early, f)).mode & 0o777)).toEqual([0o600]);
   });
 });

@@ -87,7 +87,8 @@ describe('registered secrets in every output', () => {
     }
     const lake = join(d, 'lake');
     await withDb(db, config, (x) => exportLake(x, config, lake));
-    const requests = join(lake, 'pim_requests');
+    const tenantDir = readdirSync(join(lake, 'pim_requests')).find((p) => p.startsWith('tenant_id='))!;
+    const requests = join(lake, 'pim_requests', tenantDir);
     const part = readdirSync(requests).find((p) => p.startsWith('event_date='))!;
     const file = readdirSync(join(requests, part)).find((f) => f.endsWith('.parquet'))!;
     const rows = await withDb(db, config, (x) =>

@@ -6,7 +6,7 @@ export function register(exp: Command): void {
   exp
     .command('parquet')
     .description(
-      'write the tables and metric values as a Hive-partitioned Parquet lake (event_date=YYYY-MM-DD); incremental',
+      'write the tables and metric values as a Parquet lake Hive-partitioned by tenant and day (tenant_id=ID/event_date=YYYY-MM-DD); incremental',
     )
     .requiredOption('--out <dir>', 'the lake folder')
     .action(async (_o, cmd: Command) => {
@@ -25,7 +25,11 @@ export function register(exp: Command): void {
       for (const w of r.warnings) stderr(`warning: ${w}`);
       stderr(
         `lake ${resolve(dir)}: ${r.tables} tables, ${r.rows} rows; ${r.partitionsWritten} partitions written, ` +
-          `${r.partitionsUnchanged} unchanged, ${r.partitionsRemoved} removed (${(summary.bytes / 2 ** 20).toFixed(1)} MiB)`,
+          `${r.partitionsUnchanged} unchanged, ${r.partitionsRemoved} removed` +
+          (r.legacyPartitionsRemoved
+            ? `; moved to tenant partitions, ${r.legacyPartitionsRemoved} day partitions of the layout before tenants removed`
+            : '') +
+          ` (${(summary.bytes / 2 ** 20).toFixed(1)} MiB)`,
       );
     });
 }
