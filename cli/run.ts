@@ -4,13 +4,29 @@
 // run.maxDataAgeHours; 2 on usage or config errors.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from '../core/output.js';
-import { resolve, join } from 'node:path';
+import { basename, dirname, resolve, join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { PimopsError, asPimopsError } from '../core/errors.js';
 import { gapError } from '../core/gaps.js';
 import { Db } from '../core/db.js';
-import { transformPending, withDb, withReadOnlyDb, pruneLanding } from './pipeline.js';
-import { ingestGraph, ingestSnapshot, ingestLogAnalytics } from './pulls.js';
+import { forEachTenant, transformPending, withDb, withReadOnlyDb, pruneLanding } from './pipeline.js';
+import {
+  ingestGraph,
+  ingestGraphTenants,
+  ingestLogAnalytics,
+  ingestLogAnalyticsTenants,
+  ingestSnapshot,
+  ingestSnapshotTenants,
+  pullTargets,
+  type GraphPull,
+  type LaPull,
+  type SnapshotPull,
+  type TenantOutcome,
+} from './pulls.js';
+import { tenantName } from './tenant-outcomes.js';
+import { writeTenantsReport } from '../reports/tenants-report.js';
+import { configuredTenants } from '../core/config.js';
+import { label, storeTenants, type StoreTenant } from '../core/tenants.js';
 import { metricsReport } from '../reports/metrics.js';
 import type { Period } from '../core/time.js';
 import { runChecks, summarize, atOrAbove } from '../reports/checks.js';
@@ -18,7 +34,7 @@ import { buildReport, targetsOf, type ReportModel } from '../reports/report.js';
 import { reportMail } from '../reports/mail.js';
 import { sendMail } from '../ingest/graph/mail.js';
 import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
-import { findingsCsv } from '../reports/report-file.js';
+import { findingsCsv, findingsCsvPath } from '../reports/report-file.js';
 import { exportLake } from '../reports/lake.js';
 import { exportSentinel } from '../reports/sentinel/index.js';
 import { createCredential } from '../core/azure.js';
@@ -46,6 +62,8 @@ function alive(pid: number): boolean {
 /** One run at a time per database: a lock file beside it; the second run waits, then gives up clearly. */
 export async function acquireRunLock(dbPath: string, waitSeconds: number): Promise<() => void> {
   const lock = `${resolve(dbPath)}.run.lock`;
+  // A first run makes its store: its folder may not exist yet.
+  mkdirSync(dirname(lock), { recursive: true, mode: 0o700 });
   const until = Date.now() + waitSeconds * 1000;
   for (;;) {
     try {
@@ -116,23 +134,56 @@ export async function runJob(
   };
   try {
     await waitForDatabase(dbPath, config.run.lockWaitSeconds);
+    // A configuration that lists tenants pulls every one; a tenant that fails fails the step by name,
+    // after the others have landed.
+    const targets = configuredTenants(config).length ? pullTargets(config, { allTenants: true }) : undefined;
+    const perTenant = <T>(outcomes: TenantOutcome<T>[], line: (r: T) => string): string => {
+      const failed = outcomes.filter((o) => !o.ok);
+      if (failed.length)
+        throw new PimopsError(
+          'tenant-failed',
+          `${failed.length} of ${outcomes.length} tenant(s) failed: ${failed.map((o) => `${tenantName(o.tenant)} (${o.error.code}: ${o.error.message})`).join('; ')}`,
+        );
+      return outcomes.map((o) => (o.ok ? `${tenantName(o.tenant)}: ${line(o.result)}` : '')).join('; ');
+    };
     for (const source of config.run.sources) {
       await step(`ingest ${source}`, async () => {
         if (source === 'graph') {
+          const line = (r: GraphPull) => `${r.window.from} → ${r.window.to}: ${r.records} records`;
+          if (targets) {
+            const r = await ingestGraphTenants(dbPath, config, targets, {});
+            return `${perTenant(r.tenants, line)}; ${r.transformed.new} new`;
+          }
           const r = await ingestGraph(dbPath, config, {});
-          return `${r.window.from} → ${r.window.to}: ${r.records} records, ${r.transformed.new} new`;
+          return `${line(r)}, ${r.transformed.new} new`;
         }
         if (source === 'snapshot') {
-          const r = await ingestSnapshot(dbPath, config);
           // One policy for partial failures: an unexpected gap fails the step; an expected one is named.
-          if (r.gaps.failures.length) throw gapError('snapshot', r.gaps.failures);
-          const warned = r.gaps.warnings.map((w) => `${w.name} not pulled (${w.expected})`).join('; ');
-          return `observed ${r.observedAt}; ${warned ? `warnings: ${warned}` : 'all endpoints'}`;
+          const line = (r: SnapshotPull) => {
+            if (r.gaps.failures.length) throw gapError('snapshot', r.gaps.failures);
+            const warned = r.gaps.warnings.map((w) => `${w.name} not pulled (${w.expected})`).join('; ');
+            return `observed ${r.observedAt}; ${warned ? `warnings: ${warned}` : 'all endpoints'}`;
+          };
+          if (targets) {
+            const r = await ingestSnapshotTenants(dbPath, config, targets);
+            const gapped = r.tenants.map((t) =>
+              t.ok && t.result.gaps.failures.length
+                ? { ...t, ok: false as const, error: gapError('snapshot', t.result.gaps.failures) }
+                : t,
+            );
+            return perTenant(gapped, line);
+          }
+          return line(await ingestSnapshot(dbPath, config));
+        }
+        const laLine = (r: LaPull) => `${r.window.from} → ${r.window.to}: ${r.rows} rows`;
+        if (targets) {
+          const r = await ingestLogAnalyticsTenants(dbPath, config, targets, {});
+          return `${perTenant(r.tenants, laLine)}; ${r.transformed.new} new`;
         }
         if (!config.azure.workspaceId)
           throw new PimopsError('config-invalid', 'run.sources has log-analytics but azure.workspaceId is not set');
         const r = await ingestLogAnalytics(dbPath, config, { workspaceId: config.azure.workspaceId });
-        return `${r.window.from} → ${r.window.to}: ${r.rows} rows, ${r.transformed.new} new`;
+        return `${laLine(r)}, ${r.transformed.new} new`;
       });
     }
     if (!config.run.sources.length)
@@ -141,35 +192,67 @@ export async function runJob(
         return `${c.new} new records`;
       });
 
-    let newest: Date | null = null;
-    await step('metrics and checks', async () =>
-      withReadOnlyDb(dbPath, config, async (db) => {
-        const m = await metricsReport(db, config, period);
-        const findings = await runChecks(db, config, period);
-        const summary = summarize(findings);
-        const failing = targetsOf(m, summary, config).filter((t) => t.status === 'fail' && t.id !== 'findings');
-        for (const t of failing) result.reasons.push(`target breached: ${t.name} = ${t.value} (target ${t.target})`);
-        const severe = atOrAbove(findings, config.run.failOn);
-        if (severe.length) result.reasons.push(`${severe.length} finding(s) at or above ${config.run.failOn}`);
-        newest = m.coverage.lastEvent ? new Date(m.coverage.lastEvent) : null;
-        return `${failing.length} target(s) breached; findings ${JSON.stringify(summary)}`;
-      }),
+    // Each tenant of a store that holds several is judged on its own, with its own configuration.
+    const tenants = await withReadOnlyDb(dbPath, config, (db) => storeTenants(db, config)).catch(
+      () => [] as StoreTenant[],
     );
-    const ageHours = newest ? (period.asOf.getTime() - (newest as Date).getTime()) / 3_600_000 : Infinity;
-    if (ageHours > config.run.maxDataAgeHours)
-      result.reasons.unshift(
-        `stale: the newest audit record is ${Number.isFinite(ageHours) ? `${Math.round(ageHours)} h` : 'missing'} old at ${period.asOf.toISOString()} (limit ${config.run.maxDataAgeHours} h)`,
-      );
+    const several = tenants.length > 1;
+    await step('metrics and checks', async () => {
+      const judge = async (db: Db, c: Config, tenant?: StoreTenant) => {
+        const who = tenant ? `${label(tenant)}: ` : '';
+        const m = await metricsReport(db, c, period);
+        const findings = await runChecks(db, c, period);
+        const summary = summarize(findings);
+        const failing = targetsOf(m, summary, c).filter((t) => t.status === 'fail' && t.id !== 'findings');
+        for (const t of failing)
+          result.reasons.push(`${who}target breached: ${t.name} = ${t.value} (target ${t.target})`);
+        const severe = atOrAbove(findings, c.run.failOn);
+        if (severe.length) result.reasons.push(`${who}${severe.length} finding(s) at or above ${c.run.failOn}`);
+        const newest = m.coverage.lastEvent ? new Date(m.coverage.lastEvent) : null;
+        const ageHours = newest ? (period.asOf.getTime() - newest.getTime()) / 3_600_000 : Infinity;
+        if (ageHours > c.run.maxDataAgeHours)
+          result.reasons.unshift(
+            `stale: ${who}the newest audit record is ${Number.isFinite(ageHours) ? `${Math.round(ageHours)} h` : 'missing'} old at ${period.asOf.toISOString()} (limit ${c.run.maxDataAgeHours} h)`,
+          );
+        return `${who}${failing.length} target(s) breached; findings ${JSON.stringify(summary)}`;
+      };
+      if (several)
+        return (await forEachTenant(dbPath, config, (db, c, t) => judge(db, c, t))).map((r) => r.result).join('; ');
+      return withReadOnlyDb(dbPath, config, (db) => judge(db, config));
+    });
+    if (!result.steps.at(-1)!.ok && !result.reasons.some((r) => r.startsWith('stale')))
+      result.reasons.unshift(`stale: the newest audit record is missing at ${period.asOf.toISOString()}`);
 
-    let built: { model: ReportModel; html: string } | undefined;
+    // What the mail step sends: the one report, or each tenant's.
+    const built: { model: ReportModel; html: string; fileName: string; tenant?: StoreTenant }[] = [];
+    const dir = resolve(config.run.reportDir);
+    const stem = `pimops-${period.from.toISOString().slice(0, 10)}`;
     await step('reports', async () => {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (several) {
+        // Each tenant's report and a summary with one row per tenant and target, per format.
+        for (const f of config.run.reportFormats) {
+          const r = await writeTenantsReport(dbPath, config, period, {
+            compare: config.run.compare,
+            pseudonymize: false,
+            out: join(dir, `${stem}-tenants.${f}`),
+            type: f,
+          });
+          for (const report of r.reports) {
+            result.reports.push(report);
+            if (f !== 'json') result.reports.push(findingsCsvPath(report));
+          }
+          result.reports.push(r.summary);
+          if (f === 'html')
+            for (const t of r.tenants)
+              built.push({ model: t.report, html: renderHtml(t.report), fileName: basename(t.file), tenant: t.tenant });
+        }
+        return result.reports.join(', ');
+      }
       const db = await Db.openReadOnly(dbPath, { memoryLimit: config.storage.memoryLimit });
       try {
         const model = await buildReport(db, config, period, { compare: config.run.compare, pseudonymize: false });
-        built = { model, html: renderHtml(model) };
-        const dir = resolve(config.run.reportDir);
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const stem = `pimops-${period.from.toISOString().slice(0, 10)}`;
+        built.push({ model, html: renderHtml(model), fileName: `${stem}.html` });
         for (const f of config.run.reportFormats) {
           const path = join(dir, `${stem}.${f}`);
           writeFileAtomic(
@@ -189,17 +272,29 @@ export async function runJob(
       }
     });
     const mail = config.run.mail;
-    if (mail && built) {
-      const { model, html } = built;
+    if (mail && several && !built.length)
+      // Several tenants mail each tenant's HTML report: without one there is nothing to send.
+      await step('mail', () =>
+        Promise.reject(
+          new PimopsError('config-invalid', 'run.mail with several tenants needs html in run.reportFormats'),
+        ),
+      );
+    if (mail && built.length) {
       await step('mail', async () => {
-        const message = reportMail(model, html, {
-          to: mail.to,
-          subjectPrefix: mail.subjectPrefix,
-          fileName: `pimops-${period.from.toISOString().slice(0, 10)}.html`,
-        });
-        await sendMail(config, createCredential(config), mail.from, message);
+        let attached = 0;
+        for (const b of built) {
+          const message = reportMail(b.model, b.html, {
+            to: mail.to,
+            subjectPrefix: b.tenant ? `${mail.subjectPrefix} ${b.tenant.name ?? b.tenant.id}` : mail.subjectPrefix,
+            fileName: b.fileName,
+          });
+          await sendMail(config, createCredential(config), mail.from, message);
+          if (message.attachments.length) attached++;
+        }
         // Who and how many, never the message or a token: the log is read by more people than the report.
-        return `sent to ${mail.to.length} recipient(s)${message.attachments.length ? ', report attached' : ', report too large to attach'}`;
+        return built.length > 1
+          ? `${built.length} tenant reports sent to ${mail.to.length} recipient(s), ${attached} attached`
+          : `sent to ${mail.to.length} recipient(s)${attached ? ', report attached' : ', report too large to attach'}`;
       });
     }
     if (config.run.lakeDir)

@@ -9,7 +9,7 @@ import { Db } from '../core/db.js';
 import { writeFileAtomic } from '../core/output.js';
 import type { Period } from '../core/time.js';
 import { label, scopeToTenant, storeTenants, type StoreTenant } from '../core/tenants.js';
-import { buildReport, targetsOf, type Status } from './report.js';
+import { buildReport, targetsOf, type ReportModel, type Status } from './report.js';
 import { escapeHtml } from './render-html.js';
 import { markdownCell } from './neutralise.js';
 import { reportTypeOf, writeRendered, type ReportRequest } from './report-file.js';
@@ -44,7 +44,13 @@ export async function writeTenantsReport(
   config: Config,
   period: Period,
   o: ReportRequest,
-): Promise<{ summary: string; reports: string[]; model: TenantsSummary }> {
+): Promise<{
+  summary: string;
+  reports: string[];
+  model: TenantsSummary;
+  /** Each tenant's report model and the file it was written to (for a mail per tenant). */
+  tenants: { tenant: StoreTenant; report: ReportModel; file: string }[];
+}> {
   const type = reportTypeOf(o.out, o.type);
   const from = period.from.toISOString().slice(0, 10);
   const out = o.out ?? join('pimops-reports', `pimops-${from}-tenants.${type}`);
@@ -58,6 +64,7 @@ export async function writeTenantsReport(
     rows: [],
   };
   const reports: string[] = [];
+  const tenants: { tenant: StoreTenant; report: ReportModel; file: string }[] = [];
   const db = await Db.openReadOnly(dbPath, { memoryLimit: config.storage.memoryLimit });
   try {
     for (const tenant of await storeTenants(db, config)) {
@@ -70,6 +77,7 @@ export async function writeTenantsReport(
       });
       const file = `${base}-${tenantSlug(tenant)}.${type}`;
       reports.push(writeRendered(report, join(dir, file), type));
+      tenants.push({ tenant, report, file: reports.at(-1)! });
       const last = report.previous.at(-1);
       const before = last ? targetsOf(last.metrics, last.findings, tenantConfig) : [];
       for (const t of report.targets) {
@@ -98,7 +106,7 @@ export async function writeTenantsReport(
       : type === 'md'
         ? tenantsMarkdown(model)
         : tenantsHtml(model);
-  return { summary: writeFileAtomic(out, text), reports, model };
+  return { summary: writeFileAtomic(out, text), reports, model, tenants };
 }
 
 const change = (r: TenantTargetRow) =>

@@ -3,7 +3,7 @@
 // answer (one with its own app secret), one where the app was never consented (AADSTS700016) and
 // one where it lacks the permission (403). Real @azure/identity and Graph client over HTTPS.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { subDays } from 'date-fns';
@@ -49,9 +49,10 @@ afterAll(async () => {
 });
 
 let n = 0;
-function workspace() {
+function workspace(over: Record<string, unknown> = {}) {
   const d = join(tmp.dir, `w${n++}`);
   const config = {
+    ...over,
     azure: fakeAzureConfig(fake, { requestsPerWindow: 2, windowSeconds: 1, pageSize: 50, auditRetentionDays: 400 }),
     storage: { landingDir: join(d, 'landing') },
     tenants: [
@@ -200,4 +201,48 @@ describe('ingest graph --all-tenants', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/lists 4 tenants: pull one with --tenant ID\|NAME or every one with --all-tenants/);
   });
+});
+
+describe('run across tenants', () => {
+  it('pulls every tenant, judges and reports each on its own, and fails naming the tenant that could not be pulled', async () => {
+    const reportDir = join(tmp.dir, 'run-reports');
+    const w = workspace({
+      run: { sources: ['graph'], reportDir, reportFormats: ['html', 'json'], maxDataAgeHours: 100_000 },
+    });
+    const r = await cli(['--db', w.db, '--config', w.cfg, 'run', '--period', '2026-11']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout, r.stderr).toMatch(/^status: failed/);
+    const steps = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { step?: string; ok?: boolean; detail?: string; error?: string });
+    const ingest = steps.find((x) => x.step === 'ingest graph')!;
+    expect(ingest.ok).toBe(false);
+    expect(ingest.error).toMatch(/2 of 4 tenant\(s\) failed: acquired \(aaaaaaaa-[^)]*\) \(azure-auth: Sign-in/);
+    // The two tenants that answered are judged each with its own name, and each has its own report.
+    const judged = steps.find((x) => x.step === 'metrics and checks')!;
+    expect(judged.ok, judged.error).toBe(true);
+    expect(judged.detail).toContain(`contoso-prod (${ids.prod}): `);
+    expect(judged.detail).toContain(`contoso-dev (${ids.dev}): `);
+    const from = '2026-11-01';
+    // Every configured tenant has its report, the two that could not be pulled too: they show no data
+    // (and the run calls them stale) instead of dropping out of the summary.
+    const names = ['acquired', 'contoso-dev', 'contoso-prod', 'no-perm'];
+    expect(readdirSync(reportDir).sort()).toEqual(
+      [
+        ...names.flatMap((t) => ['findings.csv', 'html', 'json'].map((x) => `pimops-${from}-${t}.${x}`)),
+        `pimops-${from}-tenants.html`,
+        `pimops-${from}-tenants.json`,
+      ].sort(),
+    );
+    const summary = JSON.parse(readFileSync(join(reportDir, `pimops-${from}-tenants.json`), 'utf8')) as {
+      tenants: { name: string }[];
+    };
+    expect(summary.tenants.map((t) => t.name).sort()).toEqual(names);
+    expect(r.stdout).toMatch(
+      /stale: acquired \(aaaaaaaa-0000-4000-8000-00000000a001\): the newest audit record is missing/,
+    );
+    expect(r.stdout).not.toMatch(/stale: contoso-(dev|prod)/);
+  }, 120_000);
 });
