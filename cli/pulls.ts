@@ -63,6 +63,14 @@ export function pullTargets(
   if (sel.allTenants) {
     if (!configured.length)
       throw new PimopsError('usage', '--all-tenants: the configuration lists no tenants (tenants: [{id, name}])');
+    const managed = configured.filter((t) => t.config.azure.credential === 'managedIdentity');
+    // A managed identity signs in to its own tenant only: every tenant would get that one's records.
+    if (managed.length > 1)
+      throw new PimopsError(
+        'config-invalid',
+        `A managed identity signs in to its own tenant only, but ${managed.map(label).join(', ')} all use azure.credential 'managedIdentity'. ` +
+          "Give the others tenants[].azure.credential 'clientSecret', 'clientCertificate' or 'workloadIdentity' (a multi-tenant app).",
+      );
     return configured.map(target);
   }
   if (sel.tenant) {

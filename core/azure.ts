@@ -113,7 +113,16 @@ export function createCredential(config: Config, env: NodeJS.ProcessEnv = proces
           : new ManagedIdentityCredential(),
       );
     case 'workloadIdentity':
-      return new RefreshableCredential(new WorkloadIdentityCredential(common));
+      // From the environment given (a tenant's, for a pull of several), not the process's: the SDK
+      // would read AZURE_TENANT_ID itself and sign every tenant in to the same one.
+      return new RefreshableCredential(
+        new WorkloadIdentityCredential({
+          ...common,
+          tenantId: env.AZURE_TENANT_ID,
+          clientId: env.AZURE_CLIENT_ID,
+          tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE,
+        }),
+      );
     case 'githubOidc': {
       // Workload identity federation from a GitHub Actions run: no secret is stored anywhere; the
       // runner's OIDC token (audience api://AzureADTokenExchange) is the client assertion.
