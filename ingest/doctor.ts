@@ -1,7 +1,7 @@
 // `pimops doctor`: gets a token, calls each endpoint pimops uses with the smallest request, and says
 // for each what works, what permission or licence is missing, and how to grant it.
 import type { Config } from '../core/config.js';
-import { createCredential, graphScope, logAnalyticsScope } from '../core/azure.js';
+import { createCredential, graphScope, logAnalyticsScope, signInError } from '../core/azure.js';
 import { cloudEndpoints } from '../core/cloud.js';
 import { createGraphClient } from './graph/client.js';
 import { createLogsClient } from './log-analytics/index.js';
@@ -49,7 +49,7 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
     checks.push({
       check: `token for ${graphScope(config)}`,
       ok: false,
-      detail: explain(err).message,
+      detail: signInError(err, env.AZURE_TENANT_ID)?.message ?? explain(err).message,
       fix: 'Check AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret or certificate; the app registration must exist in that tenant.',
     });
     return checks;

@@ -203,6 +203,26 @@ describe('ingest graph --all-tenants', () => {
   });
 });
 
+describe('doctor --all-tenants', () => {
+  it("checks each tenant's sign-in on its own and names the tenant where the app was never consented", async () => {
+    const w = workspace();
+    const r = await cli(['--db', w.db, '--config', w.cfg, 'doctor', '--all-tenants', '--json']);
+    expect(r.code).toBe(1);
+    const tenants = JSON.parse(r.stdout.trim().split('\n').slice(0, -1).join('\n')) as {
+      name: string;
+      checks: { check: string; ok: boolean; detail: string }[];
+    }[];
+    const token = (name: string) =>
+      tenants.find((t) => t.name === name)!.checks.find((c) => c.check.startsWith('token'))!;
+    expect(token('contoso-prod').ok).toBe(true);
+    expect(token('contoso-dev').ok).toBe(true);
+    expect(token('acquired')).toMatchObject({ ok: false });
+    expect(token('acquired').detail).toMatch(/AADSTS700016\): the app is not in this tenant/);
+    expect(r.stdout).toMatch(/checks failed \(.*acquired \(aaaaaaaa-0000-4000-8000-00000000a001\)/);
+    expect(r.stdout + r.stderr).not.toContain(DEV_SECRET);
+  }, 60_000);
+});
+
 describe('run across tenants', () => {
   it('pulls every tenant, judges and reports each on its own, and fails naming the tenant that could not be pulled', async () => {
     const reportDir = join(tmp.dir, 'run-reports');
