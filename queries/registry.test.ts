@@ -1,8 +1,17 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { allQueries, parseQuery } from './registry.js';
+import { allQueries, expandIncludes, parseQuery } from './registry.js';
 
 describe('named queries', () => {
+  it('expands every include line of a query, not only the first', () => {
+    const text = expandIncludes('x.sql', 'WITH\n-- include: break_glass_ids\n, y AS (\n-- include: break_glass_ids\n)');
+    expect(text).not.toContain('-- include:');
+    const fragment = readFileSync('queries/fragments/break_glass_ids.sql', 'utf8')
+      .split('\n')
+      .find((l) => l && !l.startsWith('--'))!;
+    expect(text.split(fragment).length - 1).toBe(2);
+  });
+
   const queries = [...allQueries().values()];
   it('every query file has a complete header whose id is its file name', () => {
     expect(queries.length).toBeGreaterThanOrEqual(7);

@@ -55,7 +55,7 @@ export interface RuleSpec {
  * a store made by an older pimops would lack.
  */
 export function expandIncludes(file: string, text: string): string {
-  return text.replace(/^-- include: (\w+)\s*$/m, (_line, name: string) => {
+  return text.replace(/^-- include: (\w+)\s*$/gm, (_line, name: string) => {
     const path = join(here, 'fragments', `${name}.sql`);
     let fragment: string;
     try {
