@@ -18,8 +18,13 @@ WITH held AS (
     AND (source = 'audit_replay' AND NOT EXISTS (SELECT 1 FROM role_assignments s WHERE s.source = 'snapshot' AND s.observed_at <= $as_of::TIMESTAMPTZ)
          OR source = 'snapshot' AND observed_at = (SELECT max(observed_at) FROM role_assignments WHERE source = 'snapshot' AND observed_at <= $as_of::TIMESTAMPTZ))
 ),
+-- A group whose members are listed is counted through them, not as one more holder beside them.
+people AS (
+  SELECT * FROM held
+  WHERE NOT (coalesce(principal_type, '') = 'group' AND principal_id IN (SELECT via_group_id FROM held WHERE via_group_id IS NOT NULL))
+),
 ga AS (
-  SELECT count(DISTINCT principal_id) FILTER (WHERE role_id = '62e90394-69f5-4237-9190-012177145e10') AS ga, count(DISTINCT principal_id) AS holders FROM held
+  SELECT count(DISTINCT principal_id) FILTER (WHERE role_id = '62e90394-69f5-4237-9190-012177145e10') AS ga, count(DISTINCT principal_id) AS holders FROM people
 )
 SELECT 'low' AS severity, 'tenant' AS subject_type, 'global-administrators' AS subject_id, 'Global Administrators' AS subject_name,
        ga || ' of ' || holders || ' role holders (' || round(100.0 * ga / holders, 1) || '%)' AS observed,

@@ -74,6 +74,30 @@ describe('PIM alerts', () => {
     const fewer = await findings(PIM_ALERTS, rows.slice(0, 4));
     expect(fewer.some((x) => x.subjectId === 'global-administrators')).toBe(false); // 4 < 5
   });
+  it('too many Global Administrators: a group holding the role counts its members, not itself as one more', async () => {
+    // Snapshot: group G holds GA with members m1..m3 listed (via_group_id = G), plus one direct GA and
+    // 10 other role holders. GA holders are m1, m2, m3, d: 4 < 5, so no alert; counting G too made 5.
+    const snap = (who: string, type: string, role: string, via: string | null) =>
+      `INSERT INTO role_assignments (plane, principal_id, principal_type, role_id, scope_id, kind, member_type, start_at, is_permanent, source, observed_at, via_group_id)
+       VALUES ('entra_role', '${who}', '${type}', '${role}', '/', 'active', '${via ? 'group' : 'direct'}', '2026-01-01', true, 'snapshot', '2026-10-30', ${via ? `'${via}'` : 'NULL'})`;
+    const base = [
+      snap('G', 'group', GA, null),
+      ...['m1', 'm2', 'm3'].map((m) => snap(m, 'user', GA, 'G')),
+      snap('d', 'user', GA, null),
+      ...Array.from({ length: 10 }, (_, i) => snap(`u${i}`, 'user', UA, null)),
+    ];
+    const four = await findings(PIM_ALERTS, base);
+    expect(four.some((x) => x.subjectId === 'global-administrators')).toBe(false);
+    // One more member: 5 of 15 role holders (33.3 %).
+    const five = await findings(PIM_ALERTS, [...base, snap('m4', 'user', GA, 'G')]);
+    expect(five.find((x) => x.subjectId === 'global-administrators')?.observed).toBe('5 of 15 role holders (33.3%)');
+    // A group whose members are not known (audit replay knows none) still counts once: it is who holds the role.
+    const unknown = await findings(PIM_ALERTS, [
+      snap('G', 'group', GA, null),
+      ...['a', 'b', 'c', 'd'].map((m) => snap(m, 'user', GA, null)),
+    ]);
+    expect(unknown.find((x) => x.subjectId === 'global-administrators')?.observed).toBe('5 of 5 role holders (100.0%)');
+  });
   it('activated too frequently: 3 within 60 minutes, not 3 within 61', async () => {
     const f = await findings(PIM_ALERTS, [
       act('a', UA, '2026-10-05T10:00:00Z', 10),
