@@ -67,6 +67,12 @@ describe('named queries', () => {
       expect(p!.columns.map((c) => c.split(':')[0])).toEqual(['population', 'unit']);
       for (const param of p!.parameters) expect(available, `${p!.id}: ${param.name}`).toHaveProperty(param.name);
     }
+    // docs/rules.md says the same sentence the report's "Do:" says, so the two never drift apart.
+    const doc = readFileSync(new URL('../docs/rules.md', import.meta.url), 'utf8');
+    for (const r of rules) {
+      const section = doc.split(/^## /m).find((x) => x.startsWith(`${r.id}\n`));
+      expect(/^- What to do: (.*)$/m.exec(section ?? '')?.[1], r.id).toBe(r.action);
+    }
     expect(rules.filter((r) => r.population).map((r) => r.id)).toEqual(
       expect.arrayContaining(['after_hours_activation', 'short_justification']),
     );
