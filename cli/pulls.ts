@@ -7,7 +7,7 @@ import { subDays, subMinutes } from 'date-fns';
 import type { Config } from '../core/config.js';
 import { configuredTenants } from '../core/config.js';
 import { asPimopsError, PimopsError } from '../core/errors.js';
-import { classifyGaps } from '../core/gaps.js';
+import { classifyGaps, gapError } from '../core/gaps.js';
 import { armScope, createCredential, pullTenant, signInError, tenantEnv } from '../core/azure.js';
 import { cloudEndpoints } from '../core/cloud.js';
 import type { Db } from '../core/db.js';
@@ -305,6 +305,15 @@ export async function ingestSnapshotTenants(
     );
     return { tenants, transformed: await transform(db, store, config) };
   });
+}
+
+/** A snapshot that answered with an unexpected gap is that tenant's failure (the state that came is loaded). */
+export function gapsAsFailures(outcomes: TenantOutcome<SnapshotPull>[]): TenantOutcome<SnapshotPull>[] {
+  return outcomes.map((t) =>
+    t.ok && t.result.gaps.failures.length
+      ? { ...t, ok: false as const, error: gapError('snapshot', t.result.gaps.failures) }
+      : t,
+  );
 }
 
 /** The PIM state snapshot of the environment's tenant. */

@@ -17,6 +17,7 @@ import {
   ingestLogAnalyticsTenants,
   ingestSnapshot,
   ingestSnapshotTenants,
+  gapsAsFailures,
   pullTargets,
   type GraphPull,
   type LaPull,
@@ -166,12 +167,7 @@ export async function runJob(
           };
           if (targets) {
             const r = await ingestSnapshotTenants(dbPath, config, targets);
-            const gapped = r.tenants.map((t) =>
-              t.ok && t.result.gaps.failures.length
-                ? { ...t, ok: false as const, error: gapError('snapshot', t.result.gaps.failures) }
-                : t,
-            );
-            return perTenant(gapped, line);
+            return perTenant(gapsAsFailures(r.tenants), line);
           }
           return line(await ingestSnapshot(dbPath, config));
         }

@@ -2,7 +2,7 @@
 // and an error naming every tenant that failed once the others have landed.
 import { PimopsError } from '../core/errors.js';
 import type { TenantOutcome } from './pulls.js';
-import { stderr } from './context.js';
+import { printJson, stderr, wantsJson, type GlobalOptions } from './context.js';
 
 export function tenantName(t: { id?: string; name?: string }): string {
   return t.name ? `${t.name} (${t.id})` : (t.id ?? 'the environment tenant');
@@ -30,4 +30,21 @@ export function tenantsJson<T>(outcomes: TenantOutcome<T>[], pick: (r: T) => Rec
     ok: o.ok,
     ...(o.ok ? pick(o.result) : { error: { code: o.error.code, message: o.error.message } }),
   }));
+}
+
+/**
+ * A pull of several tenants, finished: under --json each tenant's figures and then the store's
+ * counts, a line per tenant on stderr, and the tenant-failed error when one failed.
+ */
+export function finishTenants<T>(
+  o: GlobalOptions,
+  what: string,
+  outcomes: TenantOutcome<T>[],
+  totals: { json: Record<string, unknown>; line: string },
+  pick: (r: T) => Record<string, unknown>,
+  line: (r: T) => string,
+): void {
+  if (wantsJson(o)) printJson({ tenants: tenantsJson(outcomes, pick), ...totals.json });
+  stderr(`${what}, ${outcomes.length} tenant(s): ${totals.line}`);
+  reportTenants(what, outcomes, line);
 }

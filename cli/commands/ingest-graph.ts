@@ -14,7 +14,7 @@ export function register(ingest: Command): void {
     .option('--all-tenants', 'every tenant the configuration lists, each with its own credential and watermark')
     .action(async (_o, cmd: Command) => {
       const { ingestGraphTenants, pullTargets } = await import('../pulls.js');
-      const { reportTenants, tenantsJson } = await import('../tenant-outcomes.js');
+      const { finishTenants } = await import('../tenant-outcomes.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       const now = new Date();
@@ -61,22 +61,19 @@ export function register(ingest: Command): void {
       const t = r.transformed;
       const counts = `${t.new} new, ${t.duplicates} duplicates, ${t.quarantined} quarantined`;
       if (many) {
-        if (wantsJson(o))
-          printJson({
-            tenants: tenantsJson(r.tenants, (p) => ({
-              window: p.window,
-              pages: p.pages,
-              pulled: p.records,
-              landedFiles: p.landed.length,
-              retention: p.retention,
-              retentionGap: p.retentionGap ?? null,
-            })),
-            ...t,
-          });
-        stderr(`graph, ${targets.length} tenant(s): ${counts}`);
-        reportTenants(
+        finishTenants(
+          o,
           'ingest graph',
           r.tenants,
+          { json: { ...t }, line: counts },
+          (p) => ({
+            window: p.window,
+            pages: p.pages,
+            pulled: p.records,
+            landedFiles: p.landed.length,
+            retention: p.retention,
+            retentionGap: p.retentionGap ?? null,
+          }),
           (p) =>
             `${p.window.from} → ${p.window.to}: ${p.pages} pages, ${p.records} records${p.retentionGap ? `; nothing can be had before ${p.retentionGap.to} (${p.retention.note})` : ''}`,
         );

@@ -12,7 +12,7 @@ export function register(ingest: Command): void {
     .option('--all-tenants', 'every tenant the configuration lists, each from its own azure.workspaceId')
     .action(async (_o, cmd: Command) => {
       const { ingestLogAnalyticsTenants, pullTargets } = await import('../pulls.js');
-      const { reportTenants, tenantsJson } = await import('../tenant-outcomes.js');
+      const { finishTenants } = await import('../tenant-outcomes.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       const now = new Date();
@@ -34,21 +34,12 @@ export function register(ingest: Command): void {
       const t = r.transformed;
       const counts = `${t.new} new, ${t.duplicates} duplicates, ${t.quarantined} quarantined`;
       if (many) {
-        if (wantsJson(o))
-          printJson({
-            tenants: tenantsJson(r.tenants, (p) => ({
-              window: p.window,
-              slices: p.slices,
-              splits: p.splits,
-              rows: p.rows,
-              landedFiles: p.landed.length,
-            })),
-            ...t,
-          });
-        stderr(`log analytics, ${targets.length} tenant(s): ${counts}`);
-        reportTenants(
+        finishTenants(
+          o,
           'ingest log-analytics',
           r.tenants,
+          { json: { ...t }, line: counts },
+          (p) => ({ window: p.window, slices: p.slices, splits: p.splits, rows: p.rows, landedFiles: p.landed.length }),
           (p) => `${p.window.from} → ${p.window.to}: ${p.slices} slices, ${p.rows} rows`,
         );
         return;

@@ -10,34 +10,23 @@ export function register(ingest: Command): void {
     )
     .option('--all-tenants', 'every tenant the configuration lists, each with its own credential')
     .action(async (_o, cmd: Command) => {
-      const { ingestSnapshotTenants, pullTargets } = await import('../pulls.js');
-      const { reportTenants, tenantsJson } = await import('../tenant-outcomes.js');
+      const { gapsAsFailures, ingestSnapshotTenants, pullTargets } = await import('../pulls.js');
+      const { finishTenants } = await import('../tenant-outcomes.js');
       const o = optionsOf(cmd);
       const config = configOf(o);
       const targets = pullTargets(config, { tenant: o.tenant, allTenants: Boolean(o.allTenants) });
       const r = await ingestSnapshotTenants(o.db, config, targets);
       const rows = r.transformed.snapshotRows ?? 0;
       if (targets.length > 1 || o.tenant || o.allTenants) {
-        if (wantsJson(o))
-          printJson({
-            tenants: tenantsJson(r.tenants, (s) => ({
-              observedAt: s.observedAt,
-              endpoints: s.endpoints,
-              gaps: s.gaps,
-            })),
-            snapshotRows: rows,
-          });
-        stderr(`snapshot, ${targets.length} tenant(s): ${rows} rows loaded`);
-        // An unexpected gap is that tenant's failure; the others' state is loaded all the same.
-        const outcomes = r.tenants.map((t) =>
-          t.ok && t.result.gaps.failures.length
-            ? { ...t, ok: false as const, error: gapError('snapshot', t.result.gaps.failures) }
-            : t,
+        finishTenants(
+          o,
+          'ingest snapshot',
+          gapsAsFailures(r.tenants),
+          { json: { snapshotRows: rows }, line: `${rows} rows loaded` },
+          (s) => ({ observedAt: s.observedAt, endpoints: s.endpoints, gaps: s.gaps }),
+          (s) =>
+            `observed ${s.observedAt}: ${s.endpoints.filter((e) => !e.error).length} endpoints answered${s.gaps.warnings.length ? `; not pulled: ${s.gaps.warnings.map((w) => w.name).join(', ')}` : ''}`,
         );
-        reportTenants('ingest snapshot', outcomes, (s) => {
-          const failed = s.endpoints.filter((e) => e.error).length;
-          return `observed ${s.observedAt}: ${s.endpoints.length - failed} endpoints answered${s.gaps.warnings.length ? `; not pulled: ${s.gaps.warnings.map((w) => w.name).join(', ')}` : ''}`;
-        });
         return;
       }
       const only = r.tenants[0];
