@@ -37,7 +37,7 @@ import { sendMail } from '../ingest/graph/mail.js';
 import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
 import { findingsCsv, findingsCsvPath } from '../reports/report-file.js';
 import { exportLake } from '../reports/lake.js';
-import { exportSentinel } from '../reports/sentinel/index.js';
+import { exportSentinelStore } from '../reports/sentinel/index.js';
 import { createCredential } from '../core/azure.js';
 
 export type RunStatus = 'ok' | 'breached' | 'failed' | 'stale';
@@ -304,18 +304,22 @@ export async function runJob(
     if (config.run.sentinelDir) {
       await step('export sentinel', async () =>
         withDb(dbPath, config, async (db) => {
-          const r = await exportSentinel(db, config, config.run.sentinelDir!, {
+          // A store of several tenants exports each into its own folder (and to its own DCR when configured).
+          const several = (await storeTenants(db, config)).length > 1;
+          const each = await exportSentinelStore(db, config, config.run.sentinelDir!, {
             period: { ...period, asOf: new Date() },
             upload: config.run.sentinelUpload,
-            credential: () => createCredential(config),
+            allTenants: several,
+            credential: (c) => createCredential(c),
           });
-          const rows = Object.values(r.tables);
-          if (r.failures.length)
+          const refused = each.reduce((n, e) => n + e.result.failures.reduce((m, f) => m + f.rows, 0), 0);
+          if (refused)
             throw new PimopsError(
               'azure-request',
-              `the ingestion API refused ${r.failures.reduce((n, f) => n + f.rows, 0)} rows; they are sent again next run`,
+              `the ingestion API refused ${refused} rows; they are sent again next run`,
             );
-          return `${rows.reduce((n, t) => n + t.pending, 0)} rows ${r.uploaded ? 'sent' : 'written'}`;
+          const rows = each.reduce((n, e) => n + Object.values(e.result.tables).reduce((m, t) => m + t.pending, 0), 0);
+          return `${rows} rows ${config.run.sentinelUpload ? 'sent' : 'written'}${several ? ` for ${each.length} tenants` : ''}`;
         }),
       );
     }

@@ -27,6 +27,8 @@ export const TENANT_OVERRIDES = [
   'checks',
   'detections',
   'exceptions',
+  // A tenant's own workspace: its DCR (ingestionEndpoint, dcrImmutableId). Unset: the shared one.
+  'sentinel',
 ] as const;
 
 const TenantSchema = z.strictObject({
@@ -49,6 +51,7 @@ const TenantSchema = z.strictObject({
   checks: z.unknown().optional(),
   detections: z.unknown().optional(),
   exceptions: z.unknown().optional(),
+  sentinel: z.unknown().optional(),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -350,8 +350,9 @@ describe('data collection rule and tables', () => {
   });
 
   it('custom-table columns are only ever appended: every column shipped before is still there, in its place', () => {
-    // The columns deployed workspaces already have (as of issue 22); new columns go after them. A
-    // rename or removal breaks every deployed table and DCR, so this list only ever grows at the end.
+    // The columns deployed workspaces already have (as of issue 22, and TenantId on every table from
+    // issue 21); new columns go after them. A rename or removal breaks every deployed table and DCR,
+    // so this list only ever grows at the end.
     const SHIPPED: Record<string, string[]> = {
       PIMRequests_CL: [
         'TimeGenerated',
@@ -388,6 +389,7 @@ describe('data collection rule and tables', () => {
         'RequestedDurationSeconds',
         'ActorIp',
         'UserAgent',
+        'TenantId',
       ],
       PIMActivations_CL: [
         'TimeGenerated',
@@ -414,6 +416,7 @@ describe('data collection rule and tables', () => {
         'ViaGroupId',
         'ViaGroupName',
         'StartKnown',
+        'TenantId',
       ],
       PIMAssignments_CL: [
         'TimeGenerated',
@@ -434,6 +437,7 @@ describe('data collection rule and tables', () => {
         'Basis',
         'ViaGroupId',
         'ViaGroupName',
+        'TenantId',
       ],
       PIMMetrics_CL: [
         'TimeGenerated',
@@ -448,6 +452,7 @@ describe('data collection rule and tables', () => {
         'Measure',
         'Dimensions',
         'Value',
+        'TenantId',
       ],
       PIMFindings_CL: [
         'TimeGenerated',

@@ -13,7 +13,7 @@ import { createCredential } from '../core/azure.js';
 import type { Config } from '../core/config.js';
 import { runQuery, pickParams } from '../queries/registry.js';
 import { configParams } from '../queries/params.js';
-import { exportSentinel } from '../reports/sentinel/index.js';
+import { exportSentinelStore, type SentinelExportOptions } from '../reports/sentinel/index.js';
 import { SENTINEL_TABLES, columnsOf, streamName, type KustoType } from '../reports/sentinel/tables.js';
 import { TRANSFORM_KQL, tablesAndDcrTemplate } from '../reports/sentinel/templates.js';
 import { customTablesWorkbook, auditLogsWorkbook, workbookQueries } from '../reports/sentinel/workbook.js';
@@ -45,6 +45,12 @@ const latest = (rows: Record<string, unknown>[]) => {
       m.set(String(r.RowId), r);
   return [...m.values()].filter((r) => !r.RowDeleted);
 };
+
+/** The export as the CLI runs it: the store's one tenant, its rows and state. */
+const exportOne = (dbPath: string, config: Config, out: string, opts: Omit<SentinelExportOptions, 'credential'>) =>
+  withDb(dbPath, config, (db) =>
+    exportSentinelStore(db, config, out, { ...opts, credential: (c) => createCredential(c) }),
+  ).then((r) => r[0].result);
 
 beforeAll(async () => {
   fake = await startFakeAzure();
@@ -84,7 +90,7 @@ describe('export sentinel', () => {
 
   it('writes payloads whose rows match the table and DCR templates column for column, and what the metrics say', async () => {
     const out = join(tmp.dir, 'x1');
-    const r = await withDb(dbPath, config, (db) => exportSentinel(db, config, out, { period: PERIOD }));
+    const r = await exportOne(dbPath, config, out, { period: PERIOD });
     const arm = JSON.parse(readFileSync(join(out, 'templates/tables-and-dcr.json'), 'utf8'));
     const dcr = arm.resources.find((x: { type: string }) => x.type === 'Microsoft.Insights/dataCollectionRules');
     expect(dcr.kind).toBe('Direct');
@@ -111,6 +117,12 @@ describe('export sentinel', () => {
       expect(rows.length, t.name).toBe(r.tables[t.name].current);
       for (const row of rows) expect(Object.keys(row)).toEqual(stream.map((c) => c.name));
       expect(new Set(rows.map((x) => x.RowId)).size, `${t.name} RowIds are unique`).toBe(rows.length);
+      // Every row names its tenant, and its RowId starts with it (one workspace may hold several tenants).
+      const id = tenant.tenant.id;
+      expect(
+        rows.filter((x) => x.TenantId !== id || !String(x.RowId).startsWith(`${id}:`)),
+        t.name,
+      ).toEqual([]);
     }
     expect(r.tables.PIMRequests_CL.current).toBeGreaterThan(500);
     expect(r.tables.PIMFindings_CL.current).toBeGreaterThan(0);
@@ -186,11 +198,8 @@ describe('export sentinel', () => {
     };
     fake.ingestionFaults.set(1, { kind: 'status', status: 429, retryAfter: 1 });
     fake.ingestionFaults.set(3, { kind: 'status', status: 503 });
-    const credential = () => createCredential(config);
     const out = join(tmp.dir, 'x2');
-    const first = await withDb(dbPath, config, (db) =>
-      exportSentinel(db, config, out, { period: PERIOD, upload: true, credential }),
-    );
+    const first = await exportOne(dbPath, config, out, { period: PERIOD, upload: true });
     expect(first.failures).toEqual([]);
     for (const t of SENTINEL_TABLES) {
       expect(first.tables[t.name].sent, t.name).toBe(first.tables[t.name].current);
@@ -209,9 +218,7 @@ describe('export sentinel', () => {
 
     // Nothing changed: nothing is sent.
     const n = reqs.length;
-    const again = await withDb(dbPath, config, (db) =>
-      exportSentinel(db, config, out, { period: PERIOD, upload: true, credential }),
-    );
+    const again = await exportOne(dbPath, config, out, { period: PERIOD, upload: true });
     expect(Object.entries(again.tables).filter(([, t]) => t.pending > 0)).toEqual([]);
     expect(fake.ingestionRequests.length).toBe(n);
     expect(readFileSync(join(out, 'payloads/PIMRequests_CL.ndjson'), 'utf8')).toBe('');
@@ -228,9 +235,7 @@ describe('export sentinel', () => {
     fake.ingestionReject = (stream) =>
       stream === 'Custom-PIMFindings_CL' ? 'row 0: the workspace refused the chunk' : undefined;
     const later = new Date(Date.now() + 1000);
-    const second = await withDb(dbPath, config, (db) =>
-      exportSentinel(db, config, out, { period: { ...PERIOD, asOf: later }, upload: true, credential }),
-    );
+    const second = await exportOne(dbPath, config, out, { period: { ...PERIOD, asOf: later }, upload: true });
     expect(second.version).toBeGreaterThan(first.version);
     expect(second.tables.PIMRequests_CL.pending).toBeLessThan(second.tables.PIMRequests_CL.current);
     expect(second.tables.PIMRequests_CL.pending).toBeGreaterThan(0);
@@ -245,7 +250,7 @@ describe('export sentinel', () => {
     const changed = decided.filter((d) => d.decision !== 'pending');
     expect(changed.length).toBeGreaterThan(0);
     for (const d of changed)
-      expect(ingested.find((x) => x.RowId === d.request_key)?.Decision, d.request_key).toBe(d.decision);
+      expect(ingested.find((x) => x.RequestKey === d.request_key)?.Decision, d.request_key).toBe(d.decision);
     // The workspace now holds, row for row, what the database holds.
     const current = await withDb(dbPath, config, (db) =>
       db.one<{ n: bigint }>(
@@ -256,22 +261,47 @@ describe('export sentinel', () => {
 
     // Next run: the refused findings go again; nothing else does.
     fake.ingestionReject = undefined;
-    const third = await withDb(dbPath, config, (db) =>
-      exportSentinel(db, config, out, { period: { ...PERIOD, asOf: later }, upload: true, credential }),
-    );
+    const third = await exportOne(dbPath, config, out, { period: { ...PERIOD, asOf: later }, upload: true });
     expect(third.tables.PIMFindings_CL.sent).toBe(second.tables.PIMFindings_CL.pending);
     expect(third.tables.PIMRequests_CL.pending).toBe(0);
 
     // A row that disappears gets a tombstone: readers drop it.
+    const id = tenant.tenant.id;
+    const destination = `${fake.url.toLowerCase()}|${DCR}`;
     await withDb(dbPath, config, (db) =>
-      db.run("INSERT INTO sentinel_sent VALUES ('PIMAssignments_CL', 'gone-row', 'h', 1, false, '2026-04-01', now())"),
+      db.run(
+        "INSERT INTO sentinel_sent VALUES ($id, $destination, 'PIMAssignments_CL', $row, 'h', 1, false, '2026-04-01', now())",
+        { id, destination, row: `${id}:gone-row` },
+      ),
     );
-    const fourth = await withDb(dbPath, config, (db) =>
-      exportSentinel(db, config, out, { period: { ...PERIOD, asOf: later }, upload: true, credential }),
-    );
+    const fourth = await exportOne(dbPath, config, out, { period: { ...PERIOD, asOf: later }, upload: true });
     expect(fourth.tables.PIMAssignments_CL).toMatchObject({ pending: 1, tombstones: 1, sent: 1 });
-    const tomb = fake.ingested['Custom-PIMAssignments_CL'].filter((x) => x.RowId === 'gone-row');
-    expect(tomb).toEqual([expect.objectContaining({ RowDeleted: true, EventTime: '2026-04-01T00:00:00.000Z' })]);
+    const tomb = fake.ingested['Custom-PIMAssignments_CL'].filter((x) => x.RowId === `${id}:gone-row`);
+    expect(tomb).toEqual([
+      expect.objectContaining({ RowDeleted: true, EventTime: '2026-04-01T00:00:00.000Z', TenantId: id }),
+    ]);
+
+    // A state table made before tenants (no tenant, no destination) moves into the store's tenant and
+    // the configured destination: its rows, sent under RowIds without the tenant, get tombstones.
+    await withDb(dbPath, config, async (db) => {
+      await db.run('DROP TABLE sentinel_sent');
+      await db.run(`CREATE TABLE sentinel_sent (table_name VARCHAR, row_id VARCHAR, row_hash VARCHAR, row_version BIGINT,
+        deleted BOOLEAN, event_time TIMESTAMPTZ, sent_at TIMESTAMPTZ, PRIMARY KEY (table_name, row_id))`);
+      await db.run(
+        "INSERT INTO sentinel_sent VALUES ('PIMFindings_CL', 'old-row', 'h', 1, false, '2026-04-02', now())",
+      );
+    });
+    const fifth = await exportOne(dbPath, config, out, { period: { ...PERIOD, asOf: later }, upload: true });
+    expect(fifth.tables.PIMFindings_CL).toMatchObject({ tombstones: 1 });
+    expect(fake.ingested['Custom-PIMFindings_CL'].filter((x) => x.RowId === 'old-row')).toEqual([
+      expect.objectContaining({ RowDeleted: true, TenantId: id }),
+    ]);
+    const state = await withDb(dbPath, config, (db) =>
+      db.all<{ tenant_id: string; destination: string; n: bigint }>(
+        'SELECT tenant_id, destination, count(*) AS n FROM sentinel_sent GROUP BY ALL',
+      ),
+    );
+    expect(state.map((r) => [r.tenant_id, r.destination])).toEqual([[id, destination]]);
 
     // The secret never reaches a file.
     for (const d of ['payloads', 'templates', 'workbooks', 'rules', 'watchlists', 'kql']) {

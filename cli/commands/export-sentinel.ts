@@ -16,7 +16,11 @@ export function register(exp: Command): void {
         '--upload',
         'send the pending rows with the Logs Ingestion API (sentinel.* in the config) and remember them',
       )
-      .option('--full', 'send every current row again, not only new and changed ones (a new workspace)'),
+      .option('--full', 'send every current row again, not only new and changed ones (a new workspace)')
+      .option(
+        '--all-tenants',
+        "each tenant of the store in turn, into <out>/<tenant>/, to its own workspace's DCR or the shared one",
+      ),
     'the moment standing access and findings are taken at (default: now)',
   ).action(async (_o, cmd: Command) => {
     const { requireDatabase } = await import('../../core/db.js');
@@ -27,34 +31,53 @@ export function register(exp: Command): void {
     requireDatabase(o.db);
     const period = periodOf(o);
     if (!o.asOf) period.asOf = new Date();
-    const { exportSentinel } = await import('../../reports/sentinel/index.js');
+    const { exportSentinelStore } = await import('../../reports/sentinel/index.js');
     const { createCredential } = await import('../../core/azure.js');
-    // Writes sentinel_sent (what the workspace has accepted): a writer's session.
-    const r = await withDb(o.db, config, (db) =>
-      exportSentinel(db, config, dir, {
+    const { label } = await import('../../core/tenants.js');
+    const { terminalText } = await import('../../reports/neutralise.js');
+    // Writes sentinel_sent (what each workspace has accepted): a writer's session.
+    const each = await withDb(o.db, config, (db) =>
+      exportSentinelStore(db, config, dir, {
         period,
+        tenant: o.tenant,
+        allTenants: Boolean(o.allTenants),
         upload: Boolean(o.upload),
         full: Boolean(o.full),
-        credential: () => createCredential(config),
-        log: (m) => stderr(m),
+        credential: (c) => createCredential(c),
+        log: (m) => stderr(terminalText(m)),
       }),
     );
-    if (wantsJson(o)) printJson(r);
-    // Watchlist values stay exact (KQL joins on them); one a spreadsheet would run as a formula is named here.
-    for (const w of r.warnings) stderr(`warning: ${w}`);
-    const lines = Object.entries(r.tables).map(
-      ([t, v]) =>
-        `  ${t}: ${v.current} rows, ${v.pending} to send (${v.tombstones} removals)` +
-        (r.uploaded ? `, ${v.sent} sent${v.failed ? `, ${v.failed} refused` : ''}` : ''),
-    );
-    stderr(`sentinel export in ${resolve(dir)} (${r.files.length} files):\n${lines.join('\n')}`);
-    if (r.failures.length) {
-      const rows = r.failures.reduce((n, f) => n + f.rows, 0);
-      const why = r.failures.map((f) => `${f.table}: ${f.reason}`).join('; ');
+    if (wantsJson(o)) {
+      if (o.allTenants)
+        printJson({
+          tenants: each.map(({ tenant, dir: d, result }) => ({
+            tenant: tenant?.id ?? null,
+            name: tenant?.name ?? null,
+            dir: resolve(d),
+            ...result,
+          })),
+        });
+      else printJson({ tenant: each[0].tenant?.id ?? null, ...each[0].result });
+    }
+    const refused: string[] = [];
+    let rowsRefused = 0;
+    for (const { tenant, dir: d, result: r } of each) {
+      const who = o.allTenants && tenant ? `${terminalText(label(tenant))}: ` : '';
+      // Watchlist values stay exact (KQL joins on them); one a spreadsheet would run as a formula is named here.
+      for (const w of r.warnings) stderr(`warning: ${who}${w}`);
+      const lines = Object.entries(r.tables).map(
+        ([t, v]) =>
+          `  ${t}: ${v.current} rows, ${v.pending} to send (${v.tombstones} removals)` +
+          (r.uploaded ? `, ${v.sent} sent${v.failed ? `, ${v.failed} refused` : ''}` : ''),
+      );
+      stderr(`${who}sentinel export in ${terminalText(resolve(d))} (${r.files.length} files):\n${lines.join('\n')}`);
+      for (const f of r.failures) refused.push(`${who}${f.table}: ${f.reason}`);
+      rowsRefused += r.failures.reduce((n, f) => n + f.rows, 0);
+    }
+    if (refused.length)
       throw new PimopsError(
         'azure-request',
-        `The ingestion API refused ${rows} rows (${why}); they are sent again next time`,
+        `The ingestion API refused ${rowsRefused} rows (${refused.join('; ')}); they are sent again next time`,
       );
-    }
   });
 }

@@ -5,7 +5,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { Db } from '../../core/db.js';
-import type { Config } from '../../core/config.js';
+import { configFor, type Config } from '../../core/config.js';
+import { pickTenant, scopeToTenant, storeTenants, type StoreTenant } from '../../core/tenants.js';
+import { tenantSlug } from '../tenants-report.js';
 import { asPimopsError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/output.js';
 import { runQueryJson, pickParams } from '../../queries/registry.js';
@@ -13,7 +15,7 @@ import { configParams, type ParamPeriod } from '../../queries/params.js';
 import { renderCsv } from '../format.js';
 import { isFormula, terminalText } from '../neutralise.js';
 import { SENTINEL_TABLES } from './tables.js';
-import { pendingRows, markSent, type PendingRow } from './rows.js';
+import { pendingRows, markSent, sentKeyOf, ensureSentState, destinationOf, type PendingRow } from './rows.js';
 import { tablesAndDcrTemplate, watchlistsTemplate, type Watchlist } from './templates.js';
 import { customTablesWorkbook, auditLogsWorkbook, workbookArm } from './workbook.js';
 import { analyticsRules, ruleYaml, rulesArm, watchlistAlias } from './rules.js';
@@ -81,17 +83,25 @@ async function watchlists(db: Db, config: Config, period: ParamPeriod, warnings:
   ];
 }
 
+export interface SentinelExportOptions {
+  period: ParamPeriod;
+  upload?: boolean;
+  credential?: () => TokenCredential;
+  full?: boolean;
+  log?: (m: string) => void;
+  /** The configuration whose sentinel.* settings and credential the upload uses (default: config). */
+  uploadConfig?: Config;
+}
+
+/**
+ * One tenant's export: `config` is that tenant's (config.tenant names it) and `db` answers for it
+ * alone (core/tenants.ts). The state table must exist (ensureSentState).
+ */
 export async function exportSentinel(
   db: Db,
   config: Config,
   outDir: string,
-  opts: {
-    period: ParamPeriod;
-    upload?: boolean;
-    credential?: () => TokenCredential;
-    full?: boolean;
-    log?: (m: string) => void;
-  },
+  opts: SentinelExportOptions,
 ): Promise<SentinelExportResult> {
   const out = resolve(outDir);
   const files: string[] = [];
@@ -107,7 +117,9 @@ export async function exportSentinel(
   }
 
   const warnings: string[] = [];
+  await ensureSentState(db, config, config.tenant ? [config.tenant] : []);
   const { version, rows, current } = await pendingRows(db, config, opts.period.asOf, { full: opts.full });
+  const key = sentKeyOf(config);
   try {
     for (const t of SENTINEL_TABLES)
       write(
@@ -148,10 +160,10 @@ export async function exportSentinel(
   let sent: PendingRow[] = [];
   let failures: SentinelExportResult['failures'] = [];
   if (opts.upload && rows.length) {
-    const res = await uploadRows(config, opts.credential!(), rows, opts.log);
+    const res = await uploadRows(opts.uploadConfig ?? config, opts.credential!(), rows, opts.log);
     sent = res.sent;
     failures = res.failed;
-    await markSent(db, sent, version);
+    await markSent(db, key, sent, version);
   }
   const tables: SentinelExportResult['tables'] = {};
   for (const t of SENTINEL_TABLES) {
@@ -167,4 +179,54 @@ export async function exportSentinel(
   const result = { version, tables, files, uploaded: Boolean(opts.upload), failures, warnings };
   write('payloads/summary.json', json(result));
   return result;
+}
+
+export interface TenantSentinelExport {
+  /** The tenant exported; undefined for a store that knows none. */
+  tenant?: StoreTenant;
+  dir: string;
+  result: SentinelExportResult;
+}
+
+/**
+ * The export of a whole store: `tenant` names one, `allTenants` takes each in turn (into
+ * <out>/<tenant name or id>/), and a store of several refuses to mix them. Each tenant's rows carry
+ * its id and go to the destination its configuration names (tenants[].sentinel), else the shared
+ * one; uploads to the shared destination sign in with the shared configuration, uploads to a
+ * tenant's own with that tenant's. `db` is a writer: what was sent is remembered.
+ */
+export async function exportSentinelStore(
+  db: Db,
+  config: Config,
+  outDir: string,
+  opts: Omit<SentinelExportOptions, 'credential' | 'uploadConfig'> & {
+    tenant?: string;
+    allTenants?: boolean;
+    credential?: (config: Config) => TokenCredential;
+  },
+): Promise<TenantSentinelExport[]> {
+  const tenants = await storeTenants(db, config);
+  await ensureSentState(
+    db,
+    config,
+    tenants.map((t) => t.id),
+  );
+  const chosen: (StoreTenant | undefined)[] = opts.allTenants ? tenants : [pickTenant(tenants, opts.tenant)];
+  const out: TenantSentinelExport[] = [];
+  for (const tenant of chosen) {
+    if (tenant && tenants.length > 1) await scopeToTenant(db, tenant.id);
+    const own = configFor(config, tenant?.id);
+    const uploadConfig = destinationOf(own) === destinationOf(config) ? config : own;
+    const dir = opts.allTenants && tenant ? join(outDir, tenantSlug(tenant)) : outDir;
+    const log =
+      opts.log && tenant && opts.allTenants ? (m: string) => opts.log!(`${tenantSlug(tenant)}: ${m}`) : opts.log;
+    const result = await exportSentinel(db, own, dir, {
+      ...opts,
+      log,
+      uploadConfig,
+      credential: opts.credential ? () => opts.credential!(uploadConfig) : undefined,
+    });
+    out.push({ tenant, dir, result });
+  }
+  return out;
 }

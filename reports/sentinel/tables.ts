@@ -62,6 +62,10 @@ const SUBJECT = [
   c('ScopeId', 'string', 'scope_id'),
 ];
 
+// Appended to every table (issue 21): the Entra tenant the row is about, so one workspace can hold
+// several tenants' rows. RowId starts with it (`<tenant>:<id>`), so rows of two tenants never meet in arg_max.
+const TENANT = c('TenantId', 'string', 'tenant_id', 'the Entra tenant (directory id) the row is about');
+
 export const SENTINEL_TABLES: SentinelTable[] = [
   {
     name: 'PIMRequests_CL',
@@ -100,6 +104,7 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       // Appended (issue 18): deployed tables keep the columns above in place.
       c('ActorIp', 'string', 'actor_ip', "the requester's address (the record's ipaddr)"),
       c('UserAgent', 'string', 'user_agent', "the requester's client"),
+      TENANT,
     ],
   },
   {
@@ -123,6 +128,7 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       c('ViaGroupId', 'string', 'via_group_id', 'the group the role came through'),
       c('ViaGroupName', 'string', 'via_group_name'),
       c('StartKnown', 'boolean', 'start_known', 'false: began before the data; StartedAt is the coverage start'),
+      TENANT,
     ],
   },
   {
@@ -141,6 +147,7 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       // Appended (issue 18): deployed tables keep the columns above in place.
       c('ViaGroupId', 'string', 'via_group_id', 'the role-assignable group the person holds the role through'),
       c('ViaGroupName', 'string', 'via_group_name'),
+      TENANT,
     ],
   },
   {
@@ -157,6 +164,7 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       c('Measure', 'string', 'measure'),
       c('Dimensions', 'dynamic', 'dimensions', 'the grouping columns (route, role, principal…)'),
       c('Value', 'real', 'value'),
+      TENANT,
     ],
   },
   {
@@ -179,7 +187,8 @@ export const SENTINEL_TABLES: SentinelTable[] = [
       c('LastSeen', 'datetime', 'last_seen'),
       // A custom table's columns are only ever appended: CheckId stays (it holds the rule id too).
       c('RuleId', 'string', 'rule_id', 'the rule (docs/rules.md#<RuleId>)'),
-      c('TenantId', 'string', 'tenant_id', 'empty until one store holds several tenants'),
+      // TenantId was placed here before the other tables had one; it stays in place (pinned).
+      c('TenantId', 'string', 'tenant_id', 'the Entra tenant (directory id) the finding is about'),
       c('Excepted', 'boolean', 'excepted', 'true: accepted by a pimops config exception until ExceptionExpires'),
       c('ExceptionReason', 'string', 'exception_reason'),
       c('ExceptionOwner', 'string', 'exception_owner'),

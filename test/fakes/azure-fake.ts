@@ -38,6 +38,8 @@ export interface FakeAzure {
   users: Record<string, Record<string, unknown>>;
   /** The data collection rule the ingestion endpoint enforces: its immutable id and the columns of each stream. */
   dcr?: { immutableId: string; streams: Record<string, { name: string; type: string }[]> };
+  /** More rules the endpoint serves with the same streams (a workspace per tenant): their immutable ids. */
+  moreDcrs: string[];
   ingestionFaults: Map<number, Fault>;
   ingestionRequests: {
     stream: string;
@@ -49,6 +51,8 @@ export interface FakeAzure {
   }[];
   /** Rows the service accepted, per stream. */
   ingested: Record<string, Record<string, unknown>[]>;
+  /** The same rows per rule (immutable id) and stream. */
+  ingestedByDcr: Record<string, Record<string, Record<string, unknown>[]>>;
   /** A rule to refuse a chunk (return the reason), for partial failures. */
   ingestionReject?: (stream: string, rows: Record<string, unknown>[]) => string | undefined;
   /** Graph's limit on requests that read users' signInActivity (10 a minute per app and tenant), on a scaled window:
@@ -232,6 +236,8 @@ export async function startFakeAzure(
     ingestionFaults: new Map(),
     ingestionRequests: [],
     ingested: {},
+    ingestedByDcr: {},
+    moreDcrs: [],
     close: async () => undefined,
     userRequests: [],
     signInRequests: [],
@@ -556,7 +562,7 @@ export async function startFakeAzure(
           );
         if (new URLSearchParams(url.search).get('api-version') !== '2023-01-01')
           return fail(400, 'InvalidApiVersion', 'api-version must be 2023-01-01');
-        if (!fake.dcr || ruleId !== fake.dcr.immutableId)
+        if (!fake.dcr || (ruleId !== fake.dcr.immutableId && !fake.moreDcrs.includes(ruleId)))
           return fail(404, 'NotFound', `no data collection rule ${ruleId}`);
         const columns = fake.dcr.streams[entry.stream];
         if (!columns) return fail(400, 'InvalidStream', `stream ${entry.stream} is not declared in the rule`);
@@ -585,6 +591,7 @@ export async function startFakeAzure(
         const refused = fake.ingestionReject?.(entry.stream, rows);
         if (refused) return fail(400, 'InvalidPayload', refused);
         (fake.ingested[entry.stream] ??= []).push(...rows);
+        ((fake.ingestedByDcr[ruleId] ??= {})[entry.stream] ??= []).push(...rows);
         entry.status = 204;
         res.writeHead(204);
         return res.end();
