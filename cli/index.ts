@@ -92,7 +92,12 @@ export async function main(argv: string[]): Promise<number> {
       if (wantsJson) out(JSON.stringify({ error: err.message, code: 'usage' }) + '\n');
       return 2;
     }
-    const e = asPimopsError(err);
+    let e = asPimopsError(err);
+    // A reader failing on a store an earlier pimops made says so, and which writer to run, not DuckDB's words.
+    if (e.code === 'internal') {
+      const { outdatedStoreError } = await import('../transform/schema-check.js');
+      e = (await outdatedStoreError(String(program.opts().db)).catch(() => undefined)) ?? e;
+    }
     if (wantsJson) process.stdout.write(JSON.stringify({ error: redact(e.message), code: e.code }) + '\n');
     else stderr(`pimops: ${e.message}`);
     if (e.code === 'internal' && process.env.PIMOPS_DEBUG && err instanceof Error) stderr(err.stack ?? '');

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   'sql-error': 1,
   'database-missing': 1,
   'database-locked': 1,
+  // A store made by an earlier pimops that no writer has opened since: a reader cannot upgrade it.
+  'database-outdated': 1,
   'landing-corrupt': 1,
   'credential-missing': 2,
   'azure-auth': 1,

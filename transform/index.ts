@@ -7,6 +7,7 @@ import { activityMapValuesSql } from './activities.js';
 import { rolesValuesSql } from './roles.js';
 import { stageNew, type StageCounts } from './stage.js';
 import { derive, type DeriveMode } from './derive.js';
+import { STATE_TABLES } from './snapshot.js';
 
 export type { StageCounts } from './stage.js';
 export { derivePim, derive, type DeriveMode } from './derive.js';
@@ -41,15 +42,24 @@ export async function transform(
   return { ...counts, derived: await derive(db, config, force || placed) };
 }
 
+/** The tables whose rows are input (records, files, snapshot state), each of which may hold rows of no tenant. */
+const PLACED_TABLES = ['audit_events', 'id_conflicts', 'landing_files', 'role_assignments', ...STATE_TABLES];
+
 /**
- * Records stored without a tenant (a store made before tenants were kept: Graph records without a
- * tid detail) belong to the store's one tenant: the configured `tenant`, else the only tenant the
- * configuration or the records name. With several, they stay unplaced (tenant_id NULL) rather than
- * guessed. Returns whether any moved (the PIM tables are then derived in full).
+ * Rows stored without a tenant belong to the store's one tenant: records of a store made before
+ * tenants were kept (Graph records without a tid detail), and the state of a snapshot landed without
+ * one (a store made before, or files imported without --tenant). The one tenant is the configured
+ * `tenant`, else the only tenant the configuration or the records name. With several, they stay
+ * unplaced (tenant_id NULL) rather than guessed. Returns whether any moved (the PIM tables are then
+ * derived in full).
  */
 export async function placeUntenanted(db: Db, config: Config): Promise<boolean> {
-  const unplaced = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events WHERE tenant_id IS NULL');
-  if (!unplaced || unplaced.n === 0n) return false;
+  const unplaced: string[] = [];
+  for (const table of PLACED_TABLES) {
+    const r = await db.one<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table} WHERE tenant_id IS NULL) AS any`);
+    if (r?.any) unplaced.push(table);
+  }
+  if (!unplaced.length) return false;
   let tenant = config.tenant;
   if (!tenant) {
     const stored = await db.all<{ t: string }>(
@@ -59,7 +69,7 @@ export async function placeUntenanted(db: Db, config: Config): Promise<boolean> 
     if (all.size !== 1) return false;
     tenant = [...all][0];
   }
-  for (const table of ['audit_events', 'id_conflicts', 'landing_files'])
+  for (const table of unplaced)
     await db.run(`UPDATE ${table} SET tenant_id = $t WHERE tenant_id IS NULL`, { t: tenant });
   return true;
 }
