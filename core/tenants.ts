@@ -74,12 +74,27 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
  * unknown (NULL) belong to no tenant's answer once a store holds several.
  */
 export async function scopeToTenant(db: Db, tenantId: string): Promise<void> {
-  for (const { database, table } of await tenantTables(db)) {
+  const tables = await tenantTables(db);
+  for (const { database, table } of tables) {
     await db.run(
       // A view holds no parameters: the id is quoted as a literal.
       `CREATE OR REPLACE TEMP VIEW ${ident(table)} AS SELECT * FROM ${ident(database)}.main.${ident(table)} WHERE tenant_id = ${sqlString(tenantId)}`,
     );
   }
+  // Quarantined lines carry no tenant of their own (a line that could not be read names none): they
+  // are the tenant's whose file it was. A file of several tenants' records belongs to none.
+  const main = tables.find((t) => t.table === 'landing_files')?.database;
+  if (
+    main &&
+    (await db.one(
+      `SELECT 1 AS y FROM duckdb_tables() WHERE database_name = $d AND table_name = 'quarantine' AND NOT temporary`,
+      { d: main },
+    ))
+  )
+    await db.run(
+      `CREATE OR REPLACE TEMP VIEW quarantine AS SELECT q.* FROM ${ident(main)}.main.quarantine q
+       WHERE q.landing_file IN (SELECT landed_file FROM ${ident(main)}.main.landing_files WHERE tenant_id = ${sqlString(tenantId)})`,
+    );
 }
 
 /**

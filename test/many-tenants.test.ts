@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { importPaths, withReadOnlyDb } from '../cli/pipeline.js';
 import { writeDemoTenants } from '../cli/demo-tenants.js';
 import { parseConfig, type Config } from '../core/config.js';
-import { applyTenant, storeTenants } from '../core/tenants.js';
+import { applyTenant, scopeToTenant, storeTenants } from '../core/tenants.js';
 import { metricsReport } from '../reports/metrics.js';
 import { runChecks } from '../reports/checks.js';
 import { writeReport } from '../reports/report-file.js';
@@ -138,5 +138,19 @@ describe('many tenants in one store', () => {
     mkdirSync(placed, { recursive: true });
     writeFileSync(join(placed, 'c2.json'), readFileSync(join(dir, 'c.json'), 'utf8') + '\n');
     expect((await importPaths(combined, shared, [placed], undefined, b.profile.name)).new).toBe(1);
+
+    // A line that cannot be read is the quarantine of the tenant whose file it was, and no other's.
+    const broken = join(tmp.dir, 'broken');
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, 'x.ndjson'), 'not json at all\n');
+    expect((await importPaths(combined, shared, [broken], undefined, a.profile.name)).quarantined).toBe(1);
+    const seen = async (t: string) =>
+      withReadOnlyDb(combined, shared, async (d) => {
+        await scopeToTenant(d, t);
+        return (await d.all<{ reason: string }>('SELECT reason FROM quarantine ORDER BY 1')).map((r) => r.reason);
+      });
+    expect(await seen(a.tenant.tenant.id)).toEqual(['unrecognized']);
+    // The no_tenant record's file named no tenant: it belongs to none of them.
+    expect(await seen(b.tenant.tenant.id)).toEqual([]);
   }, 120_000);
 });
