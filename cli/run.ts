@@ -297,7 +297,8 @@ export async function runJob(
       await step('export parquet', async () =>
         withDb(dbPath, config, async (db) => {
           const r = await exportLake(db, config, config.run.lakeDir!);
-          return `${r.partitionsWritten} partitions written`;
+          // What the export would not trust or delete is said in the run log, not only on a terminal.
+          return `${r.partitionsWritten} partitions written${r.warnings.length ? `; warnings: ${r.warnings.join('; ')}` : ''}`;
         }),
       );
 

@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateTenant, emitFiles } from '../fixtures/generator/index.js';
 import { importPaths } from '../cli/pipeline.js';
@@ -114,6 +114,21 @@ describe('pimops run', () => {
       /^status: failed .*ingest graph failed: azure.credential is 'clientSecret' but AZURE_TENANT_ID/,
     );
     expect(existsSync(join(tmp.dir, 'r-failed', 'pimops-2026-10-01.md'))).toBe(true);
+  });
+
+  it('says in its log what the lake export would not trust (a lake manifest that is not JSON)', () => {
+    const lakeDir = join(tmp.dir, 'lake-warn');
+    mkdirSync(lakeDir, { recursive: true });
+    writeFileSync(join(lakeDir, '_manifest.json'), '{ not json');
+    const r = run(
+      config('lake-warn', { run: { reportDir: join(tmp.dir, 'r-lake'), reportFormats: ['json'], lakeDir } }),
+    );
+    const lake = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step?: string; detail?: string })
+      .find((l) => l.step === 'export parquet');
+    expect(lake?.detail).toMatch(/partitions written; warnings: .*_manifest\.json is not JSON/);
   });
 
   it('exits 2 on a config error', () => {
