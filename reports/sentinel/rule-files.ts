@@ -8,7 +8,7 @@ const isoDuration = (d: string) => (d.endsWith('h') ? `PT${d.slice(0, -1).toUppe
 
 export const RULE_TAGS = ['PIM', 'pimops'];
 /** Bumped whenever a rule's content changes, so Sentinel offers the update. */
-export const RULE_VERSION = '1.1.0';
+export const RULE_VERSION = '1.2.0';
 
 /** The Azure-Sentinel repository's YAML layout (Detections/*.yaml). */
 export function ruleYaml(r: AnalyticsRule): string {
