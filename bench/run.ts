@@ -450,7 +450,9 @@ for (const requested of sizes) {
   planned.add(n);
   if (generateOnly) {
     const data = await makeData(n);
-    console.log(`${fmtN(n)}: ${data.files.length} files${data.generatedSeconds === null ? ' (cached)' : `, generated in ${data.generatedSeconds.toFixed(1)} s`}`);
+    console.log(
+      `${fmtN(n)}: ${data.files.length} files${data.generatedSeconds === null ? ' (cached)' : `, generated in ${data.generatedSeconds.toFixed(1)} s`}`,
+    );
     continue;
   }
   if (planOnly) {
