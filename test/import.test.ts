@@ -1,14 +1,15 @@
 // Landing and staging: every shape by content, bad input quarantined with file, line and reason,
 // nothing lost or counted twice on re-import, overlap or rebuild.
 import { describe, it, expect, afterAll } from 'vitest';
-import { writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { writeFileSync, mkdirSync, copyFileSync, rmSync, readFileSync } from 'node:fs';
+import { gzipSync, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Rng } from '../fixtures/generator/prng.js';
 import { pimRecord, noiseRecord, type AuditRecord } from '../fixtures/generator/records.js';
 import { ROLES } from '../fixtures/generator/roles.js';
 import { importPaths, rebuildAll, withDb, landingStore, transformPending } from '../cli/pipeline.js';
 import { fileSource } from '../ingest/files/index.js';
+import { staging } from '../transform/stage.js';
 import { tempDir, testConfig } from './helpers.js';
 
 const rng = new Rng(99);
@@ -260,6 +261,94 @@ describe('idempotence', () => {
     await rebuildAll(w.db, w.config);
     expect(await check()).toBe('first copy');
     expect(await checksum()).toEqual(before);
+  });
+
+  it('stages files landed together exactly as one by one: lines, first copies, conflicts, tenants', async () => {
+    // One import stages clean files in batches (one read, one insert); with batches off, each file
+    // alone. Everything must agree, and every row must point at its own landed line.
+    const t2 = 'b0000000-0000-4000-8000-00000000000b';
+    const untenanted = (r: AuditRecord) => ({
+      ...r,
+      additionalDetails: r.additionalDetails.filter((d) => d.key !== 'tid'),
+    });
+    const inTenant = (r: AuditRecord, id: string) => ({
+      ...r,
+      id: `${r.id}-${id.slice(0, 4)}`,
+      additionalDetails: [...r.additionalDetails.filter((d) => d.key !== 'tid'), { key: 'tid', value: id }],
+    });
+    const x = { ...records[1], resultReason: 'first copy' };
+    const contents = [
+      // no tenant yet: staged alone, its records stay unplaced until a later file names one
+      ndjson([untenanted(records[0])]),
+      // an id twice in one file (the first line wins) and once more, differing, in the next file
+      ndjson([untenanted(records[2]), x, records[3], { ...x, resultReason: 'later line' }]),
+      ndjson([{ ...x, resultReason: 'later file' }, untenanted(records[4]), records[5]]),
+      // a second tenant: the files after it that name none cannot be placed (no_tenant)
+      ndjson([inTenant(records[6], t2), untenanted(records[7])]),
+      ndjson([untenanted(records[8]), records[9], records[1]]),
+    ];
+    const snapshot = async (w: ReturnType<typeof workspace>) => ({
+      events: await w.sql(
+        `SELECT a.event_id, a.tenant_id, a.result_reason, f.seq, a.landing_line FROM audit_events a
+         JOIN landing_files f ON f.landed_file = a.landing_file ORDER BY ALL`,
+      ),
+      conflicts: await w.sql(
+        `SELECT event_id, k.seq AS kept, kept_line, o.seq AS other, other_line, differs, c.tenant_id FROM id_conflicts c
+         JOIN landing_files k ON k.landed_file = kept_file JOIN landing_files o ON o.landed_file = other_file ORDER BY ALL`,
+      ),
+      quarantine: await w.sql(
+        `SELECT f.seq, line, reason FROM quarantine q JOIN landing_files f ON f.landed_file = q.landing_file ORDER BY ALL`,
+      ),
+      files: await w.sql(
+        'SELECT seq, records, new_records, duplicates, quarantined, tenant_id FROM landing_files ORDER BY seq',
+      ),
+    });
+    /** The same files staged in batches and one by one, after `first` (imported on its own, first). */
+    const both = async (files: string[], first?: string) => {
+      const run = async (batches: boolean) => {
+        const w = workspace();
+        if (first) await w.imp([w.write('first.ndjson', first)]);
+        staging.batches = batches;
+        try {
+          return { w, summary: await w.imp(files.map((c, i) => w.write(`f${i}.ndjson`, c))) };
+        } finally {
+          staging.batches = true;
+        }
+      };
+      const [batched, oneByOne] = [await run(true), await run(false)];
+      expect(await snapshot(batched.w)).toEqual(await snapshot(oneByOne.w));
+      return batched;
+    };
+    const { w: together, summary } = await both(contents);
+    expect(summary).toMatchObject({ files: 5, records: 13, new: 9, duplicates: 3, quarantined: 1 });
+    // A store of one tenant, then a batch naming a second before a file naming none: the guess that
+    // file's records were inserted with (the one tenant) is wrong, so the batch is staged one by one.
+    const second = await both(
+      [ndjson([inTenant(records[10], t2)]), ndjson([untenanted(records[11])])],
+      ndjson([records[9]]),
+    );
+    expect(await second.w.sql(`SELECT reason FROM quarantine`)).toEqual([{ reason: 'no_tenant' }]);
+    const got = await snapshot(together);
+    expect(got.conflicts.map((c) => [c.kept, c.kept_line, c.other, c.other_line, c.differs])).toEqual([
+      [2, 2n, 2, 4n, 'result_reason'],
+      [2, 2n, 3, 1n, 'result_reason'],
+      [2, 2n, 5, 3n, 'result_reason'],
+    ]);
+    expect(got.quarantine).toEqual([{ seq: 5, line: 1n, reason: 'no_tenant' }]);
+    // The records of file 4 that name no tenant took the one its predecessors named (as one by one).
+    expect(got.events.filter((e) => e.event_id === records[4].id).map((e) => e.tenant_id)).toEqual([tenant.id]);
+    // Lineage: each stored row is its landed file's line.
+    const store = landingStore(together.db, together.config);
+    const byFile = new Map(
+      store.manifest().map((e) => [
+        e.seq,
+        gunzipSync(readFileSync(store.absolute(e)))
+          .toString()
+          .split('\n'),
+      ]),
+    );
+    for (const e of got.events)
+      expect(JSON.parse(byFile.get(Number(e.seq))![Number(e.landing_line) - 1]).id).toBe(e.event_id);
   });
 
   it('rebuilds every table from the landing store alone, identically', async () => {

@@ -63,10 +63,66 @@ export function lineSource(flavor: Flavor): string {
       FROM stage_reject_lines)`;
 }
 
-export function stageSql(source: string, flavor: Flavor): string {
-  return `CREATE OR REPLACE TEMP TABLE stage AS
-    WITH src AS (${source}), staged AS (${modelSql(stagingModel(flavor))})
-    SELECT * FROM (${modelSql('audit_records')})`;
+/** The staged rows of a source: the flavor's staging model, then audit_records (canonical columns and
+ *  the reason a line is refused). `where` filters them (the rejects of a file staged in a batch). */
+export function stagedSelect(source: string, flavor: Flavor, where?: string): string {
+  return `WITH src AS (${source}), staged AS (${modelSql(stagingModel(flavor))})
+    SELECT * FROM (${modelSql('audit_records')})${where ? ` WHERE ${where}` : ''}`;
+}
+
+export function stageSql(source: string, flavor: Flavor, where?: string): string {
+  return `CREATE OR REPLACE TEMP TABLE stage AS ${stagedSelect(source, flavor, where)}`;
+}
+
+/** Lines of one file: file i's line n is i * FILE_LINES + n (the file's position in a batch rides in
+ *  line_no through the staging models, which pass it on untouched). */
+export const FILE_LINES = 2 ** 40;
+
+/**
+ * Several landed files in one typed read, for one insert: DuckDB reads them in order, so the row
+ * number over the read is the line number once each file's offset (the records before it, from the
+ * landing scan) is taken off. WITH ORDINALITY numbers the rows in a window over the scan, which reads
+ * in one thread: a gzip file is read by one thread anyway, and a batch keeps that thread busy.
+ */
+export function batchSource(files: string[], records: number[], flavor: Flavor): string {
+  const offsets: number[] = [];
+  records.reduce((sum, n) => (offsets.push(sum), sum + n), 0);
+  return `SELECT file_index::BIGINT * ${FILE_LINES} + ordinality - [${offsets.join(', ')}][file_index::BIGINT + 1] AS line_no,
+      NULL::VARCHAR AS parse_error, NULL::VARCHAR AS raw_line, * EXCLUDE (ordinality)
+    FROM read_ndjson([${files.map(sqlString).join(', ')}], columns=${readColumnsSql(columnsFor(flavor))}, maximum_object_size=${MAX_LINE}) WITH ORDINALITY`;
+}
+
+export const REASON_TEXT: Record<string, string> = {
+  malformed_json: 'the line is not valid JSON',
+  not_an_object: 'the line is JSON but not an object',
+  not_an_audit_record: 'the record has no activity name: not a directory audit record',
+  missing_id: 'the audit record has no id',
+  missing_time: 'the audit record has no activityDateTime',
+  bad_time: 'activityDateTime is not a timestamp',
+  invalid_encoding: 'the line is not valid UTF-8',
+  unreadable_line: 'the line cannot be read as text',
+  no_tenant:
+    'the record names no tenant and the store holds several: import the file again with --tenant ID (a file already landed: rebuild after setting it)',
+};
+
+/** (reason, text) pairs as a SQL VALUES list. */
+export function reasonsValuesSql(): string {
+  return Object.entries(REASON_TEXT)
+    .map(([k, v]) => `(${sqlString(k)}, ${sqlString(v)})`)
+    .join(', ');
+}
+
+/** The refused lines staged in `stage` go to quarantine with their reason, its text and what the line held. */
+export async function quarantineStaged(db: Db, e: ManifestEntry): Promise<void> {
+  await db.run(
+    `INSERT INTO quarantine
+     SELECT $file, $orig, s.line_no, s.reject_reason, r.text,
+            coalesce(s.raw_line, left(concat_ws(' ', 'id=' || s.event_id, 'activity=' || s.activity, 'time=' || s.event_time::VARCHAR), 500)),
+            now()
+     FROM stage s LEFT JOIN (VALUES ${reasonsValuesSql()}) r(reason, text) ON r.reason = s.reject_reason
+     WHERE s.reject_reason IS NOT NULL`,
+    { file: e.landedFile, orig: e.originalPath },
+  );
 }
 
 export async function registerFile(db: Db, e: ManifestEntry): Promise<void> {

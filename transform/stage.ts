@@ -1,13 +1,14 @@
-// Staging: landed files become audit_events rows (and quarantine rows) in manifest order, two read at
-// once and committed one at a time, so the first copy of a record id wins as if read one by one.
+// Staging: landed files become audit_events rows (and quarantine rows) in manifest order, so the first
+// copy of a record id wins as if read one by one: runs of clean files in batches (stage-batch.ts), other
+// files two read at once and committed one at a time.
 import type { Db } from '../core/db.js';
-import { sqlString } from '../core/db.js';
 import { asPimopsError } from '../core/errors.js';
 import type { LandingStore, ManifestEntry } from '../core/landing.js';
 import { STAGED_FLAVORS, type Flavor } from './models.js';
 import { timed } from '../core/profile.js';
 import { loadSnapshot } from './snapshot.js';
-import { readIntoStage, registerFile } from './stage-read.js';
+import { quarantineStaged, readIntoStage, registerFile } from './stage-read.js';
+import { stageBatch, type Batchable } from './stage-batch.js';
 
 export interface StageCounts {
   records: number;
@@ -17,19 +18,6 @@ export interface StageCounts {
   /** Rows loaded into the state tables from snapshot responses (not audit records). */
   snapshotRows?: number;
 }
-
-const REASON_TEXT: Record<string, string> = {
-  malformed_json: 'the line is not valid JSON',
-  not_an_object: 'the line is JSON but not an object',
-  not_an_audit_record: 'the record has no activity name: not a directory audit record',
-  missing_id: 'the audit record has no id',
-  missing_time: 'the audit record has no activityDateTime',
-  bad_time: 'activityDateTime is not a timestamp',
-  invalid_encoding: 'the line is not valid UTF-8',
-  unreadable_line: 'the line cannot be read as text',
-  no_tenant:
-    'the record names no tenant and the store holds several: import the file again with --tenant ID (a file already landed: rebuild after setting it)',
-};
 
 /**
  * Which tenant a record belongs to when it does not say (a Graph record without a tid detail): the
@@ -63,8 +51,18 @@ export class TenantPlacement {
   get several(): boolean {
     return this.known.size > 1;
   }
+  get none(): boolean {
+    return this.known.size === 0;
+  }
   add(tenants: string[]): void {
     for (const t of tenants) this.known.add(t);
+  }
+  /** A copy to try a batch on; `adopt` takes its tenants once the batch is committed. */
+  clone(): TenantPlacement {
+    return new TenantPlacement([...this.known], [], this.implicit);
+  }
+  adopt(other: TenantPlacement): void {
+    this.add([...other.known]);
   }
 }
 
@@ -121,7 +119,7 @@ async function commitOne(
 
 /** Where a file's records came from, for the coverage start of activations older than the data:
  *  a Graph pull, Log Analytics, or a file someone imported (manifests before `source` was kept). */
-function sourceKind(e: ManifestEntry): 'graph' | 'log_analytics' | 'file' {
+export function sourceKind(e: ManifestEntry): 'graph' | 'log_analytics' | 'file' {
   return e.source === 'graph' || e.source === 'log_analytics' ? e.source : 'file';
 }
 
@@ -136,18 +134,7 @@ async function insertStaged(db: Db, e: ManifestEntry, placement: TenantPlacement
   const tenant = placement.fallback(e);
   if (tenant === null && placement.several)
     await db.run(`UPDATE stage SET reject_reason = 'no_tenant' WHERE reject_reason IS NULL AND tenant_id IS NULL`);
-  const reasons = Object.entries(REASON_TEXT)
-    .map(([k, v]) => `(${sqlString(k)}, ${sqlString(v)})`)
-    .join(', ');
-  await db.run(
-    `INSERT INTO quarantine
-     SELECT $file, $orig, s.line_no, s.reject_reason, r.text,
-            coalesce(s.raw_line, left(concat_ws(' ', 'id=' || s.event_id, 'activity=' || s.activity, 'time=' || s.event_time::VARCHAR), 500)),
-            now()
-     FROM stage s LEFT JOIN (VALUES ${reasons}) r(reason, text) ON r.reason = s.reject_reason
-     WHERE s.reject_reason IS NOT NULL`,
-    { file: e.landedFile, orig: e.originalPath },
-  );
+  await quarantineStaged(db, e);
   const before = await db.one<{ n: bigint }>('SELECT count(*) AS n FROM audit_events');
   // One pass over the stored ids (the table only grows): the copies of ids already stored, with what
   // is needed to tell a repeat from a conflict. Everything after works on the file's own rows.
@@ -235,16 +222,44 @@ async function insertStaged(db: Db, e: ManifestEntry, placement: TenantPlacement
   return { records: total, new: added, duplicates: total - rejected - added, quarantined: rejected };
 }
 
-/** Files read at once, each on its own connection: a gzip file is read by one thread, so a second
- *  file keeps the second core busy (measured 1.6× on 2 cores). Commits still go one by one in manifest order. */
+/** Files read at once, each on its own connection, when staged one by one (files the typed reader
+ *  refuses or whose lines are not clean): a gzip file is read by one thread, so a second file keeps the
+ *  second core busy. Commits still go one by one in manifest order. */
 const READERS = 2;
 
-/** Stages every landed file the database has not seen yet, committing in manifest order. */
+/** A batch (one insert, one transaction) holds at most this many records: its memory is DuckDB's to bound. */
+const BATCH_RECORDS = 1_000_000;
+/** While files are still landing, a batch waits until this many records are landed (two row groups:
+ *  an insert of fewer goes through the WAL at commit) or landing is done. */
+const MIN_BATCH_RECORDS = 250_000;
+
+/** Files still landing while staging runs: `next` resolves when one more is landed or landing ends. */
+export interface Incoming {
+  readonly finished: boolean;
+  next(): Promise<void>;
+}
+
+type Account = (e: ManifestEntry, c: StageCounts) => void;
+
+/** `batches: false` stages every file one by one, the way batches must agree with (tests compare the two). */
+export const staging = { batches: true };
+
+/** Files with clean lines of one flavor are staged together; everything else file by file. */
+function batchable(e: ManifestEntry): e is Batchable {
+  return staging.batches && holdsAuditRecords(e) && e.cleanLines;
+}
+
+/**
+ * Stages every landed file the database has not seen yet, committing in manifest order: runs of
+ * clean files as batches (stage-batch.ts), other files one by one. With `incoming`, files land while
+ * this runs, and it stages what has landed until landing is done.
+ */
 export async function stageNew(
   db: Db,
   store: LandingStore,
   onFile?: (e: ManifestEntry, c: StageCounts) => void,
   tenants: { configured?: string[]; implicit?: string } = {},
+  incoming?: Incoming,
 ): Promise<StageCounts> {
   const done = new Set(
     (await db.all<{ seq: number }>('SELECT seq FROM landing_files WHERE transformed_at IS NOT NULL')).map((r) =>
@@ -253,9 +268,61 @@ export async function stageNew(
   );
   const total: StageCounts = { records: 0, new: 0, duplicates: 0, quarantined: 0 };
   const pruned = store.pruned();
-  const pending = store.manifest().filter((e) => !done.has(e.seq) && !pruned.has(e.seq));
-  if (pending.length === 0) return total;
-  const placement = await TenantPlacement.of(db, tenants.configured, tenants.implicit);
+  const account: Account = (e, c) => {
+    done.add(e.seq);
+    total.records += c.records;
+    total.new += c.new;
+    total.duplicates += c.duplicates;
+    total.quarantined += c.quarantined;
+    if (c.snapshotRows) total.snapshotRows = (total.snapshotRows ?? 0) + c.snapshotRows;
+    onFile?.(e, c);
+  };
+  let placement: TenantPlacement | undefined;
+  let learnt = false;
+  for (;;) {
+    const pending = store.manifest().filter((e) => !done.has(e.seq) && !pruned.has(e.seq));
+    if (pending.length === 0) {
+      if (!incoming || incoming.finished) break;
+      await incoming.next();
+      continue;
+    }
+    placement ??= await TenantPlacement.of(db, tenants.configured, tenants.implicit);
+    const first = pending[0];
+    if (batchable(first)) {
+      const run: Batchable[] = [first];
+      let records = first.records;
+      // A store of no tenant yet: the first file alone, so the files after it are inserted with the tenant
+      // it names (one by one, a file's records that name none take it) instead of updated to it after.
+      const alone = !learnt && placement.none && placement.fallback(first) === null;
+      learnt = true;
+      for (const e of alone ? [] : pending.slice(1)) {
+        if (!batchable(e) || e.flavor !== first.flavor || records + e.records > BATCH_RECORDS) break;
+        run.push(e);
+        records += e.records;
+      }
+      if (!alone && incoming && !incoming.finished && run.length === pending.length && records < MIN_BATCH_RECORDS) {
+        await incoming.next();
+        continue;
+      }
+      const counts = await stageBatch(db, store, run, placement, sourceKind);
+      if (counts) run.forEach((e, i) => account(e, counts[i]));
+      else await stageEach(db, store, run, placement, account);
+    } else {
+      const end = pending.findIndex((e) => batchable(e));
+      await stageEach(db, store, end < 0 ? pending : pending.slice(0, end), placement, account);
+    }
+  }
+  return total;
+}
+
+/** Stages files one by one, READERS read at once, committed in manifest order. */
+async function stageEach(
+  db: Db,
+  store: LandingStore,
+  pending: ManifestEntry[],
+  placement: TenantPlacement,
+  account: Account,
+): Promise<void> {
   const connections = [db];
   for (let i = 1; i < Math.min(READERS, pending.length); i++) connections.push(await db.fork());
   // A file commits only after every file before it: the first copy of an id is the one in the earlier
@@ -282,13 +349,7 @@ export async function stageNew(
             await prepareOne(conn, store, e);
             await myTurn(i);
             if (i > failedAt) return;
-            const c = await commitOne(conn, store, e, placement);
-            total.records += c.records;
-            total.new += c.new;
-            total.duplicates += c.duplicates;
-            total.quarantined += c.quarantined;
-            if (c.snapshotRows) total.snapshotRows = (total.snapshotRows ?? 0) + c.snapshotRows;
-            onFile?.(e, c);
+            account(e, await commitOne(conn, store, e, placement));
             pass();
           } catch (err) {
             if (i < failedAt) [failedAt, failure] = [i, err];
@@ -303,5 +364,4 @@ export async function stageNew(
   }
   // Whatever the failing file threw, as an Error (a non-Error is wrapped, never thrown bare).
   if (failure !== undefined) throw failure instanceof Error ? failure : asPimopsError(failure);
-  return total;
 }
