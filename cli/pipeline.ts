@@ -86,14 +86,43 @@ export async function importPaths(
   // Open the database first: its lock keeps two imports from landing into one store at once.
   return withDb(dbPath, config, async (db) => {
     const tenantId = tenant ? findTenant(await storeTenants(db, config), tenant, { anyGuid: true }).id : undefined;
-    const batch = await fileSource.land(store, { paths, tenantId }, progress);
-    const transformedNow = new Set<number>();
-    const counts = await transform(db, store, config, (e, c) => {
-      transformedNow.add(e.seq);
-      progress?.(
-        `transformed ${e.originalPath}: ${c.new} new, ${c.duplicates} duplicates, ${c.quarantined} quarantined`,
-      );
+    // Landing and staging overlap: a file is staged (in batches) while the next ones land.
+    let finished = false;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const incoming = {
+      get finished() {
+        return finished;
+      },
+      next: () => new Promise<void>((r) => (wake = r)),
+    };
+    const landing = fileSource.land(store, { paths, tenantId, onLanded: signal }, progress).finally(() => {
+      finished = true;
+      signal();
     });
+    const transformedNow = new Set<number>();
+    const transforming = transform(
+      db,
+      store,
+      config,
+      (e, c) => {
+        transformedNow.add(e.seq);
+        progress?.(
+          `transformed ${e.originalPath}: ${c.new} new, ${c.duplicates} duplicates, ${c.quarantined} quarantined`,
+        );
+      },
+      false,
+      incoming,
+    );
+    // Both run to their end before either's failure is thrown: no landing left writing after we return.
+    const [landed, transformed] = await Promise.allSettled([landing, transforming]);
+    if (landed.status === 'rejected') throw landed.reason;
+    if (transformed.status === 'rejected') throw transformed.reason;
+    const batch = landed.value;
+    const counts = transformed.value;
     const summary: ImportSummary = {
       files: batch.offered.length,
       records: counts.records,

@@ -5,11 +5,11 @@ import type { LandingStore, ManifestEntry } from '../core/landing.js';
 import { modelSql } from './sql.js';
 import { activityMapValuesSql } from './activities.js';
 import { rolesValuesSql } from './roles.js';
-import { stageNew, type StageCounts } from './stage.js';
+import { stageNew, type Incoming, type StageCounts } from './stage.js';
 import { derive, type DeriveMode } from './derive.js';
 import { STATE_TABLES } from './snapshot.js';
 
-export type { StageCounts } from './stage.js';
+export type { Incoming, StageCounts } from './stage.js';
 export { derivePim, derive, type DeriveMode } from './derive.js';
 
 export async function ensureSchema(db: Db): Promise<void> {
@@ -30,12 +30,19 @@ export async function transform(
   config: Config,
   onFile?: (e: ManifestEntry, c: StageCounts) => void,
   force = false,
+  incoming?: Incoming,
 ): Promise<StageCounts & { derived: DeriveMode }> {
   await ensureSchema(db);
-  const counts = await stageNew(db, store, onFile, {
-    configured: configuredTenants(config).map((t) => t.id),
-    implicit: config.tenant,
-  });
+  const counts = await stageNew(
+    db,
+    store,
+    onFile,
+    {
+      configured: configuredTenants(config).map((t) => t.id),
+      implicit: config.tenant,
+    },
+    incoming,
+  );
   // After staging, so the outcome never depends on how files were batched: a file's tenant-less
   // records staged before any record named the tenant are placed once one has.
   const placed = await placeUntenanted(db, config);

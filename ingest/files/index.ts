@@ -27,6 +27,8 @@ export interface FileImportOptions {
   paths: string[];
   /** `import --tenant`: the tenant of records that name none (a tid detail or a tenantId column wins). */
   tenantId?: string;
+  /** Called after each file is in the manifest, so staging can start on it while the next one lands. */
+  onLanded?: (e: ManifestEntry) => void;
 }
 
 /** Lands NDJSON as received (gzip bytes kept byte for byte; plain text compressed), scanning lines on the way. */
@@ -273,6 +275,7 @@ export const fileSource: Source<FileImportOptions> = {
       offered.push(committed);
       landed.push(committed);
       progress?.(`landed ${i + 1}/${files.length} ${path}`);
+      options.onLanded?.(committed);
     }
     return { offered, landed };
   },
