@@ -2,8 +2,10 @@
 //   [--rss-via time|self] [--assume-free-gb X] [--plan-only]
 // For each size (default 1M and 10M), on the same files: DuckDB's own typed read_ndjson (the
 // baseline), pimops import end to end, every named query in queries/ against the built store,
-// `pimops metrics`, a re-import, and an incremental import of 1k new records; then the Graph pull
-// against a loopback fake, once. Each step runs in its own process and its peak RSS is taken
+// `pimops metrics`, a re-import, an incremental import of 1k new records, then `report`, `checks`,
+// `export parquet` and `export sentinel --upload` (a first export and an unchanged one, against the
+// loopback ingestion fake in a process of its own); then the Graph pull against a loopback fake,
+// once. Each step runs in its own process and its peak RSS is taken
 // (/usr/bin/time -f %M, else the child's own process.resourceUsage().maxRSS). A size that would not
 // fit on the disk is scaled down to whole millions, or skipped, and said so. Ratios from one run
 // are the figures to quote (this machine is shared and noisy). Never part of `npm test`.
@@ -23,7 +25,8 @@ import {
 import { join, resolve } from 'node:path';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createGzip } from 'node:zlib';
 import { once } from 'node:events';
 import Table from 'cli-table3';
@@ -281,6 +284,12 @@ interface SizeResult {
   metricsCli?: StepFigures;
   reimport?: StepFigures & { summary: Summary };
   incremental?: StepFigures & { summary: Summary; copy: number; ratioToImport: number };
+  report?: StepFigures;
+  checks?: StepFigures & { findings: number };
+  lake?: StepFigures & { bytes: number };
+  /** export sentinel --upload into an empty workspace (the loopback fake), then again with nothing changed. */
+  sentinelFirst?: StepFigures & SentinelFigures;
+  sentinelAgain?: StepFigures & SentinelFigures;
   databaseBytes?: number;
   landingBytes?: number;
   peakRssKB?: number;
@@ -296,6 +305,86 @@ interface GraphOut {
   ratio: number;
   throttled10PerSecond: { recordsPerSecond: number; maxRequestsInAnyWindow: number };
   maxRSS: number;
+}
+
+interface SentinelFigures {
+  /** Rows the export had to send (new, changed, removed) and the rows the fake accepted. */
+  pending: number;
+  sent: number;
+  current: number;
+  calls?: number;
+}
+
+interface SentinelExportJson {
+  tables: Record<string, { current: number; pending: number; sent: number; failed: number }>;
+  failures: unknown[];
+}
+
+/**
+ * `export sentinel --upload` twice against the loopback ingestion fake (bench/ingestion-fake.ts, in
+ * a process of its own so the export's peak RSS is its own): a first export of every row, then one
+ * with nothing changed, which must send nothing.
+ */
+async function sentinelSteps(store: string): Promise<Pick<SizeResult, 'sentinelFirst' | 'sentinelAgain'>> {
+  const cert = loopbackCert();
+  const certEnv = {
+    ...process.env,
+    NODE_EXTRA_CA_CERTS: cert.certPath,
+    PIMOPS_TEST_CERT: cert.certPath,
+    PIMOPS_TEST_KEY: cert.keyPath,
+  };
+  const fake = spawn(process.execPath, script('ingestion-fake.ts'), {
+    env: certEnv,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const out = join(scratch, 'sentinel');
+  try {
+    const lines = createInterface({ input: fake.stdout })[Symbol.asyncIterator]();
+    const line = async () => {
+      const next = await lines.next();
+      if (next.done) throw new Error('the ingestion fake ended without an answer');
+      return next.value;
+    };
+    const ready = JSON.parse(await line()) as { url: string; dcrImmutableId: string; env: NodeJS.ProcessEnv };
+    const cfg = join(scratch, 'sentinel.config.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        azure: {
+          graphEndpoint: ready.url,
+          authorityHost: ready.url,
+          logAnalyticsEndpoint: `${ready.url}/v1`,
+          armEndpoint: ready.url,
+        },
+        sentinel: { ingestionEndpoint: ready.url, dcrImmutableId: ready.dcrImmutableId },
+      }),
+    );
+    const env = { ...certEnv, ...ready.env };
+    const args = [bin, '--db', store, '--config', cfg, 'export', 'sentinel', '--out', out, '--upload', '--json'];
+    const figures = (step: Step): StepFigures & SentinelFigures => {
+      const r = lastJson<SentinelExportJson>(step.stdout);
+      if (r.failures.length) throw new Error(`export sentinel: refused ${JSON.stringify(r.failures).slice(0, 300)}`);
+      const sum = (k: 'current' | 'pending' | 'sent') => Object.values(r.tables).reduce((n, t) => n + t[k], 0);
+      return {
+        seconds: step.seconds,
+        rssKB: step.rssKB,
+        pending: sum('pending'),
+        sent: sum('sent'),
+        current: sum('current'),
+      };
+    };
+    const first = figures(runStep('export sentinel (first)', args, env));
+    const again = figures(runStep('export sentinel (unchanged)', args, env));
+    fake.stdin.end();
+    const totals = JSON.parse(await line()) as { calls: number; accepted: number; refused: number };
+    first.calls = totals.calls;
+    if (again.pending !== 0) throw new Error(`export sentinel with nothing changed had ${again.pending} rows to send`);
+    if (totals.refused) throw new Error(`the ingestion fake answered ${totals.refused} calls with an error`);
+    return { sentinelFirst: first, sentinelAgain: { ...again, calls: 0 } };
+  } finally {
+    if (fake.exitCode === null) fake.kill();
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 const db = join(root, 'bench.duckdb');
@@ -408,13 +497,48 @@ async function benchSize(n: number, requested: number, disk: SizeResult['disk'])
     if (incSummary.new !== INCREMENTAL)
       console.error(`  warning: ${incSummary.new} of ${INCREMENTAL} incremental records were new`);
 
+    // The readers and exports on the final store, each a process of its own, over the query period.
+    const over = ['--from', qo.period.from, '--to', qo.period.to, '--as-of', qo.period.asOf];
+    const rep = runStep('report', [bin, '--db', db, 'report', ...over, '--out', join(scratch, 'report.html')]);
+    res.report = { seconds: rep.seconds, rssKB: rep.rssKB, ratioToBaseline: rep.seconds / baseSeconds };
+    console.error(`pimops report (html, 2 periods compared): ${rep.seconds.toFixed(1)} s`);
+    const chk = runStep('checks', [bin, '--db', db, 'checks', ...over, '--json']);
+    const findings = (JSON.parse(chk.stdout) as { findings: unknown[] }).findings.length;
+    res.checks = { seconds: chk.seconds, rssKB: chk.rssKB, ratioToBaseline: chk.seconds / baseSeconds, findings };
+    console.error(`pimops checks: ${chk.seconds.toFixed(1)} s, ${findings} findings`);
+    const lakeDir = join(scratch, 'lake');
+    const lake = runStep('export parquet', [bin, '--db', db, 'export', 'parquet', '--out', lakeDir]);
+    res.lake = {
+      seconds: lake.seconds,
+      rssKB: lake.rssKB,
+      ratioToBaseline: lake.seconds / baseSeconds,
+      bytes: treeBytes(lakeDir),
+    };
+    rmSync(lakeDir, { recursive: true, force: true });
+    console.error(`pimops export parquet (first, into an empty folder): ${lake.seconds.toFixed(1)} s`);
+    Object.assign(res, await sentinelSteps(db));
+    console.error(
+      `pimops export sentinel --upload: first ${res.sentinelFirst!.seconds.toFixed(1)} s (${res.sentinelFirst!.sent} rows in ${res.sentinelFirst!.calls} calls), unchanged ${res.sentinelAgain!.seconds.toFixed(1)} s (nothing sent)`,
+    );
+
     res.databaseBytes = statSync(db).size;
     res.landingBytes = treeBytes(landing);
   } catch (err) {
     res.error = err instanceof Error ? err.message : String(err);
     console.error(`${fmtN(n)} records: FAILED: ${res.error}`);
   }
-  const pimopsRss = [res.import, res.queries, res.metricsCli, res.reimport, res.incremental].map((s) => s?.rssKB ?? 0);
+  const pimopsRss = [
+    res.import,
+    res.queries,
+    res.metricsCli,
+    res.reimport,
+    res.incremental,
+    res.report,
+    res.checks,
+    res.lake,
+    res.sentinelFirst,
+    res.sentinelAgain,
+  ].map((s) => s?.rssKB ?? 0);
   res.peakRssKB = Math.max(0, ...pimopsRss);
   return res;
 }
@@ -510,6 +634,7 @@ rmSync(scratch, { recursive: true, force: true });
 const ok = runs.filter((r) => !r.error);
 const biggest = ok.length ? Math.max(...ok.map((r) => r.records)) : undefined;
 const RSS_LIMIT_KB = 2 * 1024 * 1024;
+const SENTINEL_RSS_LIMIT_KB = 1.5 * 1024 * 1024;
 /** PASS/FAIL where the target applies; (pass)/(fail) where it applies at another size, for information. */
 const verdict = (pass: boolean, applies: boolean) => (applies ? (pass ? 'PASS' : 'FAIL') : pass ? '(pass)' : '(fail)');
 const fmtS = (s: number | null | undefined) =>
@@ -604,6 +729,26 @@ for (const r of runs) {
       verdict(r.incremental.ratioToImport <= 0.05, r.records === biggest),
     ]);
   }
+  for (const [label, f] of [
+    ['pimops report (html, incl. start)', r.report],
+    ['pimops checks --json (incl. start)', r.checks],
+    ['pimops export parquet, first (incl. start)', r.lake],
+  ] as const)
+    if (f) table.push([size, label, fmtS(f.seconds), fmtR(f.ratioToBaseline), fmtMB(f.rssKB), '', '']);
+  for (const [label, f] of [
+    ['pimops export sentinel --upload, first', r.sentinelFirst],
+    ['pimops export sentinel --upload, unchanged', r.sentinelAgain],
+  ] as const)
+    if (f)
+      table.push([
+        size,
+        `${label}: ${fmtN(f.pending)} rows to send`,
+        fmtS(f.seconds),
+        '',
+        fmtMB(f.rssKB),
+        '≤ 1.5 GB at 10M',
+        verdict(f.rssKB !== null && f.rssKB <= SENTINEL_RSS_LIMIT_KB, r.records === 10_000_000),
+      ]);
   table.push([
     size,
     r.error ? `FAILED: ${r.error.split('\n')[0].slice(0, 60)}` : 'completes; peak RSS of the pimops steps',
@@ -683,6 +828,25 @@ targets.push(
         result: 'not run',
       },
 );
+for (const [what, pick] of [
+  ['first', (r: SizeResult) => r.sentinelFirst],
+  ['unchanged', (r: SizeResult) => r.sentinelAgain],
+] as const) {
+  const f = at10m ? pick(at10m) : undefined;
+  targets.push(
+    f
+      ? {
+          target: `export sentinel --upload, ${what}, at 10M: peak RSS ≤ 1.5 GB`,
+          measured: `${fmtMB(f.rssKB)} MB, ${fmtS(f.seconds)} s, ${fmtN(f.pending)} rows to send`,
+          result: f.rssKB !== null && f.rssKB <= SENTINEL_RSS_LIMIT_KB ? 'PASS' : 'FAIL',
+        }
+      : {
+          target: `export sentinel --upload, ${what}, at 10M: peak RSS ≤ 1.5 GB`,
+          measured: '10M not run',
+          result: 'not run',
+        },
+  );
+}
 const big = ok.find((r) => r.records === biggest);
 if (big?.queries) {
   const judged = big.queries.queries.filter((q) => q.kind === 'metric' || q.kind === 'check');

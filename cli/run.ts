@@ -37,7 +37,7 @@ import { sendMail } from '../ingest/graph/mail.js';
 import { renderHtml, renderMarkdown, renderJson } from '../reports/render.js';
 import { findingsCsv, findingsCsvPath } from '../reports/report-file.js';
 import { exportLake } from '../reports/lake.js';
-import { exportSentinelStore } from '../reports/sentinel/index.js';
+import { exportDbConfig, exportSentinelStore } from '../reports/sentinel/index.js';
 import { createCredential } from '../core/azure.js';
 
 export type RunStatus = 'ok' | 'breached' | 'failed' | 'stale';
@@ -304,7 +304,7 @@ export async function runJob(
 
     if (config.run.sentinelDir) {
       await step('export sentinel', async () =>
-        withDb(dbPath, config, async (db) => {
+        withDb(dbPath, exportDbConfig(config), async (db) => {
           // A store of several tenants exports each into its own folder (and to its own DCR when configured).
           const several = (await storeTenants(db, config)).length > 1;
           const each = await exportSentinelStore(db, config, config.run.sentinelDir!, {

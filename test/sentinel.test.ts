@@ -13,7 +13,13 @@ import { createCredential } from '../core/azure.js';
 import type { Config } from '../core/config.js';
 import { runQuery, pickParams } from '../queries/registry.js';
 import { configParams } from '../queries/params.js';
-import { exportSentinelStore, type SentinelExportOptions } from '../reports/sentinel/index.js';
+import {
+  exportDbConfig,
+  exportSentinel,
+  exportSentinelStore,
+  type SentinelExportOptions,
+} from '../reports/sentinel/index.js';
+import { sqlString } from '../core/db.js';
 import { SENTINEL_TABLES, columnsOf, streamName, type KustoType } from '../reports/sentinel/tables.js';
 import { TRANSFORM_KQL, tablesAndDcrTemplate } from '../reports/sentinel/templates.js';
 import { customTablesWorkbook, auditLogsWorkbook, workbookQueries } from '../reports/sentinel/workbook.js';
@@ -281,7 +287,35 @@ describe('export sentinel', () => {
       expect.objectContaining({ RowDeleted: true, EventTime: '2026-04-01T00:00:00.000Z', TenantId: id }),
     ]);
 
-    // A state table made before tenants (no tenant, no destination) moves into the store's tenant and
+    // One call refused in the middle of a table's stream (every request row to send, as to a new
+    // table): exactly its rows stay unsent and go next time.
+    let calls = 0;
+    let refusedIds: string[] = [];
+    fake.ingestionReject = (stream, rows) => {
+      if (stream !== 'Custom-PIMRequests_CL' || ++calls !== 2) return undefined;
+      refusedIds = rows.map((x) => String(x.RowId));
+      return 'row 0: the workspace refused the chunk';
+    };
+    await withDb(dbPath, config, (db) => db.run("DELETE FROM sentinel_sent WHERE table_name = 'PIMRequests_CL'"));
+    const full = await exportOne(dbPath, config, out, { period: { ...PERIOD, asOf: later }, upload: true });
+    fake.ingestionReject = undefined;
+    expect(refusedIds.length).toBeGreaterThan(0);
+    expect(full.tables.PIMRequests_CL).toMatchObject({
+      failed: refusedIds.length,
+      sent: full.tables.PIMRequests_CL.pending - refusedIds.length,
+    });
+    const already = fake.ingested['Custom-PIMRequests_CL'].length;
+    const retry = await exportOne(dbPath, config, out, { period: { ...PERIOD, asOf: later }, upload: true });
+    expect(Object.entries(retry.tables).filter(([, t]) => t.pending > 0)).toEqual([
+      ['PIMRequests_CL', expect.objectContaining({ pending: refusedIds.length, sent: refusedIds.length })],
+    ]);
+    expect(
+      fake.ingested['Custom-PIMRequests_CL']
+        .slice(already)
+        .map((x) => String(x.RowId))
+        .sort(),
+    ).toEqual(refusedIds.sort());
+
     // the configured destination: its rows, sent under RowIds without the tenant, get tombstones.
     await withDb(dbPath, config, async (db) => {
       await db.run('DROP TABLE sentinel_sent');
@@ -339,6 +373,43 @@ describe('export sentinel', () => {
     }
     expect(code).toBe(2);
     expect(stderr).toContain('sentinel.ingestionEndpoint');
+  });
+
+  it("opens the store with DuckDB's buffer capped at 800 MB, or the smaller limit configured", () => {
+    const limit = (memoryLimit: string) => exportDbConfig(testConfig({ storage: { memoryLimit } })).storage.memoryLimit;
+    expect([limit('1.5GB'), limit('2GiB'), limit('800MB'), limit('500MB'), limit('0.5 GB')]).toEqual([
+      '800MB',
+      '800MB',
+      '800MB',
+      '500MB',
+      '0.5 GB',
+    ]);
+  });
+
+  it('numbers an identity the source gives twice, so each row has its own RowId', async () => {
+    const id = tenant.tenant.id;
+    const out = join(tmp.dir, 'x4');
+    const { key, r } = await withDb(dbPath, config, async (db) => {
+      const key = (await db.one<{ k: string }>(
+        'SELECT min(request_key) AS k FROM pim_requests WHERE requested_at IS NOT NULL',
+      ))!.k;
+      // A TEMP view shadows the table on this connection, as a tenant's scoping does: one request twice, the copy changed.
+      const store = `${(await db.one<{ d: string }>('SELECT current_database() AS d'))!.d}.main.pim_requests`;
+      await db.run(
+        `CREATE TEMP VIEW pim_requests AS SELECT * FROM ${store} UNION ALL
+         SELECT * REPLACE ('given twice' AS justification) FROM ${store} WHERE request_key = ${sqlString(key)}`,
+      );
+      return { key, r: await exportSentinel(db, { ...config, tenant: id }, out, { period: PERIOD, full: true }) };
+    });
+    const rows = ndjson(join(out, 'payloads/PIMRequests_CL.ndjson'));
+    expect(rows.length).toBe(r.tables.PIMRequests_CL.current);
+    expect(new Set(rows.map((x) => x.RowId)).size).toBe(rows.length);
+    expect(
+      rows
+        .filter((x) => x.RequestKey === key)
+        .map((x) => x.RowId)
+        .sort(),
+    ).toEqual([`${id}:${key}`, `${id}:${key}#2`]);
   });
 });
 

@@ -31,12 +31,12 @@ export function register(exp: Command): void {
     requireDatabase(o.db);
     const period = periodOf(o);
     if (!o.asOf) period.asOf = new Date();
-    const { exportSentinelStore } = await import('../../reports/sentinel/index.js');
+    const { exportSentinelStore, exportDbConfig } = await import('../../reports/sentinel/index.js');
     const { createCredential } = await import('../../core/azure.js');
     const { label } = await import('../../core/tenants.js');
     const { terminalText } = await import('../../reports/neutralise.js');
     // Writes sentinel_sent (what each workspace has accepted): a writer's session.
-    const each = await withDb(o.db, config, (db) =>
+    const each = await withDb(o.db, exportDbConfig(config), (db) =>
       exportSentinelStore(db, config, dir, {
         period,
         tenant: o.tenant,

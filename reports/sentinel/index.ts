@@ -9,18 +9,18 @@ import { configFor, type Config } from '../../core/config.js';
 import { pickTenant, scopeToTenant, storeTenants, type StoreTenant } from '../../core/tenants.js';
 import { tenantSlug } from '../tenants-report.js';
 import { asPimopsError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/output.js';
+import { AtomicFile, writeFileAtomic } from '../../core/output.js';
 import { runQueryJson, pickParams } from '../../queries/registry.js';
 import { configParams, type ParamPeriod } from '../../queries/params.js';
 import { renderCsv } from '../format.js';
 import { isFormula, terminalText } from '../neutralise.js';
 import { SENTINEL_TABLES } from './tables.js';
-import { pendingRows, markSent, sentKeyOf, ensureSentState, destinationOf, type PendingRow } from './rows.js';
+import { tableRows, versionOf, ensureSentState, destinationOf } from './rows.js';
 import { tablesAndDcrTemplate, watchlistsTemplate, type Watchlist } from './templates.js';
 import { customTablesWorkbook, auditLogsWorkbook, workbookArm } from './workbook.js';
 import { analyticsRules, ruleYaml, rulesArm, watchlistAlias } from './rules.js';
 import { KQL_METRICS } from './kql.js';
-import { uploadRows } from './upload.js';
+import { destination, TableUpload, type Destination } from './upload.js';
 
 export interface SentinelExportResult {
   version: number;
@@ -118,18 +118,8 @@ export async function exportSentinel(
 
   const warnings: string[] = [];
   await ensureSentState(db, config, config.tenant ? [config.tenant] : []);
-  const { version, rows, current } = await pendingRows(db, config, opts.period.asOf, { full: opts.full });
-  const key = sentKeyOf(config);
+  const version = await versionOf(db);
   try {
-    for (const t of SENTINEL_TABLES)
-      write(
-        `payloads/${t.name}.ndjson`,
-        rows
-          .filter((r) => r.table === t.name)
-          .map((r) => JSON.stringify(r.payload) + '\n')
-          .join(''),
-      );
-
     write('templates/tables-and-dcr.json', json(tablesAndDcrTemplate()));
     const lists = await watchlists(db, config, opts.period, warnings);
     for (const w of lists) write(`watchlists/${w.alias}.csv`, w.csv);
@@ -157,28 +147,81 @@ export async function exportSentinel(
     throw asPimopsError(err);
   }
 
-  let sent: PendingRow[] = [];
-  let failures: SentinelExportResult['failures'] = [];
-  if (opts.upload && rows.length) {
-    const res = await uploadRows(opts.uploadConfig ?? config, opts.credential!(), rows, opts.log);
-    sent = res.sent;
-    failures = res.failed;
-    await markSent(db, key, sent, version);
-  }
+  // Table by table: the rows to send stream from DuckDB into the payload file and, with --upload,
+  // into batches on their way; what the workspace accepted is recorded before the next table.
+  let to: Destination | undefined;
+  const failures: SentinelExportResult['failures'] = [];
   const tables: SentinelExportResult['tables'] = {};
-  for (const t of SENTINEL_TABLES) {
-    const mine = rows.filter((r) => r.table === t.name);
-    tables[t.name] = {
-      current: current[t.name],
-      pending: mine.length,
-      tombstones: mine.filter((r) => r.deleted).length,
-      sent: sent.filter((r) => r.table === t.name).length,
-      failed: failures.filter((f) => f.table === t.name).reduce((n, f) => n + f.rows, 0),
-    };
+  // The findings first: every check over the whole store is the export's biggest DuckDB working set,
+  // and it runs before the buffer pool holds the request and activation rows.
+  for (const t of [...SENTINEL_TABLES].reverse()) {
+    const rows = await tableRows(db, config, t, { asOf: opts.period.asOf, version, full: opts.full });
+    const rel = `payloads/${t.name}.ndjson`;
+    const file = new AtomicFile(join(out, rel));
+    try {
+      const pending = rows.send + rows.tombstones;
+      if (opts.upload && pending) to ??= destination(opts.uploadConfig ?? config, opts.credential!());
+      const up = opts.upload && pending ? new TableUpload(to!, t.name) : undefined;
+      for await (const batch of rows.rows()) {
+        const json = batch.map((r) => ({ ...r, json: JSON.stringify(r.payload) }));
+        file.write(json.map((r) => r.json + '\n').join(''));
+        await up?.add(json);
+      }
+      await up?.finish();
+      file.commit();
+      files.push(rel);
+      if (up) {
+        await rows.record(up.refused);
+        opts.log?.(up.summary());
+        if (up.refused.length)
+          failures.push({ table: t.name, rows: up.refusedRows, reason: [...up.reasons].join('; ') });
+      }
+      tables[t.name] = {
+        current: rows.current,
+        pending,
+        tombstones: rows.tombstones,
+        sent: up?.sent ?? 0,
+        failed: up?.refusedRows ?? 0,
+      };
+    } catch (err) {
+      file.abort();
+      throw asPimopsError(err);
+    } finally {
+      await rows.close();
+    }
   }
-  const result = { version, tables, files, uploaded: Boolean(opts.upload), failures, warnings };
+  const ordered = Object.fromEntries(SENTINEL_TABLES.map((t) => [t.name, tables[t.name]]));
+  const result = { version, tables: ordered, files, uploaded: Boolean(opts.upload), failures, warnings };
   write('payloads/summary.json', json(result));
   return result;
+}
+
+/**
+ * DuckDB's buffer limit for the export, at most 800 MB: the process peaks some 300–500 MB above it
+ * (the rows on their way, the metric values, the client), and the export is held to 1.5 GB on a
+ * 10M-record store. On a 3M store (first, unchanged export) 1.5GB gave 1.25 and 1.47 GB, 1GB 1.35
+ * and 1.38 GB, 800MB 1.11 and 1.02 GB, at the same speed (docs/benchmarks.md). A smaller configured limit stays.
+ */
+export const EXPORT_MEMORY_LIMIT_BYTES = 800e6;
+
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** The configuration to open the store with for the export: storage.memoryLimit capped (see above). */
+export function exportDbConfig(config: Config): Config {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(config.storage.memoryLimit);
+  const bytes = m ? Number(m[1]) * (UNITS[m[2].toLowerCase()] ?? NaN) : NaN;
+  if (bytes <= EXPORT_MEMORY_LIMIT_BYTES) return config;
+  return { ...config, storage: { ...config.storage, memoryLimit: `${EXPORT_MEMORY_LIMIT_BYTES / 1e6}MB` } };
 }
 
 export interface TenantSentinelExport {
