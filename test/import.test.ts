@@ -10,6 +10,9 @@ import { ROLES } from '../fixtures/generator/roles.js';
 import { importPaths, rebuildAll, withDb, landingStore, transformPending } from '../cli/pipeline.js';
 import { fileSource } from '../ingest/files/index.js';
 import { staging } from '../transform/stage.js';
+import { parallelGzip } from '../ingest/files/io.js';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { tempDir, testConfig } from './helpers.js';
 
 const rng = new Rng(99);
@@ -206,6 +209,28 @@ describe('bad input', () => {
     ]);
     const otel = await w.sql(`SELECT excerpt FROM quarantine WHERE reason = 'not_an_audit_record' AND line = 1`);
     expect(String(otel[0].excerpt)).toContain('Remove member from role (PIM activation expired)');
+  });
+});
+
+describe('landing', () => {
+  it('compresses a plain file as gzip members made at once, which read back as its bytes in order', async () => {
+    const input = Buffer.from(ndjson(records).repeat(40)); // ~50 KB: dozens of 1 KB members, three in flight
+    const out: Buffer[] = [];
+    await pipeline(
+      Readable.from([input.subarray(0, 7000), input.subarray(7000)]),
+      parallelGzip(1, 1000, 3),
+      async (src) => {
+        for await (const c of src) out.push(c as Buffer);
+      },
+    );
+    const gz = Buffer.concat(out);
+    expect(gz.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(gunzipSync(gz).equals(input)).toBe(true);
+    const empty: Buffer[] = [];
+    await pipeline(Readable.from([]), parallelGzip(1), async (src) => {
+      for await (const c of src) empty.push(c as Buffer);
+    });
+    expect(gunzipSync(Buffer.concat(empty)).length).toBe(0);
   });
 });
 

@@ -2,7 +2,9 @@
 // gzip. A file that cannot be landed as what it claims to be is refused with a reason, not thrown.
 import { closeSync, createReadStream, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync, gzip } from 'node:zlib';
+import { Transform } from 'node:stream';
+import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { PimopsError } from '../../core/errors.js';
 
@@ -32,10 +34,57 @@ export function expandPaths(paths: string[]): string[] {
   return out;
 }
 
+/** Read size for whole-file passes: 64 KB reads made sha256 of a 1.4 GB file cost 2.65 CPU s, 1 MB 1.06 s. */
+export const READ_CHUNK = 1 << 20;
+
 export async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * gzip at `level` as independent members of `piece` bytes each, `inFlight` compressed at once on
+ * zlib's thread pool, written in order: one multi-member gzip file (gunzip and DuckDB read it as the
+ * one stream it is) made on every core instead of one. Landing a plain 1.4 GB file, gzip -1 alone
+ * took 4.2 s of one core.
+ */
+export function parallelGzip(level: number, piece = 4 << 20, inFlight = 3): Transform {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let emitted = false;
+  const pending: Promise<Buffer>[] = [];
+  const start = () => {
+    const p = gzipAsync(Buffer.concat(parts), { level });
+    p.catch(() => undefined); // awaited in order below; this only keeps a later failure from going unhandled
+    pending.push(p);
+    parts = [];
+    size = 0;
+  };
+  const drain = async (self: Transform, below: number) => {
+    while (pending.length > below) {
+      self.push(await pending.shift()!);
+      emitted = true;
+    }
+  };
+  return new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= piece) start();
+      drain(this, inFlight - 1).then(() => cb(), cb);
+    },
+    flush(cb) {
+      if (size > 0) start();
+      drain(this, 0)
+        .then(async () => {
+          if (!emitted) this.push(await gzipAsync(Buffer.alloc(0), { level })); // an empty input is still a gzip file
+        })
+        .then(() => cb(), cb);
+    },
+  });
 }
 
 export function readHead(path: string): { bytes: Buffer; size: number } {
