@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Db } from '../core/db.js';
 import { registeredSecrets } from '../core/redact.js';
 import { sqlString } from '../core/db.js';
+import { timed } from '../core/profile.js';
 import type { Config } from '../core/config.js';
 import { writeFileAtomic } from '../core/output.js';
 import { metricValuesByTenant } from './metric-values.js';
@@ -96,6 +97,28 @@ async function buildTenantKeys(db: Db, source: string, tenants: Record<string, s
   await db.appendRows('lake_tenant_keys', rows);
 }
 
+const dayOf = (key: string) => key.slice(key.lastIndexOf('/') + 1);
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The rows a COPY of these day partitions can hold, as a range on the table's own time column: a
+ * filter DuckDB takes down to the scan, so each COPY reads the row groups of its days instead of the
+ * whole table (10,000 days of partitions read a 10M-row table 330 times over without it). The key
+ * filter after it stays the exact one.
+ */
+export function daysFilter(time: string, days: string[]): string {
+  const known = days.filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)).sort();
+  const ranges: string[] = [];
+  if (known.length)
+    ranges.push(
+      `(${time} >= TIMESTAMPTZ '${known[0]} 00:00:00+00' AND ${time} < TIMESTAMPTZ '${known.at(-1)} 00:00:00+00' + INTERVAL 1 DAY)`,
+    );
+  // The unknown partition holds the rows without a time; any other key is not a day this module makes.
+  if (known.length < days.length)
+    ranges.push(days.every((d) => known.includes(d) || d === UNKNOWN_PARTITION) ? `${time} IS NULL` : 'true');
+  return ranges.join(' OR ');
+}
+
 /** The same rows with every registered secret masked in text columns: the lake is an output like any other. */
 async function redactedView(db: Db, view: string): Promise<string> {
   const secrets = registeredSecrets();
@@ -136,7 +159,7 @@ export async function exportLake(
   const previous = read?.schemaVersion === LAKE_SCHEMA_VERSION ? read : undefined;
   // Row order inside a partition does not matter to any reader; not keeping it saves memory.
   await db.run('SET preserve_insertion_order = false');
-  await buildMetricValues(db, config);
+  await timed('lake metric values', () => buildMetricValues(db, config));
   const result: LakeExportResult = {
     tables: 0,
     partitionsWritten: 0,
@@ -160,8 +183,10 @@ export async function exportLake(
     const view = `SELECT s.* REPLACE (coalesce(k.lake_tenant_key, '${UNKNOWN_TENANT}') AS tenant_id), strftime(${spec.time}, '%Y-%m-%d') AS event_date
       FROM ${spec.source} s LEFT JOIN lake_tenant_keys k ON k.lake_tenant_id = s.tenant_id`;
     await db.run(`CREATE OR REPLACE TEMP VIEW lake_src AS ${await redactedView(db, view)}`);
-    const parts = await db.all<{ key: string; n: bigint; h: bigint | null }>(
-      `SELECT tenant_id || '/' || ${day} AS key, count(*) AS n, bit_xor(hash(x)) AS h FROM lake_src x GROUP BY 1 ORDER BY 1`,
+    const parts = await timed(`lake ${table} checksums`, () =>
+      db.all<{ key: string; n: bigint; h: bigint | null }>(
+        `SELECT tenant_id || '/' || ${day} AS key, count(*) AS n, bit_xor(hash(x)) AS h FROM lake_src x GROUP BY 1 ORDER BY 1`,
+      ),
     );
     const columns = await db.all<{ column_name: string; column_type: string }>(
       `DESCRIBE SELECT * EXCLUDE (tenant_id, event_date) FROM lake_src`,
@@ -191,13 +216,18 @@ export async function exportLake(
     refuseLinkedFolder(tableDir);
     const removed = Object.keys(old?.partitions ?? {}).filter((k) => !current[k]);
     // A month of partitions per COPY: PARTITION_BY keeps a writer open per partition, and a
-    // thousand at once ran out of a 2 GB memory limit on 1M records.
+    // thousand at once ran out of a 2 GB memory limit on 1M records. Day-major order keeps each
+    // COPY's days together, so its time range (below) is a month, not the whole table.
+    changed.sort((a, b) => compareKeys(dayOf(a), dayOf(b)) || compareKeys(a, b));
     for (let i = 0; i < changed.length; i += PARTITIONS_PER_COPY) {
       const batch = changed.slice(i, i + PARTITIONS_PER_COPY);
       const staging = join(out, `.staging-${table}-${process.pid}-${Date.now()}-${i}`);
       const list = batch.map((k) => sqlString(k)).join(', ');
-      await db.run(`COPY (SELECT * REPLACE (${day} AS event_date) FROM lake_src WHERE tenant_id || '/' || ${day} IN (${list}))
-        TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (tenant_id, event_date), COMPRESSION zstd, WRITE_PARTITION_COLUMNS false)`);
+      await timed(`lake ${table} copy ${i / PARTITIONS_PER_COPY}`, () =>
+        db.run(`COPY (SELECT * REPLACE (${day} AS event_date) FROM lake_src
+          WHERE (${daysFilter(spec.time, batch.map(dayOf))}) AND tenant_id || '/' || ${day} IN (${list}))
+        TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (tenant_id, event_date), COMPRESSION zstd, WRITE_PARTITION_COLUMNS false)`),
+      );
       privateFiles(staging);
       mkdirSync(tableDir, { recursive: true, mode: 0o700 });
       for (const k of batch) {
