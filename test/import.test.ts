@@ -328,20 +328,24 @@ describe('idempotence', () => {
         'SELECT seq, records, new_records, duplicates, quarantined, tenant_id FROM landing_files ORDER BY seq',
       ),
     });
-    /** The same files staged in batches and one by one, after `first` (imported on its own, first). */
+    /** The same files staged one by one, in batches, and in batches of at most two records (many,
+     *  two at once: each must see the keys of those committed after it began), after `first`. */
     const both = async (files: string[], first?: string) => {
-      const run = async (batches: boolean) => {
+      const run = async (batches: boolean, batchRecords: number) => {
         const w = workspace();
         if (first) await w.imp([w.write('first.ndjson', first)]);
-        staging.batches = batches;
+        Object.assign(staging, { batches, batchRecords });
         try {
           return { w, summary: await w.imp(files.map((c, i) => w.write(`f${i}.ndjson`, c))) };
         } finally {
-          staging.batches = true;
+          Object.assign(staging, { batches: true, batchRecords: 500_000 });
         }
       };
-      const [batched, oneByOne] = [await run(true), await run(false)];
-      expect(await snapshot(batched.w)).toEqual(await snapshot(oneByOne.w));
+      const oneByOne = await snapshot((await run(false, 500_000)).w);
+      const small = await run(true, 2);
+      expect(await snapshot(small.w)).toEqual(oneByOne);
+      const batched = await run(true, 500_000);
+      expect(await snapshot(batched.w)).toEqual(oneByOne);
       return batched;
     };
     const { w: together, summary } = await both(contents);

@@ -3,10 +3,14 @@
 // copies of an id) taken out file by file in manifest order, exactly as staging them one by one would.
 // One write of the data instead of a temp table and a copy of it, and an insert of many row groups,
 // which DuckDB writes to the database file as it goes instead of through the WAL at commit.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Db } from '../core/db.js';
 import { sqlString } from '../core/db.js';
 import type { LandingStore, ManifestEntry } from '../core/landing.js';
 import { timed } from '../core/profile.js';
+import { asPimopsError } from '../core/errors.js';
 import type { Flavor } from './models.js';
 import {
   FILE_LINES,
@@ -36,6 +40,10 @@ const listSql = (values: (string | null)[]) =>
 /** Two copies of one id are one record unless both name their tenant and the tenants differ. */
 const SAME_TENANT = (a: string, b: string) => `(${a} = ${b} OR ${a} IS NULL OR ${b} IS NULL)`;
 
+/** What a later copy of an id is checked against: the copy kept, and the columns compared. */
+const KEPT_COLUMNS_OF = (compared: readonly string[]) =>
+  `tenant_id, event_id, landing_file, landing_line, ${compared.join(', ')}`;
+
 /** The columns two copies of an id are compared on (id_conflicts.differs names those that differ). */
 const COMPARED = [
   'event_time',
@@ -47,27 +55,39 @@ const COMPARED = [
   'principal_id',
   'role_id',
 ] as const;
+const KEPT_COLUMNS = KEPT_COLUMNS_OF(COMPARED);
+
+/** A batch inserted in its own open transaction on `db`, waiting for its turn to be finished. */
+interface Prepared {
+  db: Db;
+  files: Batchable[];
+  label: string;
+  /** The tenant each file's records were inserted with when they name none (null: none). */
+  before: (string | null)[];
+  inserted: number[];
+  rejected: number[];
+  named: Set<string>[];
+  untenanted: boolean[];
+}
 
 /**
- * Stages `files` (consecutive in manifest order, every one with clean lines, one flavor) in one
- * transaction and returns each file's counts, or null when they must be staged one by one instead:
- * DuckDB refused a line (the line path names it), or the batch named a tenant that changes which
- * tenant an earlier-placed record of it would have taken. Nothing of the batch is kept then.
+ * Opens a transaction on `db` and inserts `files` (consecutive in manifest order, every one with
+ * clean lines, one flavor) with their refused lines quarantined. Returns null, rolled back, when they
+ * must be staged one by one instead: DuckDB refused a line (the line path names it) or a file's rows
+ * are not what the landing scan counted.
  */
-export async function stageBatch(
+async function prepareBatch(
   db: Db,
   store: LandingStore,
   files: Batchable[],
-  placement: TenantPlacement,
+  before: (string | null)[],
   sourceKind: (e: ManifestEntry) => string,
-): Promise<StageCounts[] | null> {
+): Promise<Prepared | null> {
   const flavor = files[0].flavor;
   const label = `batch ${files[0].seq}..${files.at(-1)!.seq}`;
-  // The tenant each file's records take when they name none, as far as is known before the batch.
-  const before = files.map((e) => placement.fallback(e));
   const landed = files.map((e) => e.landedFile);
   await db.run('BEGIN TRANSACTION');
-  let committed = false;
+  let open = true;
   try {
     for (const e of files) await registerFile(db, e);
     try {
@@ -126,7 +146,29 @@ export async function stageBatch(
       await db.run('DROP TABLE stage');
       if (inserted[k] + rejected[k] !== e.records) return null; // not what the landing scan counted: one by one
     }
+    open = false;
+    return { db, files, label, before, inserted, rejected, named, untenanted };
+  } finally {
+    if (open) await db.run('ROLLBACK').catch(() => undefined);
+  }
+}
 
+/**
+ * Finishes a prepared batch once every batch before it has committed: places its tenants as one by one
+ * would, drops later copies of ids (`published`: the rows of batches committed since this one began,
+ * which its transaction cannot see), marks its files and commits; with `publish`, first writes its
+ * rows' keys there for the batches after it. Returns each file's counts, or null (rolled back) when the
+ * batch named a tenant that disproves the one its records were inserted with.
+ */
+async function finishBatch(
+  p: Prepared,
+  placement: TenantPlacement,
+  published: string[],
+  publish: string | undefined,
+): Promise<StageCounts[] | null> {
+  const { db, files, label, before, inserted, rejected, named, untenanted } = p;
+  let committed = false;
+  try {
     // Tenants, file by file as staging them one by one would place them: a file's records that name
     // no tenant take the one its predecessors leave known (the store's only one), or none when the
     // store then holds several (quarantined, no_tenant).
@@ -162,7 +204,7 @@ export async function stageBatch(
       sim.add([...named[k]]);
     }
 
-    const dropped = await timed(`${label} dedup`, () => dropLaterCopies(db, files));
+    const dropped = await timed(`${label} dedup`, () => dropLaterCopies(db, files, published));
 
     for (const [k, e] of files.entries()) {
       // An imported file's tenant is its records' own when they name one tenant (several: none).
@@ -179,6 +221,11 @@ export async function stageBatch(
         },
       );
     }
+    if (publish)
+      await db.run(
+        `COPY (SELECT ${KEPT_COLUMNS} FROM audit_events WHERE landing_file IN (SELECT landing_file FROM batch_files))
+         TO ${sqlString(publish)} (FORMAT parquet)`,
+      );
     await db.run('DROP TABLE batch_files');
     await timed(`${label} commit`, () => db.run('COMMIT'));
     committed = true;
@@ -194,14 +241,168 @@ export async function stageBatch(
   }
 }
 
+/** Batches staged at once, each on its own connection: a batch's insert reads in one thread (line
+ *  numbers), so a second one keeps the second core busy. */
+const CONCURRENT = 2;
+
+/**
+ * Runs batches in manifest order, CONCURRENT at once, each in its own transaction on its own
+ * connection; each finishes and commits only after every batch before it did, so the first copy of an
+ * id wins exactly as one by one. A batch's transaction cannot see the rows of batches that committed
+ * after it began: those publish their rows' keys to a scratch Parquet file it reads instead.
+ */
+export class BatchStager {
+  private readonly idle: Db[] = [];
+  private readonly waitingForConnection: (() => void)[] = [];
+  private readonly running = new Set<Promise<void>>();
+  private opened = 1;
+  private dispatched = 0;
+  private turn = 0;
+  private readonly turns = new Map<number, () => void>();
+  private commits = 0;
+  /** Per batch index: the commit number it got and the file its keys were published to. */
+  private readonly committed = new Map<number, { at: number; file?: string }>();
+  private failure: unknown;
+  private scratch: string | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: LandingStore,
+    private readonly placement: TenantPlacement,
+    private readonly sourceKind: (e: ManifestEntry) => string,
+    private readonly account: (e: ManifestEntry, c: StageCounts) => void,
+    private readonly oneByOne: (db: Db, files: ManifestEntry[]) => Promise<void>,
+  ) {
+    this.idle.push(db);
+  }
+
+  /** Starts a batch as soon as a connection is free; `before` is computed then, from what has committed. */
+  async dispatch(files: Batchable[], before: (e: Batchable, i: number) => string | null): Promise<void> {
+    this.throwIfFailed();
+    const db = await this.connection();
+    const i = this.dispatched++;
+    const run = this.run(db, i, files, files.map(before)).then(
+      () => undefined,
+      (err: unknown) => {
+        this.failure ??= err;
+      },
+    );
+    const tracked = run.finally(() => {
+      this.running.delete(tracked);
+      this.release(db);
+    });
+    this.running.add(tracked);
+  }
+
+  /** No more batches will be dispatched: the last one need not publish its keys. */
+  private last = false;
+
+  /** Waits for every dispatched batch; throws the first failure. With `last`, no more are coming. */
+  async drain(last = false): Promise<void> {
+    this.last ||= last;
+    while (this.running.size) await Promise.all([...this.running]);
+    this.throwIfFailed();
+  }
+
+  close(): void {
+    for (const c of this.idle) if (c !== this.db) c.close();
+    if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure instanceof Error ? this.failure : asPimopsError(this.failure);
+  }
+
+  private async connection(): Promise<Db> {
+    if (this.idle.length) return this.idle.pop()!;
+    if (this.opened < CONCURRENT) {
+      this.opened++;
+      return this.db.fork();
+    }
+    await new Promise<void>((r) => this.waitingForConnection.push(r));
+    return this.idle.pop()!;
+  }
+
+  private release(db: Db): void {
+    this.idle.push(db);
+    this.waitingForConnection.shift()?.();
+  }
+
+  private myTurn(i: number): Promise<void> {
+    return i === this.turn ? Promise.resolve() : new Promise<void>((r) => this.turns.set(i, r));
+  }
+
+  private pass(): void {
+    this.turn++;
+    this.turns.get(this.turn)?.();
+    this.turns.delete(this.turn);
+  }
+
+  private async run(db: Db, i: number, files: Batchable[], before: (string | null)[]): Promise<void> {
+    const began = this.commits;
+    let prepared: Prepared | null = null;
+    try {
+      prepared = await prepareBatch(db, this.store, files, before, this.sourceKind).catch((err: unknown) => {
+        this.failure ??= err;
+        return null;
+      });
+      await this.myTurn(i);
+      // After a failure nothing later commits: the files before it did, as one by one.
+      if (this.failure !== undefined) {
+        if (prepared) await db.run('ROLLBACK').catch(() => undefined);
+        return;
+      }
+      let counts: StageCounts[] | null = null;
+      if (prepared) {
+        const published = [...this.committed.values()].filter((c) => c.at > began && c.file).map((c) => c.file!);
+        const publish = this.mayFollow(i) ? this.scratchFile(i) : undefined;
+        counts = await finishBatch(prepared, this.placement, published, publish);
+        if (counts) this.committed.set(i, { at: ++this.commits, file: publish });
+      }
+      if (counts) files.forEach((e, k) => this.account(e, counts[k]));
+      else {
+        await this.oneByOne(db, files);
+        // Committed one by one, keys not published: a batch begun before cannot see these rows.
+        if (this.mayFollow(i)) {
+          const file = this.scratchFile(i);
+          await db.run(
+            `COPY (SELECT ${KEPT_COLUMNS} FROM audit_events WHERE landing_file IN (${files
+              .map((e) => sqlString(e.landedFile))
+              .join(', ')})) TO ${sqlString(file)} (FORMAT parquet)`,
+          );
+          this.committed.set(i, { at: ++this.commits, file });
+        } else this.committed.set(i, { at: ++this.commits });
+      }
+    } catch (err) {
+      this.failure ??= err;
+    } finally {
+      this.pass();
+    }
+  }
+
+  /** Whether a batch after `i` may begin before `i` commits (then it cannot see i's rows: i publishes them). */
+  private mayFollow(i: number): boolean {
+    return this.dispatched > i + 1 || !this.last;
+  }
+
+  private scratchFile(i: number): string {
+    this.scratch ??= mkdtempSync(join(tmpdir(), 'pimops-stage-'));
+    return join(this.scratch, `batch-${i}.parquet`);
+  }
+}
+
 /**
  * The first copy of an id wins in manifest order: a copy in a batch file is dropped when a copy stored
  * before it (an earlier file, in this batch or before) names the same tenant or none, or when the
  * file holds it on an earlier line. Copies whose content differs from the kept one go to id_conflicts.
  * Only ids stored more than once are looked at (usually none). Returns the copies dropped per file.
  */
-async function dropLaterCopies(db: Db, files: Batchable[]): Promise<number[]> {
-  const cols = `tenant_id, event_id, landing_file, landing_line, ${COMPARED.join(', ')}`;
+async function dropLaterCopies(db: Db, files: Batchable[], published: string[]): Promise<number[]> {
+  const cols = KEPT_COLUMNS;
+  // Stored before this batch: what its transaction sees, and what batches committed since published.
+  const prior = published.length
+    ? `(SELECT NULL::BIGINT AS rid, ${cols} FROM read_parquet([${published.map(sqlString).join(', ')}]))`
+    : `(SELECT NULL::BIGINT AS rid, ${cols} FROM audit_events WHERE false)`;
   await db.run(
     `CREATE OR REPLACE TEMP TABLE batch_copies AS
      WITH fresh AS (SELECT event_id FROM audit_events WHERE landing_file IN (SELECT landing_file FROM batch_files)),
@@ -210,10 +411,14 @@ async function dropLaterCopies(db: Db, files: Batchable[]): Promise<number[]> {
        UNION
        SELECT event_id FROM audit_events
        WHERE landing_file NOT IN (SELECT landing_file FROM batch_files) AND event_id IN (SELECT event_id FROM fresh)
+       UNION
+       SELECT event_id FROM ${prior} WHERE event_id IN (SELECT event_id FROM fresh)
      )
      SELECT a.rowid AS rid, coalesce(f.k, 0) AS k, false AS dropped, ${cols.replace(/(\w+)/g, 'a.$1')}
      FROM audit_events a LEFT JOIN batch_files f ON f.landing_file = a.landing_file
-     WHERE a.event_id IN (SELECT event_id FROM repeated)`,
+     WHERE a.event_id IN (SELECT event_id FROM repeated)
+     UNION ALL
+     SELECT rid, 0, false, ${cols} FROM ${prior} WHERE event_id IN (SELECT event_id FROM repeated)`,
   );
   const ks = (await db.all<{ k: number }>('SELECT DISTINCT k FROM batch_copies WHERE k > 0 ORDER BY k')).map((r) =>
     Number(r.k),

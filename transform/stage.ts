@@ -8,7 +8,7 @@ import { STAGED_FLAVORS, type Flavor } from './models.js';
 import { timed } from '../core/profile.js';
 import { loadSnapshot } from './snapshot.js';
 import { quarantineStaged, readIntoStage, registerFile } from './stage-read.js';
-import { stageBatch, type Batchable } from './stage-batch.js';
+import { BatchStager, type Batchable } from './stage-batch.js';
 
 export interface StageCounts {
   records: number;
@@ -227,8 +227,6 @@ async function insertStaged(db: Db, e: ManifestEntry, placement: TenantPlacement
  *  second core busy. Commits still go one by one in manifest order. */
 const READERS = 2;
 
-/** A batch (one insert, one transaction) holds at most this many records: its memory is DuckDB's to bound. */
-const BATCH_RECORDS = 1_000_000;
 /** While files are still landing, a batch waits until this many records are landed (two row groups:
  *  an insert of fewer goes through the WAL at commit) or landing is done. */
 const MIN_BATCH_RECORDS = 250_000;
@@ -241,8 +239,12 @@ export interface Incoming {
 
 type Account = (e: ManifestEntry, c: StageCounts) => void;
 
-/** `batches: false` stages every file one by one, the way batches must agree with (tests compare the two). */
-export const staging = { batches: true };
+/**
+ * `batches: false` stages every file one by one, the way batches must agree with (tests compare the
+ * two). `batchRecords`: a batch (one insert, one transaction) holds at most this many records; two
+ * are staged at once, and their memory is DuckDB's to bound (tests make it small to run many).
+ */
+export const staging = { batches: true, batchRecords: 500_000 };
 
 /** Files with clean lines of one flavor are staged together; everything else file by file. */
 function batchable(e: ManifestEntry): e is Batchable {
@@ -277,40 +279,61 @@ export async function stageNew(
     if (c.snapshotRows) total.snapshotRows = (total.snapshotRows ?? 0) + c.snapshotRows;
     onFile?.(e, c);
   };
+  const taken = new Set<number>();
   let placement: TenantPlacement | undefined;
+  let stager: BatchStager | undefined;
   let learnt = false;
-  for (;;) {
-    const pending = store.manifest().filter((e) => !done.has(e.seq) && !pruned.has(e.seq));
-    if (pending.length === 0) {
-      if (!incoming || incoming.finished) break;
-      await incoming.next();
-      continue;
-    }
-    placement ??= await TenantPlacement.of(db, tenants.configured, tenants.implicit);
-    const first = pending[0];
-    if (batchable(first)) {
-      const run: Batchable[] = [first];
-      let records = first.records;
-      // A store of no tenant yet: the first file alone, so the files after it are inserted with the tenant
-      // it names (one by one, a file's records that name none take it) instead of updated to it after.
-      const alone = !learnt && placement.none && placement.fallback(first) === null;
-      learnt = true;
-      for (const e of alone ? [] : pending.slice(1)) {
-        if (!batchable(e) || e.flavor !== first.flavor || records + e.records > BATCH_RECORDS) break;
-        run.push(e);
-        records += e.records;
-      }
-      if (!alone && incoming && !incoming.finished && run.length === pending.length && records < MIN_BATCH_RECORDS) {
+  try {
+    for (;;) {
+      const pending = store.manifest().filter((e) => !done.has(e.seq) && !taken.has(e.seq) && !pruned.has(e.seq));
+      if (pending.length === 0) {
+        if (!incoming || incoming.finished) break;
         await incoming.next();
         continue;
       }
-      const counts = await stageBatch(db, store, run, placement, sourceKind);
-      if (counts) run.forEach((e, i) => account(e, counts[i]));
-      else await stageEach(db, store, run, placement, account);
-    } else {
-      const end = pending.findIndex((e) => batchable(e));
-      await stageEach(db, store, end < 0 ? pending : pending.slice(0, end), placement, account);
+      placement ??= await TenantPlacement.of(db, tenants.configured, tenants.implicit);
+      const p = placement;
+      stager ??= new BatchStager(db, store, p, sourceKind, account, (conn, files) =>
+        stageEach(conn, store, files, p, account),
+      );
+      const first = pending[0];
+      if (batchable(first)) {
+        const run: Batchable[] = [first];
+        let records = first.records;
+        // A store of no tenant yet: the first file alone, so the files after it are inserted with the tenant
+        // it names (one by one, a file's records that name none take it) instead of updated to it after.
+        const alone = !learnt && p.none && p.fallback(first) === null;
+        learnt = true;
+        for (const e of alone ? [] : pending.slice(1)) {
+          if (!batchable(e) || e.flavor !== first.flavor || records + e.records > staging.batchRecords) break;
+          run.push(e);
+          records += e.records;
+        }
+        if (
+          !alone &&
+          incoming &&
+          !incoming.finished &&
+          run.length === pending.length &&
+          records < Math.min(MIN_BATCH_RECORDS, staging.batchRecords)
+        ) {
+          await incoming.next();
+          continue;
+        }
+        for (const e of run) taken.add(e.seq);
+        await stager.dispatch(run, (e) => p.fallback(e));
+        if (alone) await stager.drain();
+      } else {
+        // One by one after every batch before has committed.
+        await stager.drain();
+        const end = pending.findIndex((e) => batchable(e));
+        await stageEach(db, store, end < 0 ? pending : pending.slice(0, end), p, account);
+      }
     }
+    await stager?.drain(true);
+  } finally {
+    // A failure leaves batches after it to roll back: wait for them before the connections close.
+    await stager?.drain().catch(() => undefined);
+    stager?.close();
   }
   return total;
 }
