@@ -122,23 +122,39 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
     // int_pim_events: every event at or after t in its partition is derived again; the inputs reach back
     // one pairing window, as far as a keyless step can look for its request.
     await timed('derive int_pim_events', async () => {
-      await db.run(
-        `CREATE OR REPLACE TEMP TABLE derive_old AS
+      // Every row these steps read or replace is at or after the earliest t less one pairing window: a
+      // bound on event_time lets DuckDB skip the row groups before it instead of reading the whole of
+      // audit_events (10M wide rows: 18 s for 1,000 new records) and int_pim_events for a few rows.
+      const since = await db.one<{ f: string | null }>(
+        `SELECT (min(t) - to_hours(CAST($pairing_window_hours AS BIGINT)))::VARCHAR AS f FROM derive_parts`,
+        windowParams(config),
+      );
+      const f = since?.f ?? null; // NULL: no new PIM event, and the steps below change nothing
+      if (f !== null && !/^[0-9 :.+-]+$/.test(f)) throw new Error(`unexpected timestamp text from DuckDB: ${f}`);
+      const from = (e: string) => (f === null ? 'true' : `${e}.event_time >= TIMESTAMPTZ '${f}'`);
+      await timed('  derive_old', () =>
+        db.run(
+          `CREATE OR REPLACE TEMP TABLE derive_old AS
         SELECT i.tenant_id, i.event_id, i.request_key, i.event_time >= p.t AS replaced
         FROM int_pim_events i JOIN derive_parts p ON ${match('i')}
          AND i.event_time >= p.t - to_hours(CAST($pairing_window_hours AS BIGINT))`,
-        windowParams(config),
+          windowParams(config),
+        ),
       );
-      await db.run(
-        `DELETE FROM int_pim_events i WHERE EXISTS (SELECT 1 FROM derive_old o WHERE o.replaced AND ${sameEvent('o', 'i')})`,
+      await timed('  delete', () =>
+        db.run(
+          `DELETE FROM int_pim_events i WHERE ${from('i')} AND EXISTS (SELECT 1 FROM derive_old o WHERE o.replaced AND ${sameEvent('o', 'i')})`,
+        ),
       );
-      await db.run(
-        `INSERT INTO int_pim_events SELECT x.* FROM (
-          WITH audit_events AS (SELECT * FROM main.audit_events a WHERE EXISTS (
+      await timed('  insert', () =>
+        db.run(
+          `INSERT INTO int_pim_events SELECT x.* FROM (
+          WITH audit_events AS (SELECT * FROM main.audit_events a WHERE ${from('a')} AND EXISTS (
             SELECT 1 FROM (SELECT tenant_id, event_id FROM derive_old UNION ALL SELECT tenant_id, event_id FROM derive_probe) o WHERE ${sameEvent('o', 'a')}))
           SELECT * FROM (${modelSql('int_pim_events')})) x
         SEMI JOIN derive_parts p ON ${match('x')} AND x.event_time >= p.t`,
-        windowParams(config),
+          windowParams(config),
+        ),
       );
     });
   },
