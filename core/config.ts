@@ -290,13 +290,13 @@ export const ConfigSchema = z.strictObject({
         .string()
         .optional()
         .describe('Where landed files and the manifest live; default: next to the database, <db>.landing'),
-      // DuckDB's buffer limit, not the process's: the process peaks a few hundred MB above it. 1.5GB
-      // keeps a 10M-record import under 2 GB (docs/benchmarks.md); more does not make it faster.
+      // DuckDB's buffer limit, not the process's: the process peaks 0.5-0.8 GB above it (a 10M-record
+      // import: 1.5GB peaked at 2.33 GB in 198 s, 1GB at 1.67 GB in 217 s; docs/benchmarks.md).
       memoryLimit: z
         .string()
         .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'a size such as 1.5GB, 800MB or 2GiB')
         .refine((v) => parseFloat(v) > 0, 'must be more than zero')
-        .default('1.5GB'),
+        .default('1GB'),
       // Off by default: landed files are the system of record. When set, `pimops prune` (and `run`)
       // delete landed files older than this; their records stay in the database, but a rebuild can
       // no longer reproduce them.

@@ -20,7 +20,7 @@ import { PimopsError, asPimopsError } from './errors.js';
 export type Row = Record<string, unknown>;
 
 /** DuckDB's buffer limit when the config gives none (the config's own default is the same). */
-export const DEFAULT_MEMORY_LIMIT = '1.5GB';
+export const DEFAULT_MEMORY_LIMIT = '1GB';
 /** A value bound to a `$name` parameter: scalars, a JS Date (bound as TIMESTAMPTZ), or a LIST made
  *  with `listValue` (re-exported here), so a list reaches SQL as a list rather than as JSON text. */
 export type Param = string | number | bigint | boolean | null | Date | DuckDBTimestampTZValue | DuckDBListValue;
