@@ -202,9 +202,10 @@ const INCREMENTAL: Record<DerivedModelName, (c: Increment) => Promise<void>> = {
       );
       await db.run(`DELETE FROM pim_activations a WHERE ${cut('a')}`);
       await db.run(`INSERT INTO pim_activations SELECT x.* FROM (
-          WITH int_pim_events AS (SELECT * FROM main.int_pim_events i
-            WHERE EXISTS (SELECT 1 FROM derive_act_in d WHERE ${sameEvent('d', 'i')})
-               OR EXISTS (SELECT 1 FROM derive_act_in d WHERE ${sameKey('d', 'i')}))
+          WITH int_pim_events AS (SELECT * FROM main.int_pim_events WHERE rowid IN (
+            SELECT i.rowid FROM main.int_pim_events i SEMI JOIN derive_act_in d ON ${sameEvent('d', 'i')}
+            UNION ALL
+            SELECT i.rowid FROM main.int_pim_events i SEMI JOIN derive_act_in d ON ${sameKey('d', 'i')}))
           SELECT * FROM (${modelSql('pim_activations')})) x
         WHERE ${cut('x')}`);
       await db.run(
