@@ -1,6 +1,7 @@
 // Landing and staging: every shape by content, bad input quarantined with file, line and reason,
 // nothing lost or counted twice on re-import, overlap or rebuild.
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, afterAll, vi } from 'vitest';
+import { Db, type Params } from '../core/db.js';
 import { writeFileSync, mkdirSync, copyFileSync, rmSync, readFileSync } from 'node:fs';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -286,6 +287,39 @@ describe('idempotence', () => {
     await rebuildAll(w.db, w.config);
     expect(await check()).toBe('first copy');
     expect(await checksum()).toEqual(before);
+  });
+
+  it('commits the batches before a failing one, also when the later batch fails first', async () => {
+    // Two batches run at once: the second failing while the first is still reading must leave the
+    // first to commit, as one by one would (the files before a failure are staged).
+    const w = workspace();
+    await w.imp([w.write('first.ndjson', ndjson([records[0]]))]);
+    const files = [ndjson(records.slice(1, 3)), ndjson(records.slice(3, 5)), ndjson(records.slice(5, 7))].map((c, i) =>
+      w.write(`f${i}.ndjson`, c),
+    );
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with its own `this` below
+    const realRun = Db.prototype.run;
+    const spy = vi.spyOn(Db.prototype, 'run').mockImplementation(async function (this: Db, q: string, params?: Params) {
+      // The first batch (seq 2) reads slowly; the second (seq 3) fails as it registers its file.
+      if (q.includes('INSERT INTO landing_files') && params?.seq === 3) throw new Error('the disk went away');
+      if (q.includes('INSERT INTO audit_events') && q.includes('WHERE reject_reason IS NULL') && !q.includes('$'))
+        await new Promise((r) => setTimeout(r, 400));
+      return realRun.call(this, q, params);
+    });
+    Object.assign(staging, { batchRecords: 2 });
+    try {
+      await expect(w.imp(files)).rejects.toThrow('the disk went away');
+    } finally {
+      spy.mockRestore();
+      Object.assign(staging, { batchRecords: 500_000 });
+    }
+    expect(await w.sql('SELECT seq, transformed_at IS NOT NULL AS staged FROM landing_files ORDER BY seq')).toEqual([
+      { seq: 1, staged: true },
+      { seq: 2, staged: true },
+    ]);
+    expect(await w.sql('SELECT count(*)::INT AS n FROM audit_events')).toEqual([{ n: 3 }]);
+    // The run after stages the rest.
+    expect(await w.imp(files)).toMatchObject({ new: 4 });
   });
 
   it('stages files landed together exactly as one by one: lines, first copies, conflicts, tenants', async () => {

@@ -262,7 +262,9 @@ export class BatchStager {
   private commits = 0;
   /** Per batch index: the commit number it got and the file its keys were published to. */
   private readonly committed = new Map<number, { at: number; file?: string }>();
+  /** The first failure in manifest order (the lowest batch index): batches before it still commit. */
   private failure: unknown;
+  private failedAt = Infinity;
   private scratch: string | undefined;
 
   constructor(
@@ -283,9 +285,7 @@ export class BatchStager {
     const i = this.dispatched++;
     const run = this.run(db, i, files, files.map(before)).then(
       () => undefined,
-      (err: unknown) => {
-        this.failure ??= err;
-      },
+      (err: unknown) => this.fail(i, err),
     );
     const tracked = run.finally(() => {
       this.running.delete(tracked);
@@ -307,6 +307,10 @@ export class BatchStager {
   close(): void {
     for (const c of this.idle) if (c !== this.db) c.close();
     if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
+  }
+
+  private fail(i: number, err: unknown): void {
+    if (i < this.failedAt) [this.failedAt, this.failure] = [i, err];
   }
 
   private throwIfFailed(): void {
@@ -343,12 +347,13 @@ export class BatchStager {
     let prepared: Prepared | null = null;
     try {
       prepared = await prepareBatch(db, this.store, files, before, this.sourceKind).catch((err: unknown) => {
-        this.failure ??= err;
+        this.fail(i, err);
         return null;
       });
       await this.myTurn(i);
-      // After a failure nothing later commits: the files before it did, as one by one.
-      if (this.failure !== undefined) {
+      // Nothing at or after a failure commits; the batches before it do, as one by one (a later batch
+      // failing first, while this one is still reading, does not undo this one).
+      if (this.failedAt <= i) {
         if (prepared) await db.run('ROLLBACK').catch(() => undefined);
         return;
       }
@@ -374,7 +379,7 @@ export class BatchStager {
         } else this.committed.set(i, { at: ++this.commits });
       }
     } catch (err) {
-      this.failure ??= err;
+      this.fail(i, err);
     } finally {
       this.pass();
     }
