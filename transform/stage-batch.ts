@@ -382,6 +382,10 @@ export class BatchStager {
       this.fail(i, err);
     } finally {
       this.pass();
+      // A batch begins once the one CONCURRENT before it has finished, so only the batches between
+      // read what this one's predecessor published: with this one done, nothing reads that file again.
+      const done = i - (CONCURRENT - 1);
+      if (this.scratch && done >= 0) rmSync(join(this.scratch, `batch-${done}.parquet`), { force: true });
     }
   }
 
