@@ -28,12 +28,20 @@ w AS (
          least(coalesce(ended_at, scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ) AS e
   FROM pim_activations a
   WHERE started_at < $as_of::TIMESTAMPTZ
+    -- Only windows that reach into the period, or start in it, can add hours or activations: without
+    -- this bound each month's run expanded every activation in history into its months.
+    AND started_at < $to::TIMESTAMPTZ
+    AND (started_at >= $from::TIMESTAMPTZ
+         OR least(coalesce(ended_at, scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ) > $from::TIMESTAMPTZ)
 ),
 pieces AS (
   SELECT w.*, m.month_start,
          greatest(w.s, m.month_start, $from::TIMESTAMPTZ) AS piece_start,
          least(w.e, m.month_start + INTERVAL 1 MONTH, $to::TIMESTAMPTZ) AS piece_end
-  FROM w, LATERAL (SELECT unnest(generate_series(date_trunc('month', w.s), greatest(w.e, w.s), INTERVAL 1 MONTH)) AS month_start) m
+  -- Months outside the period add nothing, so the series covers only the window's part inside it.
+  FROM w, LATERAL (SELECT unnest(generate_series(date_trunc('month', greatest(w.s, $from::TIMESTAMPTZ)),
+                                                 greatest(least(w.e, $to::TIMESTAMPTZ), w.s, $from::TIMESTAMPTZ),
+                                                 INTERVAL 1 MONTH)) AS month_start) m
 )
 SELECT plane, principal_id, any_value(principal_upn) AS principal_upn,
        strftime(month_start, '%Y-%m') AS month,
