@@ -22,12 +22,15 @@ candidates AS (
     AND (e.actor_id IN (SELECT principal_id FROM act) OR e.actor_upn IN (SELECT principal_upn FROM act))
     AND e.event_id NOT IN (SELECT event_id FROM int_pim_events WHERE event_time >= $from::TIMESTAMPTZ AND event_time < $as_of::TIMESTAMPTZ)
 ),
+-- An activation was used when the principal's first record at or after its start falls before its
+-- end. An ASOF join finds that record per activation in one sorted pass; a range join matched every
+-- activation of a principal against every record of theirs, and grew with the square of the history.
 used AS (
-  SELECT a.request_key FROM act a JOIN candidates e ON e.actor_id = a.principal_id
-   AND e.event_time >= a.started_at AND e.event_time < least(coalesce(a.ended_at, a.scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ)
+  SELECT a.request_key FROM act a ASOF JOIN candidates e ON e.actor_id = a.principal_id AND a.started_at <= e.event_time
+  WHERE e.event_time < least(coalesce(a.ended_at, a.scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ)
   UNION
-  SELECT a.request_key FROM act a JOIN candidates e ON e.actor_upn = a.principal_upn
-   AND e.event_time >= a.started_at AND e.event_time < least(coalesce(a.ended_at, a.scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ)
+  SELECT a.request_key FROM act a ASOF JOIN candidates e ON e.actor_upn = a.principal_upn AND a.started_at <= e.event_time
+  WHERE e.event_time < least(coalesce(a.ended_at, a.scheduled_end, $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ)
 )
 SELECT 'info' AS severity, 'principal' AS subject_type, principal_id AS subject_id,
        coalesce(any_value(principal_upn), principal_id) AS subject_name,
