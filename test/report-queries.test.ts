@@ -166,12 +166,12 @@ describe('the asked-for queries', () => {
   });
 
   it('time from grant to first action: the first non-PIM record by the admin while the role was live', async () => {
-    const ev = (id: string, who: string, at: string) =>
-      `INSERT INTO audit_events (event_id, event_time, activity, actor_id, source_shape, landing_file, landing_line, ingested_at)
-       VALUES ('${id}', '${at}', 'Update user', '${who}', 'x', 'x', 1, '${at}')`;
+    const ev = (id: string, who: string | null, at: string, upn: string | null = null) =>
+      `INSERT INTO audit_events (event_id, event_time, activity, actor_id, actor_upn, source_shape, landing_file, landing_line, ingested_at)
+       VALUES ('${id}', '${at}', 'Update user', ${who ? `'${who}'` : 'NULL'}, ${upn ? `'${upn}'` : 'NULL'}, 'x', 'x', 1, '${at}')`;
     const live = (who: string, at: string, end: string) =>
-      `INSERT INTO pim_activations (request_key, plane, principal_id, role_id, activated_at, started_at, ended_at, start_known)
-       VALUES ('k-${who}', 'entra_role', '${who}', 'r1', '${at}', '${at}', '${end}', true)`;
+      `INSERT INTO pim_activations (request_key, plane, principal_id, principal_upn, role_id, activated_at, started_at, ended_at, start_known)
+       VALUES ('k-${who}', 'entra_role', '${who}', '${who}@x.example', 'r1', '${at}', '${at}', '${end}', true)`;
     const r = await store(
       [
         live('a', '2026-10-05T10:00:00Z', '2026-10-05T12:00:00Z'),
@@ -184,11 +184,14 @@ describe('the asked-for queries', () => {
         ev('b1', 'b', '2026-10-06T10:10:00Z'), // 600 s
         live('c', '2026-10-07T10:00:00Z', '2026-10-07T11:00:00Z'),
         ev('c1', 'c', '2026-10-07T11:00:00Z'), // at the end: not live any more
+        live('d', '2026-10-08T10:00:00Z', '2026-10-08T11:00:00Z'),
+        ev('d1', null, '2026-10-08T10:05:00Z', 'd@x.example'), // 300 s: a record that names the admin by UPN only
+        ev('d2', 'd', '2026-10-08T10:15:00Z'),
       ],
       ['time_to_first_action'],
     );
     expect(r.time_to_first_action).toEqual([
-      { activations: 3n, with_action: 2n, p50_seconds: 360, p90_seconds: 552, max_seconds: 600 },
+      { activations: 4n, with_action: 3n, p50_seconds: 300, p90_seconds: 540, max_seconds: 600 },
     ]);
   });
 });
