@@ -7,8 +7,14 @@ export async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> 
   try {
     return await fn();
   } finally {
-    process.stderr.write(
-      `[profile] ${label}: ${((performance.now() - t0) / 1000).toFixed(3)} s (at ${(performance.now() / 1000).toFixed(1)} s)\n`,
-    );
+    profileNote(label, t0);
   }
+}
+
+/** A step its caller timed from `t0` (a loop, a stream): the same line as timed() prints. */
+export function profileNote(label: string, t0: number): void {
+  if (!enabled) return;
+  process.stderr.write(
+    `[profile] ${label}: ${((performance.now() - t0) / 1000).toFixed(3)} s (at ${(performance.now() / 1000).toFixed(1)} s)\n`,
+  );
 }

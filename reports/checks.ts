@@ -9,6 +9,7 @@ import type { Period } from './metrics.js';
 import { PimopsError } from '../core/errors.js';
 import { parseTime } from '../core/time.js';
 import { asText } from '../core/text.js';
+import { timed } from '../core/profile.js';
 
 export { SEVERITIES, type Severity };
 
@@ -55,7 +56,7 @@ export async function runChecks(db: Db, config: Config, period: Period, only?: s
   const findings: Finding[] = [];
   for (const id of ids) {
     const queryId = `check_${id}`;
-    for (const r of await runQuery(db, queryId, pickParams(queryId, all))) {
+    for (const r of await timed(queryId, () => runQuery(db, queryId, pickParams(queryId, all)))) {
       findings.push({
         ruleId: String(r.rule_id),
         // A reader scoped to one tenant (core/tenants.ts) answers for that tenant's configuration.

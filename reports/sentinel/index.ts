@@ -21,6 +21,7 @@ import { customTablesWorkbook, auditLogsWorkbook, workbookArm } from './workbook
 import { analyticsRules, ruleYaml, rulesArm, watchlistAlias } from './rules.js';
 import { KQL_METRICS } from './kql.js';
 import { destination, TableUpload, type Destination } from './upload.js';
+import { timed, profileNote } from '../../core/profile.js';
 
 export interface SentinelExportResult {
   version: number;
@@ -121,7 +122,7 @@ export async function exportSentinel(
   const version = await versionOf(db);
   try {
     write('templates/tables-and-dcr.json', json(tablesAndDcrTemplate()));
-    const lists = await watchlists(db, config, opts.period, warnings);
+    const lists = await timed('sentinel watchlists', () => watchlists(db, config, opts.period, warnings));
     for (const w of lists) write(`watchlists/${w.alias}.csv`, w.csv);
     write('templates/watchlists.json', json(watchlistsTemplate(lists)));
     const a = customTablesWorkbook(config);
@@ -162,12 +163,14 @@ export async function exportSentinel(
       const pending = rows.send + rows.tombstones;
       if (opts.upload && pending) to ??= destination(opts.uploadConfig ?? config, opts.credential!());
       const up = opts.upload && pending ? new TableUpload(to!, t.name) : undefined;
+      const t0 = performance.now();
       for await (const batch of rows.rows()) {
         const json = batch.map((r) => ({ ...r, json: JSON.stringify(r.payload) }));
         file.write(json.map((r) => r.json + '\n').join(''));
         await up?.add(json);
       }
       await up?.finish();
+      profileNote(`sentinel ${t.name}: rows written`, t0);
       file.commit();
       files.push(rel);
       if (up) {

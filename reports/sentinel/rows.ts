@@ -18,6 +18,7 @@ import { planeOfFinding } from '../planes-section.js';
 import { metricValues } from '../metric-values.js';
 import type { KustoType, SentinelTable, SentinelColumn } from './tables.js';
 import { asText } from '../../core/text.js';
+import { timed } from '../../core/profile.js';
 
 export type Payload = Record<string, string | number | boolean | null | object>;
 
@@ -226,26 +227,30 @@ export async function tableRows(
 ): Promise<TableRows> {
   const key = sentKeyOf(config);
   const state = await sentTable(db);
-  const { from, params } = await tableSource(db, config, t, opts.asOf);
+  const { from, params } = await timed(`sentinel ${t.name}: source`, () => tableSource(db, config, t, opts.asOf));
   const keyed = keyedSql(t, from);
   const p = { ...params, sentinel_tenant: key.tenant };
   const mine = { sentinel_tenant: key.tenant, sentinel_dest: key.destination, sentinel_table: t.name };
   const ofMine = (a = '') =>
     `${a}tenant_id IS NOT DISTINCT FROM $sentinel_tenant AND ${a}destination = $sentinel_dest AND ${a}table_name = $sentinel_table`;
   // Narrow: a RowId, a hash and a time per row, never the row itself.
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE sentinel_now AS
+  await timed(`sentinel ${t.name}: hash and compare`, () =>
+    db.run(
+      `CREATE OR REPLACE TEMP TABLE sentinel_now AS
      ${keyed}
      SELECT c.__row_id, c.__row_hash, c.__event_time, c.__n,
             ($sentinel_full OR s.row_id IS NULL OR s.deleted OR s.row_hash IS DISTINCT FROM c.__row_hash) AS __send
      FROM cur c LEFT JOIN (SELECT row_id, row_hash, deleted FROM ${state} WHERE ${ofMine()}) s ON s.row_id = c.__row_id`,
-    { ...p, ...mine, sentinel_full: Boolean(opts.full) },
+      { ...p, ...mine, sentinel_full: Boolean(opts.full) },
+    ),
   );
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE sentinel_gone AS
+  await timed(`sentinel ${t.name}: gone`, () =>
+    db.run(
+      `CREATE OR REPLACE TEMP TABLE sentinel_gone AS
      SELECT s.row_id AS __row_id, s.event_time AS __event_time FROM ${state} s
      WHERE ${ofMine('s.')} AND NOT s.deleted AND NOT EXISTS (SELECT 1 FROM sentinel_now n WHERE n.__row_id = s.row_id)`,
-    mine,
+      mine,
+    ),
   );
   const counts = await db.one<{ current: bigint; send: bigint; gone: bigint; twice: bigint }>(
     `SELECT (SELECT count(*) FROM sentinel_now) AS current, (SELECT count(*) FROM sentinel_now WHERE __send) AS send,
